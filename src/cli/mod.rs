@@ -1,0 +1,765 @@
+//! The command line of SPEC §4: clap commands → core calls → text or JSON.
+
+mod output;
+mod secrets;
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand};
+use serde_json::json;
+
+use crate::core::audit::AuditFilter;
+use crate::core::model::{Operator, Role, Status};
+use crate::core::service::{FlowOk, ProviderChanges, UserInput};
+use crate::core::{CoreError, Service};
+use crate::mail::MailSettings;
+use crate::mail::smtp::{Security, SmtpSettings};
+use crate::store::users::UserFilter;
+use output::{Out, user_json};
+use secrets::secret;
+
+/// spr-console: the Self Password Reset admin console. Without a subcommand it opens the window.
+#[derive(Debug, Parser)]
+#[command(name = "spr-console", version, about, long_about = None)]
+pub struct Cli {
+    /// The database file (default: spr-console.sqlite3 in the platform's data folder).
+    #[arg(long, global = true, env = "SPR_CONSOLE_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Machine-readable output on stdout.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// The operator running an admin command (password: SPR_OPERATOR_PASSWORD).
+    #[arg(long, global = true, env = "SPR_OPERATOR", value_name = "LOGIN")]
+    pub operator: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the database and its first super admin (password: SPR_OPERATOR_PASSWORD).
+    Init,
+    /// Manage console operators.
+    #[command(subcommand)]
+    Operator(OperatorCmd),
+    /// Manage providers (agencies) and their password policy.
+    #[command(subcommand)]
+    Provider(ProviderCmd),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCmd),
+    /// The Forgot Password flow, as the user.
+    #[command(subcommand)]
+    Reset(ResetCmd),
+    /// Log in as a user (password: SPR_USER_PASSWORD).
+    Login(Account),
+    /// Mail delivery settings.
+    #[command(subcommand)]
+    Mail(MailCmd),
+    /// Show the outbox's messages, oldest first.
+    Outbox {
+        /// Only the last N messages.
+        #[arg(long)]
+        last: Option<u32>,
+    },
+    /// Show the audit log, oldest first.
+    Audit {
+        #[arg(long)]
+        provider: Option<String>,
+        #[arg(long)]
+        login: Option<String>,
+        /// Only events at or after this RFC 3339 time.
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long, value_parser = ["table", "csv", "json"])]
+        format: Option<String>,
+    },
+    /// List the carriers' email-to-SMS gateways and their status.
+    Carriers,
+}
+
+/// Operator subcommands.
+#[derive(Debug, Subcommand)]
+pub enum OperatorCmd {
+    /// Add an operator (password: SPR_NEW_PASSWORD).
+    Add {
+        login: String,
+        #[arg(long, value_parser = ["super-admin", "helpdesk"])]
+        role: String,
+    },
+}
+
+/// Provider subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ProviderCmd {
+    /// Add a provider.
+    Add {
+        code: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Change Self Password Reset and the password policy.
+    Set {
+        code: String,
+        #[arg(long, value_parser = ["on", "off"])]
+        spr: Option<String>,
+        /// Maximum number of incorrect passwords tolerated (1–100).
+        #[arg(long)]
+        max_incorrect: Option<u32>,
+        /// Minutes a password token is valid (1–60).
+        #[arg(long)]
+        token_minutes: Option<u32>,
+        /// Minimum password length (8–64).
+        #[arg(long)]
+        min_length: Option<u32>,
+        /// Previous passwords that may not be reused (0–24).
+        #[arg(long)]
+        history: Option<u32>,
+        /// Password tokens per user per hour (1–100).
+        #[arg(long)]
+        max_tokens_per_hour: Option<u32>,
+    },
+    /// Show a provider.
+    Show { code: String },
+}
+
+/// A user named by provider and Login Name.
+#[derive(Debug, Args)]
+pub struct Account {
+    #[arg(long)]
+    pub provider: String,
+    #[arg(long)]
+    pub login: String,
+}
+
+/// User subcommands.
+#[derive(Debug, Subcommand)]
+pub enum UserCmd {
+    /// Add a user (password: SPR_NEW_PASSWORD).
+    Add {
+        #[command(flatten)]
+        account: Account,
+        #[arg(long, default_value = "")]
+        first: String,
+        #[arg(long, default_value = "")]
+        last: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        text_email: Option<String>,
+    },
+    /// Enable or disable Self Password Reset for one user or all users of a provider.
+    Spr {
+        #[arg(long)]
+        provider: String,
+        #[arg(long, conflicts_with = "all", required_unless_present = "all")]
+        login: Option<String>,
+        #[arg(long)]
+        all: bool,
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+    },
+    /// Configure SPR contacts as the user (current password: SPR_USER_PASSWORD).
+    Configure {
+        #[command(flatten)]
+        account: Account,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        text_email: Option<String>,
+    },
+    /// Unlock an Admin Locked account.
+    Unlock {
+        #[command(flatten)]
+        account: Account,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Deactivate an account.
+    Deactivate(Account),
+    /// Reactivate a Deactivated account.
+    Reactivate(Account),
+    /// Delete an account (kept for the audit log).
+    Delete(Account),
+    /// Show one user.
+    Show(Account),
+    /// List users.
+    List {
+        #[arg(long)]
+        provider: Option<String>,
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        search: Option<String>,
+    },
+}
+
+/// Reset subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ResetCmd {
+    /// Forgot Password: send a password token to the address entered.
+    Request {
+        #[command(flatten)]
+        account: Account,
+        #[arg(long)]
+        address: String,
+    },
+    /// Send a new token to the same address while the current one is valid.
+    Resend(Account),
+    /// Change Password with the token (new password: SPR_NEW_PASSWORD).
+    Complete {
+        #[command(flatten)]
+        account: Account,
+        #[arg(long, env = "SPR_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+    },
+}
+
+/// Mail subcommands.
+#[derive(Debug, Subcommand)]
+pub enum MailCmd {
+    /// Choose how messages are delivered.
+    #[command(subcommand)]
+    Set(MailSetCmd),
+    /// Send one test message and report the relay's answer.
+    Test {
+        #[arg(long)]
+        to: String,
+    },
+}
+
+/// Delivery choices.
+#[derive(Debug, Subcommand)]
+pub enum MailSetCmd {
+    /// Deliver through an SMTP relay (password: SPR_SMTP_PASSWORD when --username is given).
+    Smtp {
+        #[arg(long)]
+        host: String,
+        #[arg(long)]
+        port: u16,
+        #[arg(long, value_parser = ["none", "starttls", "tls"])]
+        security: String,
+        #[arg(long)]
+        username: Option<String>,
+        /// An extra root certificate (PEM) for a relay signed by a private CA.
+        #[arg(long, value_name = "PEM")]
+        ca_file: Option<PathBuf>,
+        #[arg(long, default_value_t = 10)]
+        timeout_secs: u64,
+        #[arg(long)]
+        from: String,
+    },
+    /// Keep messages in the database's outbox (demos and trainings).
+    Outbox,
+}
+
+/// An error that ends the command: its exit status and one plain sentence.
+#[derive(Debug)]
+pub struct CliError {
+    pub code: i32,
+    pub message: String,
+}
+
+impl From<CoreError> for CliError {
+    fn from(e: CoreError) -> Self {
+        Self {
+            code: e.exit_code(),
+            message: one_line(&e.to_string()),
+        }
+    }
+}
+
+impl CliError {
+    /// A usage or validation error (exit 2).
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self {
+            code: 2,
+            message: message.into(),
+        }
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.lines()
+        .map(str::trim)
+        .map(|l| l.trim_start_matches("- ").trim())
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Where the database is: `--db`, `SPR_CONSOLE_DB`, or the platform default.
+pub fn db_path(cli_db: Option<&Path>) -> Result<PathBuf, CliError> {
+    match cli_db {
+        Some(p) => Ok(p.to_path_buf()),
+        None => crate::store::default_path().ok_or_else(|| {
+            CliError::usage("No home folder was found: give the database with --db PATH.")
+        }),
+    }
+}
+
+/// Runs a subcommand; returns the process exit status.
+pub fn run(cli: Cli, command: Command) -> i32 {
+    let mut out = Out::new(cli.json);
+    match dispatch(&cli, command, &mut out) {
+        Ok(()) => 0,
+        Err(e) => {
+            out.error(&e.message);
+            e.code
+        }
+    }
+}
+
+fn open(cli: &Cli) -> Result<Service, CliError> {
+    let path = db_path(cli.db.as_deref())?;
+    Ok(Service::open(&path)?)
+}
+
+/// Checks the operator's password and returns the operator; waits out a growing delay first.
+fn authenticate(cli: &Cli, svc: &mut Service) -> Result<Operator, CliError> {
+    let login = cli.operator.as_deref().ok_or_else(|| {
+        CliError::usage(
+            "This command needs an operator: give --operator LOGIN (or set SPR_OPERATOR).",
+        )
+    })?;
+    if svc.needs_first_operator()? {
+        return Err(CliError::usage(
+            "This database has no operator yet: run `spr-console init --operator LOGIN` first.",
+        ));
+    }
+    let password = secret(
+        "SPR_OPERATOR_PASSWORD",
+        &format!("Password for operator {login}: "),
+    )?;
+    let wait = svc.operator_wait(login)?;
+    if !wait.is_zero() {
+        // Scripts are slowed, not failed: the growing delay is what stops guessing.
+        std::thread::sleep(wait);
+    }
+    Ok(svc.operator_login(login, &password)?)
+}
+
+fn dispatch(cli: &Cli, command: Command, out: &mut Out) -> Result<(), CliError> {
+    match command {
+        Command::Init => {
+            let login = cli.operator.as_deref().ok_or_else(|| {
+                CliError::usage(
+                    "Name the first super admin with --operator LOGIN (or SPR_OPERATOR).",
+                )
+            })?;
+            let password = secret(
+                "SPR_OPERATOR_PASSWORD",
+                &format!("New password for super admin {login}: "),
+            )?;
+            let mut svc = open(cli)?;
+            let op = svc.init_first_operator(login, &password)?;
+            out.value(
+                &json!({"database": svc.store().path().display().to_string(), "operator": op.login, "role": op.role.as_str()}),
+                &format!("Created {} with super admin {}.", svc.store().path().display(), op.login),
+            );
+        }
+        Command::Operator(OperatorCmd::Add { login, role }) => {
+            let mut svc = open(cli)?;
+            let actor = authenticate(cli, &mut svc)?;
+            let role: Role = role.parse()?;
+            let password = secret(
+                "SPR_NEW_PASSWORD",
+                &format!("New password for operator {login}: "),
+            )?;
+            let op = svc.add_operator(&actor, &login, role, &password)?;
+            out.value(
+                &json!({"login": op.login, "role": op.role.as_str()}),
+                &format!("Added operator {} ({}).", op.login, op.role.label()),
+            );
+        }
+        Command::Provider(cmd) => provider_cmd(cli, cmd, out)?,
+        Command::User(cmd) => user_cmd(cli, cmd, out)?,
+        Command::Reset(cmd) => reset_cmd(cli, cmd, out)?,
+        Command::Login(account) => {
+            let password = secret(
+                "SPR_USER_PASSWORD",
+                &format!("Password for {}: ", account.login),
+            )?;
+            let mut svc = open(cli)?;
+            let r = svc.login(&account.provider, &account.login, &password);
+            flow_result(out, r)?;
+        }
+        Command::Mail(cmd) => mail_cmd(cli, cmd, out)?,
+        Command::Outbox { last } => {
+            let mut svc = open(cli)?;
+            authenticate(cli, &mut svc)?;
+            let msgs = svc.outbox(last)?;
+            if cli.json {
+                out.json(&serde_json::to_value(&msgs).unwrap_or_default());
+            } else if msgs.is_empty() {
+                out.line("The outbox is empty.");
+            } else {
+                for m in msgs {
+                    out.line(&format!("--- {}  To: {}", m.at, m.to));
+                    if let Some(s) = &m.subject {
+                        out.line(&format!("Subject: {s}"));
+                    }
+                    out.line(&m.body);
+                }
+            }
+        }
+        Command::Audit {
+            provider,
+            login,
+            since,
+            format,
+        } => {
+            let mut svc = open(cli)?;
+            authenticate(cli, &mut svc)?;
+            if let Some(s) = &since
+                && crate::core::clock::parse_rfc3339(s).is_none()
+            {
+                return Err(CliError::usage(format!(
+                    "--since \"{s}\" is not an RFC 3339 time (e.g. 2026-11-28T09:00:00Z)."
+                )));
+            }
+            let filter = AuditFilter {
+                provider: provider.map(|p| p.trim().to_uppercase()),
+                login,
+                since: since
+                    .as_deref()
+                    .and_then(crate::core::clock::parse_rfc3339)
+                    .map(crate::core::clock::rfc3339),
+                ..AuditFilter::default()
+            };
+            let events = svc.audit_events(&filter)?;
+            let format = format.unwrap_or_else(|| {
+                if cli.json {
+                    "json".into()
+                } else {
+                    "table".into()
+                }
+            });
+            output::audit(out, &events, &format)?;
+        }
+        Command::Carriers => output::carriers(out),
+    }
+    Ok(())
+}
+
+fn on_off(s: &str) -> bool {
+    s == "on"
+}
+
+fn provider_cmd(cli: &Cli, cmd: ProviderCmd, out: &mut Out) -> Result<(), CliError> {
+    let mut svc = open(cli)?;
+    let actor = authenticate(cli, &mut svc)?;
+    let p = match cmd {
+        ProviderCmd::Add { code, name } => svc.add_provider(&actor, &code, &name)?,
+        ProviderCmd::Set {
+            code,
+            spr,
+            max_incorrect,
+            token_minutes,
+            min_length,
+            history,
+            max_tokens_per_hour,
+        } => {
+            let ch = ProviderChanges {
+                name: None,
+                spr_enabled: spr.as_deref().map(on_off),
+                max_incorrect,
+                token_minutes,
+                min_length,
+                history,
+                max_tokens_per_hour,
+            };
+            svc.update_provider(&actor, &code, &ch)?
+        }
+        ProviderCmd::Show { code } => svc.provider(&code)?,
+    };
+    let v = json!({
+        "code": p.code.as_str(), "name": p.name, "spr_enabled": p.spr_enabled,
+        "max_incorrect": p.policy.max_incorrect, "token_minutes": p.policy.token_minutes,
+        "min_length": p.policy.min_length, "history": p.policy.history,
+        "max_tokens_per_hour": p.policy.max_tokens_per_hour,
+    });
+    let text = format!(
+        "{} — {}\n  Self Password Reset: {}\n  Maximum number of incorrect passwords tolerated: {} ({})\n  Password token valid for: {} minutes\n  Minimum password length: {}\n  Previous passwords not reusable: {}\n  Maximum password tokens per hour: {}",
+        p.code,
+        p.name,
+        if p.spr_enabled { "enabled" } else { "disabled" },
+        p.policy.max_incorrect,
+        crate::core::policy::lockout_in_words(p.policy.max_incorrect),
+        p.policy.token_minutes,
+        p.policy.min_length,
+        p.policy.history,
+        p.policy.max_tokens_per_hour
+    );
+    out.value(&v, &text);
+    Ok(())
+}
+
+fn user_cmd(cli: &Cli, cmd: UserCmd, out: &mut Out) -> Result<(), CliError> {
+    let mut svc = open(cli)?;
+    if let UserCmd::Configure {
+        account,
+        email,
+        text_email,
+    } = cmd
+    {
+        if email.is_none() && text_email.is_none() {
+            return Err(CliError::usage("Give --email and/or --text-email."));
+        }
+        let password = secret(
+            "SPR_USER_PASSWORD",
+            &format!("Current password for {}: ", account.login),
+        )?;
+        let u = svc.configure(
+            &account.provider,
+            &account.login,
+            &password,
+            email.as_deref(),
+            text_email.as_deref(),
+        )?;
+        out.value(
+            &user_json(&u),
+            &format!("Self Password Reset configured for {}.", u.login),
+        );
+        return Ok(());
+    }
+    let actor = authenticate(cli, &mut svc)?;
+    match cmd {
+        UserCmd::Add {
+            account,
+            first,
+            last,
+            email,
+            text_email,
+        } => {
+            let password = secret(
+                "SPR_NEW_PASSWORD",
+                &format!("Initial password for {}: ", account.login),
+            )?;
+            let u = svc.add_user(
+                &actor,
+                &account.provider,
+                &UserInput {
+                    login: account.login,
+                    first,
+                    last,
+                    email,
+                    text_email,
+                    spr_enabled: false,
+                    password: Some(password),
+                },
+            )?;
+            out.value(
+                &user_json(&u),
+                &format!("Added user {} to provider {}.", u.login, u.provider_code),
+            );
+        }
+        UserCmd::Spr {
+            provider,
+            login,
+            all,
+            state,
+        } => {
+            let on = on_off(&state);
+            let n = if all {
+                let p = svc.provider(&provider)?;
+                svc.set_spr_matching(
+                    &actor,
+                    &UserFilter {
+                        provider_id: Some(p.id),
+                        ..UserFilter::default()
+                    },
+                    on,
+                )?
+            } else {
+                let u = svc.user(&provider, login.as_deref().unwrap_or_default())?;
+                svc.set_spr_for(&actor, &[u.id], on)?
+            };
+            out.value(
+                &json!({"changed": n, "spr_enabled": on}),
+                &format!(
+                    "Self Password Reset {} for {n} user(s).",
+                    if on { "enabled" } else { "disabled" }
+                ),
+            );
+        }
+        UserCmd::Unlock { account, reason } => {
+            let u = svc.user(&account.provider, &account.login)?;
+            let u = svc.unlock(&actor, u.id, &reason)?;
+            out.value(&user_json(&u), &format!("Unlocked {}.", u.login));
+        }
+        UserCmd::Deactivate(a) | UserCmd::Reactivate(a) | UserCmd::Delete(a)
+            if !actor.is_super_admin() =>
+        {
+            let _ = a;
+            return Err(CoreError::Forbidden(format!(
+                "Operator {} is Helpdesk: only a super admin may do this.",
+                actor.login
+            ))
+            .into());
+        }
+        UserCmd::Deactivate(a) => {
+            let u = svc.user(&a.provider, &a.login)?;
+            let u = svc.deactivate(&actor, u.id)?;
+            out.value(&user_json(&u), &format!("Deactivated {}.", u.login));
+        }
+        UserCmd::Reactivate(a) => {
+            let u = svc.user(&a.provider, &a.login)?;
+            let u = svc.reactivate(&actor, u.id)?;
+            out.value(&user_json(&u), &format!("Reactivated {}.", u.login));
+        }
+        UserCmd::Delete(a) => {
+            let u = svc.user(&a.provider, &a.login)?;
+            let u = svc.delete(&actor, u.id)?;
+            out.value(&user_json(&u), &format!("Deleted {}.", u.login));
+        }
+        UserCmd::Show(a) => {
+            let u = svc.user(&a.provider, &a.login)?;
+            out.value(&user_json(&u), &output::user_text(&u));
+        }
+        UserCmd::List {
+            provider,
+            status,
+            search,
+        } => {
+            let provider_id = provider
+                .map(|p| svc.provider(&p).map(|p| p.id))
+                .transpose()?;
+            let status: Option<Status> = status.map(|s| s.parse()).transpose()?;
+            let filter = UserFilter {
+                provider_id,
+                status,
+                search,
+                ..UserFilter::default()
+            };
+            output::user_list(out, &svc, &filter)?;
+        }
+        UserCmd::Configure { .. } => {}
+    }
+    Ok(())
+}
+
+fn flow_result(out: &mut Out, r: Result<FlowOk, CoreError>) -> Result<(), CliError> {
+    match r {
+        Ok(ok) => {
+            out.value(
+                &json!({"outcome": "ok", "message": ok.message}),
+                &ok.message,
+            );
+            Ok(())
+        }
+        Err(CoreError::Refused(refusal)) => {
+            let mut v = json!({"outcome": refusal.outcome(), "message": refusal.message});
+            if let Some(n) = refusal.tries_left {
+                v["tries_left"] = json!(n);
+            }
+            if out.is_json() {
+                out.json(&v);
+            }
+            Err(CliError {
+                code: 3,
+                message: one_line(&refusal.message),
+            })
+        }
+        Err(e) => {
+            if out.is_json() {
+                out.json(&json!({"outcome": "error", "message": e.to_string()}));
+            }
+            Err(e.into())
+        }
+    }
+}
+
+fn reset_cmd(cli: &Cli, cmd: ResetCmd, out: &mut Out) -> Result<(), CliError> {
+    match cmd {
+        ResetCmd::Request { account, address } => {
+            let mut svc = open(cli)?;
+            let r = svc.request_token(&account.login, &account.provider, &address);
+            flow_result(out, r)
+        }
+        ResetCmd::Resend(a) => {
+            let mut svc = open(cli)?;
+            let r = svc.resend(&a.provider, &a.login);
+            flow_result(out, r)
+        }
+        ResetCmd::Complete { account, token } => {
+            let token = match token {
+                Some(t) => t,
+                None => secret("SPR_TOKEN", "Password token: ")?,
+            };
+            let password = secret("SPR_NEW_PASSWORD", "New password: ")?;
+            let mut svc = open(cli)?;
+            let r = svc.complete_reset(
+                &account.provider,
+                &account.login,
+                &token,
+                &password,
+                &password,
+            );
+            flow_result(out, r)
+        }
+    }
+}
+
+fn mail_cmd(cli: &Cli, cmd: MailCmd, out: &mut Out) -> Result<(), CliError> {
+    let mut svc = open(cli)?;
+    let actor = authenticate(cli, &mut svc)?;
+    match cmd {
+        MailCmd::Set(MailSetCmd::Outbox) => {
+            svc.set_mail_settings(&actor, &MailSettings::Outbox)?;
+            out.value(
+                &json!({"transport": "outbox"}),
+                "Messages now go to the outbox.",
+            );
+        }
+        MailCmd::Set(MailSetCmd::Smtp {
+            host,
+            port,
+            security,
+            username,
+            ca_file,
+            timeout_secs,
+            from,
+        }) => {
+            let security: Security = security.parse().map_err(CliError::usage)?;
+            let ca_pem = ca_file
+                .map(|p| {
+                    std::fs::read_to_string(&p).map_err(|e| {
+                        CliError::usage(format!("Cannot read the CA file {}: {e}.", p.display()))
+                    })
+                })
+                .transpose()?;
+            let password = match &username {
+                Some(u) => Some(secret(
+                    "SPR_SMTP_PASSWORD",
+                    &format!("SMTP password for {u}: "),
+                )?),
+                None => None,
+            };
+            let s = SmtpSettings {
+                host,
+                port,
+                security,
+                username,
+                password,
+                from,
+                timeout_secs,
+                ca_pem,
+            };
+            svc.set_mail_settings(&actor, &MailSettings::Smtp(s.clone()))?;
+            out.value(
+                &json!({"transport": "smtp", "host": s.host, "port": s.port, "security": s.security.as_str()}),
+                &format!("Messages now go through {}:{} ({}). Use `spr-console mail test --to ADDR` to check.", s.host, s.port, s.security.as_str()),
+            );
+        }
+        MailCmd::Test { to } => {
+            let answer = svc.send_test(&actor, &to)?;
+            out.value(
+                &json!({"outcome": "ok", "message": answer}),
+                &format!("Test message sent to {to}: {answer}"),
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,216 @@
+//! Writing results: plain text or the JSON shapes of SPEC §4. A closed pipe is not a panic.
+
+use std::io::Write;
+
+use serde_json::{Value, json};
+
+use super::CliError;
+use crate::core::Service;
+use crate::core::audit::AuditEvent;
+use crate::core::clock::rfc3339;
+use crate::core::model::User;
+use crate::mail::carriers;
+use crate::store::users::UserFilter;
+
+/// Where results go: stdout (text or JSON) and stderr for errors.
+pub struct Out {
+    json: bool,
+}
+
+impl Out {
+    /// Output in JSON when `json`.
+    pub fn new(json: bool) -> Self {
+        Self { json }
+    }
+
+    /// Whether JSON was asked for.
+    pub fn is_json(&self) -> bool {
+        self.json
+    }
+
+    /// A line on stdout.
+    pub fn line(&mut self, s: &str) {
+        let _ = writeln!(std::io::stdout().lock(), "{s}");
+    }
+
+    /// A JSON value on stdout.
+    pub fn json(&mut self, v: &Value) {
+        let text = serde_json::to_string_pretty(v).unwrap_or_default();
+        self.line(&text);
+    }
+
+    /// The JSON value or the text, as asked.
+    pub fn value(&mut self, v: &Value, text: &str) {
+        if self.json {
+            self.json(v)
+        } else {
+            self.line(text)
+        }
+    }
+
+    /// One sentence on stderr.
+    pub fn error(&mut self, s: &str) {
+        let _ = writeln!(std::io::stderr().lock(), "spr-console: {s}");
+    }
+}
+
+/// A user in the JSON shape of SPEC §4 (plus `contact_warnings`).
+pub fn user_json(u: &User) -> Value {
+    let warnings: Vec<String> = [u.email.as_ref(), u.text_email.as_ref()]
+        .into_iter()
+        .flatten()
+        .filter_map(|e| carriers::warning_for_address(e.as_str()))
+        .collect();
+    json!({
+        "provider": u.provider_code.as_str(),
+        "login": u.login.as_str(),
+        "first": u.first,
+        "last": u.last,
+        "status": u.status.as_str(),
+        "spr_enabled": u.spr_enabled,
+        "email": u.email.as_ref().map(|e| e.as_str()),
+        "text_email": u.text_email.as_ref().map(|e| e.as_str()),
+        "failed_attempts": u.failed_attempts,
+        "locked_at": u.locked_at.map(rfc3339),
+        "contact_warnings": warnings,
+    })
+}
+
+/// A user as text.
+pub fn user_text(u: &User) -> String {
+    let mut s = format!(
+        "{} ({}) — {}\n  Status: {}\n  Self Password Reset: {}\n  Email: {}\n  Phone/Text Message Email: {}\n  Consecutive incorrect entries: {}",
+        u.login,
+        u.provider_code,
+        u.display_name(),
+        u.status.label(),
+        if u.spr_enabled { "enabled" } else { "disabled" },
+        u.email.as_ref().map_or("(none)", |e| e.as_str()),
+        u.text_email.as_ref().map_or("(none)", |e| e.as_str()),
+        u.failed_attempts
+    );
+    if let Some(t) = u.locked_at {
+        s += &format!(
+            "\n  Admin Locked at: {} (wrong {})",
+            rfc3339(t),
+            u.lock_cause.as_deref().unwrap_or("entry")
+        );
+    }
+    for e in [u.email.as_ref(), u.text_email.as_ref()]
+        .into_iter()
+        .flatten()
+    {
+        if let Some(w) = carriers::warning_for_address(e.as_str()) {
+            s += &format!("\n  Warning: {w}");
+        }
+    }
+    s
+}
+
+/// Every matching user, a page at a time so memory stays flat.
+pub fn user_list(out: &mut Out, svc: &Service, filter: &UserFilter) -> Result<(), CliError> {
+    const PAGE: u64 = 2000;
+    let mut offset = 0;
+    let mut all = Vec::new();
+    loop {
+        let page = svc.list_users(filter, offset, PAGE)?;
+        let n = page.len() as u64;
+        for u in &page {
+            if out.is_json() {
+                all.push(user_json(u));
+            } else {
+                out.line(&format!(
+                    "{:<10} {:<24} {:<28} {:<12} spr={:<3} failed={}",
+                    u.provider_code.as_str(),
+                    u.login.as_str(),
+                    u.display_name(),
+                    u.status.as_str(),
+                    if u.spr_enabled { "on" } else { "off" },
+                    u.failed_attempts
+                ));
+            }
+        }
+        offset += n;
+        if n < PAGE {
+            break;
+        }
+    }
+    if out.is_json() {
+        out.json(&Value::Array(all));
+    } else if offset == 0 {
+        out.line("No users match.");
+    }
+    Ok(())
+}
+
+/// The audit log as a table, CSV or JSON, oldest first.
+pub fn audit(out: &mut Out, events: &[AuditEvent], format: &str) -> Result<(), CliError> {
+    match format {
+        "json" => out.json(&serde_json::to_value(events).unwrap_or_default()),
+        "csv" => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            let io = |e: csv::Error| CliError {
+                code: 1,
+                message: format!("Could not write CSV: {e}."),
+            };
+            w.write_record([
+                "at", "actor", "action", "provider", "login", "outcome", "reason", "detail",
+            ])
+            .map_err(io)?;
+            for e in events {
+                w.write_record([
+                    e.at.as_str(),
+                    &e.actor,
+                    &e.action,
+                    e.provider.as_deref().unwrap_or(""),
+                    e.login.as_deref().unwrap_or(""),
+                    &e.outcome,
+                    e.reason.as_deref().unwrap_or(""),
+                    &e.detail,
+                ])
+                .map_err(io)?;
+            }
+            let bytes = w.into_inner().map_err(|e| CliError {
+                code: 1,
+                message: format!("Could not write CSV: {e}."),
+            })?;
+            let _ = std::io::stdout().lock().write_all(&bytes);
+        }
+        _ => {
+            if events.is_empty() {
+                out.line("No audit events match.");
+            }
+            for e in events {
+                out.line(&format!(
+                    "{}  {:<8} {:<16} {:<8} {:<16} {:<7} {:<22} {}",
+                    e.at,
+                    e.actor,
+                    e.action,
+                    e.provider.as_deref().unwrap_or("-"),
+                    e.login.as_deref().unwrap_or("-"),
+                    e.outcome,
+                    e.reason.as_deref().unwrap_or("-"),
+                    e.detail
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The carrier gateway list (SPEC §3.12).
+pub fn carriers(out: &mut Out) {
+    let list = carriers::carriers();
+    if out.is_json() {
+        out.json(&serde_json::to_value(list).unwrap_or_default());
+        return;
+    }
+    for c in list {
+        let status = match (&c.retired_on, &c.ends_on) {
+            (Some(d), _) => format!("retired {d}"),
+            (None, Some(d)) => format!("active, ends {d}"),
+            _ => "active".to_owned(),
+        };
+        out.line(&format!("{:<20} {:<28} {}", c.name, c.domain, status));
+    }
+}

@@ -1,0 +1,77 @@
+//! Audit events (SPEC §3.10): who did what to which account, and why it was refused.
+
+use serde::Serialize;
+
+/// The actor written for the person at the reset form.
+pub const USER_ACTOR: &str = "user";
+
+/// One audit event as stored and exported.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AuditEvent {
+    #[serde(skip)]
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub provider: Option<String>,
+    pub login: Option<String>,
+    pub outcome: String,
+    pub reason: Option<String>,
+    pub detail: String,
+}
+
+/// An event about to be written; `at` and `seq` are set by the store.
+#[derive(Clone, Debug, Default)]
+pub struct NewEvent {
+    pub actor: String,
+    pub action: &'static str,
+    pub provider: Option<String>,
+    pub login: Option<String>,
+    pub outcome: &'static str,
+    pub reason: Option<&'static str>,
+    pub detail: String,
+}
+
+/// Filters for reading the log; every field narrows.
+#[derive(Clone, Debug, Default)]
+pub struct AuditFilter {
+    pub provider: Option<String>,
+    pub login: Option<String>,
+    pub action: Option<String>,
+    pub outcome: Option<String>,
+    /// RFC 3339, inclusive.
+    pub since: Option<String>,
+    /// RFC 3339, exclusive.
+    pub until: Option<String>,
+    pub newest_first: bool,
+    pub limit: Option<u32>,
+    pub offset: Option<u32>,
+}
+
+/// Action names, one place.
+pub mod action {
+    pub const RESET_REQUEST: &str = "reset_request";
+    pub const RESET_RESEND: &str = "reset_resend";
+    pub const RESET_COMPLETE: &str = "reset_complete";
+    pub const LOGIN: &str = "login";
+    pub const CONFIGURE_VERIFY: &str = "configure_verify";
+    pub const CONFIGURE: &str = "configure";
+    pub const ACCOUNT_LOCKED: &str = "account_locked";
+    pub const MESSAGE_SENT: &str = "message_sent";
+    pub const USER_ADD: &str = "user_add";
+    pub const USER_IMPORT: &str = "user_import";
+    pub const USER_SPR: &str = "user_spr";
+    pub const USER_CONTACTS: &str = "user_contacts";
+    pub const USER_UNLOCK: &str = "user_unlock";
+    pub const USER_DEACTIVATE: &str = "user_deactivate";
+    pub const USER_REACTIVATE: &str = "user_reactivate";
+    pub const USER_DELETE: &str = "user_delete";
+    pub const USER_PASSWORD: &str = "user_password";
+    pub const PROVIDER_ADD: &str = "provider_add";
+    pub const PROVIDER_SET: &str = "provider_set";
+    pub const OPERATOR_ADD: &str = "operator_add";
+    pub const OPERATOR_LOGIN: &str = "operator_login";
+    pub const MAIL_SET: &str = "mail_set";
+    pub const MAIL_TEST: &str = "mail_test";
+    pub const INIT: &str = "init";
+}

@@ -1,0 +1,83 @@
+//! argon2id hashing of passwords and tokens, as PHC strings so parameters can change later.
+
+use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version};
+
+use super::error::CoreError;
+
+/// argon2id parameters. Production uses m = 19456 KiB, t = 2, p = 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hasher {
+    pub m_cost_kib: u32,
+    pub t_cost: u32,
+    pub p_cost: u32,
+}
+
+impl Default for Hasher {
+    fn default() -> Self {
+        Self {
+            m_cost_kib: 19_456,
+            t_cost: 2,
+            p_cost: 1,
+        }
+    }
+}
+
+impl Hasher {
+    /// Cheap parameters for tests that hash many times; never for real data.
+    pub fn fast_for_tests() -> Self {
+        Self {
+            m_cost_kib: 64,
+            t_cost: 1,
+            p_cost: 1,
+        }
+    }
+
+    fn argon2(&self) -> Result<Argon2<'static>, CoreError> {
+        let params = Params::new(self.m_cost_kib, self.t_cost, self.p_cost, None)
+            .map_err(|e| CoreError::Internal(format!("Bad argon2 parameters: {e}.")))?;
+        Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+    }
+
+    /// Hashes a secret with a fresh random salt into a PHC string.
+    pub fn hash(&self, secret: &str) -> Result<String, CoreError> {
+        let hash = self
+            .argon2()?
+            .hash_password(secret.as_bytes())
+            .map_err(|e| CoreError::Internal(format!("Could not hash a secret: {e}.")))?;
+        Ok(hash.to_string())
+    }
+
+    /// Verifies a secret against a stored PHC string (with the parameters stored in it).
+    pub fn verify(&self, secret: &str, phc: &str) -> bool {
+        let Ok(parsed) = PasswordHash::new(phc) else {
+            return false;
+        };
+        let Ok(argon) = self.argon2() else {
+            return false;
+        };
+        argon.verify_password(secret.as_bytes(), &parsed).is_ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hash_verifies_its_secret_and_nothing_else() {
+        let h = Hasher::fast_for_tests();
+        let phc = h.hash("correct horse").expect("hash");
+        assert!(phc.starts_with("$argon2id$"));
+        assert!(h.verify("correct horse", &phc));
+        assert!(!h.verify("correct horsE", &phc));
+        assert!(!h.verify("x", "not a phc string"));
+    }
+
+    #[test]
+    fn production_parameters_are_stored_in_the_phc_string() {
+        let phc = Hasher::default().hash("pw").expect("hash");
+        assert!(phc.contains("m=19456,t=2,p=1"), "{phc}");
+        // A hash made with other parameters still verifies: they come from the string.
+        assert!(Hasher::fast_for_tests().verify("pw", &phc));
+    }
+}

@@ -1,0 +1,13 @@
+//! The domain of Self Password Reset and its rules. Nothing here knows a window exists.
+
+pub mod audit;
+pub mod clock;
+pub mod error;
+pub mod hashing;
+pub mod model;
+pub mod policy;
+pub mod service;
+pub mod token;
+
+pub use error::{CoreError, Reason, Refusal};
+pub use service::Service;

@@ -1,0 +1,195 @@
+//! Password rules (SPEC §3.8) and the lockout arithmetic (SPEC §3.6).
+
+use std::fmt;
+
+/// Longest password accepted, in characters.
+pub const MAX_PASSWORD_CHARS: usize = 128;
+/// Lowest zxcvbn score accepted (0–4).
+pub const MIN_STRENGTH_SCORE: u8 = 3;
+
+/// One broken password rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PolicyViolation {
+    TooShort { min: u32, actual: usize },
+    TooLong { max: usize, actual: usize },
+    EqualsLogin,
+    ContainsLogin,
+    RecentlyUsed { history: u32 },
+    TooGuessable { hint: Option<String> },
+}
+
+impl fmt::Display for PolicyViolation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::TooShort { min, actual } => write!(
+                f,
+                "The password must be at least {min} characters long (it has {actual})."
+            ),
+            Self::TooLong { max, actual } => write!(
+                f,
+                "The password may be at most {max} characters long (it has {actual})."
+            ),
+            Self::EqualsLogin => write!(f, "The password may not be the Login Name."),
+            Self::ContainsLogin => write!(f, "The password may not contain the Login Name."),
+            Self::RecentlyUsed { history } => write!(
+                f,
+                "The password was used recently: it may not be one of the last {history} passwords."
+            ),
+            Self::TooGuessable { hint } => {
+                write!(f, "The password is too common or easy to guess.")?;
+                if let Some(hint) = hint {
+                    write!(f, " {hint}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The rules that need no stored hashes: length, Login Name, strength.
+/// `user_inputs` are the Login Name and the person's names, given to the strength estimator.
+pub fn check_new_password(
+    password: &str,
+    min_length: u32,
+    login: &str,
+    user_inputs: &[&str],
+) -> Vec<PolicyViolation> {
+    let mut broken = Vec::new();
+    let chars = password.chars().count();
+    if chars < min_length as usize {
+        broken.push(PolicyViolation::TooShort {
+            min: min_length,
+            actual: chars,
+        });
+    }
+    if chars > MAX_PASSWORD_CHARS {
+        broken.push(PolicyViolation::TooLong {
+            max: MAX_PASSWORD_CHARS,
+            actual: chars,
+        });
+    }
+    let pw_lower = password.to_lowercase();
+    let login_lower = login.to_lowercase();
+    if pw_lower == login_lower {
+        broken.push(PolicyViolation::EqualsLogin);
+    } else if login.chars().count() >= 4 && pw_lower.contains(&login_lower) {
+        broken.push(PolicyViolation::ContainsLogin);
+    }
+    // zxcvbn's matching is quadratic in length; beyond the accepted maximum it only costs time.
+    if !password.is_empty() && chars <= MAX_PASSWORD_CHARS {
+        let inputs: Vec<&str> = user_inputs
+            .iter()
+            .copied()
+            .filter(|s| !s.trim().is_empty())
+            .collect();
+        let estimate = zxcvbn::zxcvbn(password, &inputs);
+        if u8::from(estimate.score()) < MIN_STRENGTH_SCORE {
+            let hint = estimate.feedback().and_then(|fb| {
+                fb.warning()
+                    .map(|w| w.to_string())
+                    .or_else(|| fb.suggestions().first().map(|s| s.to_string()))
+            });
+            broken.push(PolicyViolation::TooGuessable { hint });
+        }
+    }
+    broken
+}
+
+/// How many more incorrect entries are tolerated before the account is Admin Locked.
+pub fn tries_left(max_incorrect: u32, failed_attempts: u32) -> u32 {
+    max_incorrect.saturating_sub(failed_attempts)
+}
+
+/// Whether this many consecutive incorrect entries lock the account: only *above* the maximum.
+pub fn locks_at(max_incorrect: u32, failed_attempts: u32) -> bool {
+    failed_attempts > max_incorrect
+}
+
+/// The policy's lockout threshold in words, for the console.
+pub fn lockout_in_words(max_incorrect: u32) -> String {
+    let nth = max_incorrect + 1;
+    let suffix = match (nth % 10, nth % 100) {
+        (1, n) if n != 11 => "st",
+        (2, n) if n != 12 => "nd",
+        (3, n) if n != 13 => "rd",
+        _ => "th",
+    };
+    format!("An account is Admin Locked on the {nth}{suffix} consecutive wrong password or token.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_but_common_passwords_are_refused() {
+        for pw in ["passwordpassword", "qwertyuiopasdfgh"] {
+            let broken = check_new_password(pw, 15, "jdoe", &["jdoe"]);
+            assert!(
+                broken
+                    .iter()
+                    .any(|v| matches!(v, PolicyViolation::TooGuessable { .. })),
+                "{pw}: {broken:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_strong_long_password_passes() {
+        let broken = check_new_password("correct horse battery staple 42", 15, "jdoe", &["jdoe"]);
+        assert_eq!(broken, vec![]);
+    }
+
+    #[test]
+    fn every_broken_rule_is_reported_at_once() {
+        let broken = check_new_password("jdoe", 15, "jdoe", &["jdoe"]);
+        assert!(broken.contains(&PolicyViolation::TooShort { min: 15, actual: 4 }));
+        assert!(broken.contains(&PolicyViolation::EqualsLogin));
+        assert!(
+            broken
+                .iter()
+                .any(|v| matches!(v, PolicyViolation::TooGuessable { .. }))
+        );
+    }
+
+    #[test]
+    fn login_of_four_or_more_characters_may_not_be_contained() {
+        let broken = check_new_password("xx-MARYSMITH-violet-tundra-88", 15, "marysmith", &[]);
+        assert!(broken.contains(&PolicyViolation::ContainsLogin));
+        let short = check_new_password("abc violet tundra marsh 88", 15, "abc", &[]);
+        assert!(!short.contains(&PolicyViolation::ContainsLogin));
+    }
+
+    #[test]
+    fn length_counts_characters_not_bytes() {
+        let pw = "ééééééééééééééé"; // 15 characters, 30 bytes
+        let broken = check_new_password(pw, 15, "x", &[]);
+        assert!(
+            !broken
+                .iter()
+                .any(|v| matches!(v, PolicyViolation::TooShort { .. }))
+        );
+        let long: String = "é".repeat(129);
+        let broken = check_new_password(&long, 15, "x", &[]);
+        assert!(broken.contains(&PolicyViolation::TooLong {
+            max: 128,
+            actual: 129
+        }));
+    }
+
+    #[test]
+    fn lock_happens_only_above_the_maximum() {
+        assert!(!locks_at(5, 5));
+        assert!(locks_at(5, 6));
+        assert!(locks_at(1, 2));
+        assert!(!locks_at(100, 100));
+        assert_eq!(tries_left(3, 1), 2);
+        assert_eq!(
+            lockout_in_words(5),
+            "An account is Admin Locked on the 6th consecutive wrong password or token."
+        );
+        assert!(lockout_in_words(1).contains("2nd"));
+        assert!(lockout_in_words(10).contains("11th"));
+        assert!(lockout_in_words(20).contains("21st"));
+    }
+}

@@ -1,0 +1,1601 @@
+//! The flows of SPEC §3 as methods. Every refusal is a typed reason, audited where it happens.
+
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::audit::{AuditEvent, AuditFilter, NewEvent, USER_ACTOR, action};
+use super::clock::{Clock, SystemClock, parse_rfc3339, rfc3339};
+use super::error::{CoreError, Reason, Refusal, password_reset_error_text};
+use super::hashing::Hasher;
+use super::model::{
+    Email, LoginName, Operator, Policy, Provider, ProviderCode, Role, Status, User,
+};
+use super::policy::{self, PolicyViolation};
+use super::token::Token;
+use crate::mail::{MailError, MailSettings, OutgoingMessage};
+use crate::store::messages::StoredMessage;
+use crate::store::providers::ProviderCounts;
+use crate::store::users::{NewUser, UserFilter};
+use crate::store::{self, Store};
+
+/// What a flow step tells the person when it succeeds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FlowOk {
+    pub message: String,
+}
+
+/// The live token of a user, for the countdown (never the token itself).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenInfo {
+    pub address: String,
+    pub sent_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// `live`, `used` or `invalidated`.
+    pub state: String,
+}
+
+impl TokenInfo {
+    /// Whole seconds of validity left at `now` (0 once expired or ended).
+    pub fn seconds_left(&self, now: DateTime<Utc>) -> i64 {
+        if self.state != "live" {
+            return 0;
+        }
+        (self.expires_at - now).num_seconds().max(0)
+    }
+}
+
+/// Changes to a provider; `None` leaves a value as it is.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProviderChanges {
+    pub name: Option<String>,
+    pub spr_enabled: Option<bool>,
+    pub max_incorrect: Option<u32>,
+    pub token_minutes: Option<u32>,
+    pub min_length: Option<u32>,
+    pub history: Option<u32>,
+    pub max_tokens_per_hour: Option<u32>,
+}
+
+/// A new user as an operator enters it.
+#[derive(Clone, Debug, Default)]
+pub struct UserInput {
+    pub login: String,
+    pub first: String,
+    pub last: String,
+    pub email: Option<String>,
+    pub text_email: Option<String>,
+    pub spr_enabled: bool,
+    pub password: Option<String>,
+}
+
+/// A contact change: `None` keeps the value, `Some("")` clears it, else sets it.
+pub type ContactChange<'a> = Option<&'a str>;
+
+/// Minimum length of an operator's password.
+pub const OPERATOR_MIN_PASSWORD: u32 = 12;
+
+/// The engine: a store, a clock and the argon2 parameters.
+pub struct Service {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    hasher: Hasher,
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service")
+            .field("store", &self.store)
+            .finish()
+    }
+}
+
+fn ev(actor: &str, act: &'static str, provider: Option<&str>, login: Option<&str>) -> NewEvent {
+    NewEvent {
+        actor: actor.to_owned(),
+        action: act,
+        provider: provider.map(str::to_owned),
+        login: login.map(str::to_owned),
+        outcome: "ok",
+        reason: None,
+        detail: String::new(),
+    }
+}
+
+fn status_reason(s: Status) -> Option<Reason> {
+    match s {
+        Status::Active => None,
+        Status::AdminLocked => Some(Reason::AccountAdminLocked),
+        Status::Deactivated => Some(Reason::AccountDeactivated),
+        Status::Deleted => Some(Reason::AccountDeleted),
+    }
+}
+
+fn status_message(s: Status) -> String {
+    match s {
+        Status::AdminLocked => "This account is Admin Locked. A super admin must unlock it first; contact your administrator.".into(),
+        Status::Deactivated => "This account is Deactivated. Contact your administrator.".into(),
+        Status::Deleted => "This account has been Deleted. Contact your administrator.".into(),
+        Status::Active => String::new(),
+    }
+}
+
+const LOGIN_FAILED: &str = "Login failed: the Login Name, Provider Code or password is incorrect.";
+const NO_TOKEN: &str = "There is no valid password token for this account. Go back to the login page and click Forgot Password? to get a new one.";
+const TOKEN_EXPIRED: &str =
+    "The password token has expired. Go back to the login page and click Forgot Password? again.";
+
+fn tries_message(what: &str, left: u32) -> String {
+    match left {
+        0 => format!(
+            "The {what} is incorrect. One more incorrect entry and your account will be Admin Locked."
+        ),
+        1 => format!(
+            "The {what} is incorrect. 1 more incorrect entry is tolerated before your account is Admin Locked."
+        ),
+        n => format!(
+            "The {what} is incorrect. {n} more incorrect entries are tolerated before your account is Admin Locked."
+        ),
+    }
+}
+
+/// Describes how a refusal of policy reads, every broken rule on its own line.
+pub fn policy_message(violations: &[PolicyViolation]) -> String {
+    let mut s = String::from("The new password does not meet the password policy:");
+    for v in violations {
+        s.push_str("\n - ");
+        s.push_str(&v.to_string());
+    }
+    s
+}
+
+/// A token message for an email address or (shorter, no subject) a text address.
+pub fn token_message(
+    to: &str,
+    is_text: bool,
+    token: &Token,
+    minutes: u32,
+    login: &str,
+    code: &str,
+) -> OutgoingMessage {
+    if is_text {
+        OutgoingMessage {
+            to: to.to_owned(),
+            subject: None,
+            body: format!(
+                "Password Reset Token: {token} (valid {minutes} min). If you did not ask for this, contact your administrator."
+            ),
+        }
+    } else {
+        let unit = if minutes == 1 { "minute" } else { "minutes" };
+        OutgoingMessage {
+            to: to.to_owned(),
+            subject: Some("Password Reset Token".to_owned()),
+            body: format!(
+                "Your password reset token for Login Name {login} (Provider Code {code}) is:\n\n    {token}\n\nIt is valid for {minutes} {unit}. Enter it on the Change Password page together with your new password.\n\nIf you did not ask for this, contact your administrator.\n"
+            ),
+        }
+    }
+}
+
+/// The "your password was changed" notice; it carries no secret.
+pub fn changed_notice(
+    to: &str,
+    is_text: bool,
+    login: &str,
+    code: &str,
+    at: DateTime<Utc>,
+) -> OutgoingMessage {
+    if is_text {
+        OutgoingMessage {
+            to: to.to_owned(),
+            subject: None,
+            body: format!(
+                "Your password for {login} ({code}) was changed. If you did not do this, contact your administrator."
+            ),
+        }
+    } else {
+        OutgoingMessage {
+            to: to.to_owned(),
+            subject: Some("Your password was changed".to_owned()),
+            body: format!(
+                "The password for Login Name {login} (Provider Code {code}) was changed on {} UTC through Self Password Reset.\n\nIf you did not do this, contact your administrator.\n",
+                at.format("%Y-%m-%d %H:%M")
+            ),
+        }
+    }
+}
+
+impl Service {
+    /// Opens the database at `path` with the system clock and production hashing.
+    pub fn open(path: &std::path::Path) -> Result<Self, CoreError> {
+        Ok(Self::new(
+            Store::open(path)?,
+            Arc::new(SystemClock),
+            Hasher::default(),
+        ))
+    }
+
+    /// A service over an open store, with the given clock and hashing parameters.
+    pub fn new(store: Store, clock: Arc<dyn Clock>, hasher: Hasher) -> Self {
+        Self {
+            store,
+            clock,
+            hasher,
+        }
+    }
+
+    /// The store, for reads.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The current time of this service's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    fn now_str(&self) -> String {
+        rfc3339(self.clock.now())
+    }
+
+    fn audit(&mut self, e: &NewEvent) -> Result<(), CoreError> {
+        let at = self.now_str();
+        store::audit::append(self.store.conn(), &at, e)
+    }
+
+    // ----- operators (SPEC §3.9)
+
+    /// Whether the database has no operator yet (the first start asks for a super admin).
+    pub fn needs_first_operator(&self) -> Result<bool, CoreError> {
+        Ok(store::operators::count(self.store.conn())? == 0)
+    }
+
+    fn check_operator_password(login: &str, password: &str) -> Result<(), CoreError> {
+        let broken = policy::check_new_password(password, OPERATOR_MIN_PASSWORD, login, &[login]);
+        if broken.is_empty() {
+            Ok(())
+        } else {
+            let mut s = String::from("The operator password is not accepted:");
+            for b in broken {
+                s.push(' ');
+                s.push_str(&b.to_string());
+            }
+            Err(CoreError::Invalid(s))
+        }
+    }
+
+    fn valid_operator_login(login: &str) -> Result<String, CoreError> {
+        let l = login.trim();
+        if (1..=64).contains(&l.chars().count())
+            && !l.chars().any(|c| c.is_control() || c.is_whitespace())
+        {
+            Ok(l.to_owned())
+        } else {
+            Err(CoreError::Invalid(format!(
+                "\"{login}\" is not a valid operator login: use 1 to 64 characters without spaces."
+            )))
+        }
+    }
+
+    /// Creates the first super admin of an empty database.
+    pub fn init_first_operator(
+        &mut self,
+        login: &str,
+        password: &str,
+    ) -> Result<Operator, CoreError> {
+        let login = Self::valid_operator_login(login)?;
+        Self::check_operator_password(&login, password)?;
+        let hash = self.hasher.hash(password)?;
+        let now = self.now_str();
+        self.store.immediate(|c| {
+            if store::operators::count(c)? > 0 {
+                return Err(CoreError::Invalid(
+                    "This database already has operators: sign in as one of them instead.".into(),
+                ));
+            }
+            let id = store::operators::insert(c, &login, Role::SuperAdmin, &hash, &now)?;
+            let mut e = ev(&login, action::INIT, None, None);
+            e.detail = format!("first super admin {login} created");
+            store::audit::append(c, &now, &e)?;
+            Ok(Operator {
+                id,
+                login: login.clone(),
+                role: Role::SuperAdmin,
+            })
+        })
+    }
+
+    /// How long the operator must wait before the next password try (growing after wrong ones).
+    pub fn operator_wait(&self, login: &str) -> Result<StdDuration, CoreError> {
+        let Some(row) = store::operators::find(self.store.conn(), login)? else {
+            return Ok(StdDuration::ZERO);
+        };
+        let delay = operator_delay(row.failed_attempts);
+        let last = row.last_failed_at.as_deref().and_then(parse_rfc3339);
+        Ok(match last {
+            Some(t) => {
+                let until = t + Duration::from_std(delay).unwrap_or_default();
+                (until - self.clock.now())
+                    .to_std()
+                    .unwrap_or(StdDuration::ZERO)
+            }
+            None => StdDuration::ZERO,
+        })
+    }
+
+    /// Checks an operator's password. A wrong one grows the delay before the next try;
+    /// no number of wrong tries locks an operator out for good.
+    pub fn operator_login(&mut self, login: &str, password: &str) -> Result<Operator, CoreError> {
+        let wait = self.operator_wait(login)?;
+        if !wait.is_zero() {
+            return Err(CoreError::Forbidden(format!(
+                "Too many wrong passwords: wait {} seconds before trying again.",
+                wait.as_secs().max(1)
+            )));
+        }
+        let row = store::operators::find(self.store.conn(), login)?;
+        let ok = row
+            .as_ref()
+            .is_some_and(|r| self.hasher.verify(password, &r.password_hash));
+        let now = self.now_str();
+        match row {
+            Some(r) if ok => {
+                if r.failed_attempts > 0 {
+                    store::operators::set_failures(self.store.conn(), r.operator.id, 0, None)?;
+                }
+                Ok(r.operator)
+            }
+            _ => {
+                let found = row.is_some();
+                self.store.immediate(|c| {
+                    if let Some(r) = store::operators::find(c, login)? {
+                        store::operators::set_failures(
+                            c,
+                            r.operator.id,
+                            r.failed_attempts + 1,
+                            Some(&now),
+                        )?;
+                    }
+                    let mut e = ev(login, action::OPERATOR_LOGIN, None, None);
+                    e.outcome = "denied";
+                    e.reason = Some(if found {
+                        Reason::PasswordIncorrect.code()
+                    } else {
+                        Reason::UnknownAccount.code()
+                    });
+                    e.detail = "operator sign-in refused".into();
+                    store::audit::append(c, &now, &e)
+                })?;
+                Err(CoreError::Forbidden(format!(
+                    "The operator login or password is wrong for \"{login}\"."
+                )))
+            }
+        }
+    }
+
+    fn require_super_admin(actor: &Operator) -> Result<(), CoreError> {
+        if actor.is_super_admin() {
+            Ok(())
+        } else {
+            Err(CoreError::Forbidden(format!(
+                "Operator {} is {}: only a super admin may do this.",
+                actor.login,
+                actor.role.label()
+            )))
+        }
+    }
+
+    /// Adds an operator (super admins only).
+    pub fn add_operator(
+        &mut self,
+        actor: &Operator,
+        login: &str,
+        role: Role,
+        password: &str,
+    ) -> Result<Operator, CoreError> {
+        Self::require_super_admin(actor)?;
+        let login = Self::valid_operator_login(login)?;
+        Self::check_operator_password(&login, password)?;
+        let hash = self.hasher.hash(password)?;
+        let now = self.now_str();
+        self.store.immediate(|c| {
+            if store::operators::find(c, &login)?.is_some() {
+                return Err(CoreError::Invalid(format!(
+                    "An operator \"{login}\" already exists."
+                )));
+            }
+            let id = store::operators::insert(c, &login, role, &hash, &now)?;
+            let mut e = ev(&actor.login, action::OPERATOR_ADD, None, None);
+            e.detail = format!("operator {login} added as {}", role.label());
+            store::audit::append(c, &now, &e)?;
+            Ok(Operator {
+                id,
+                login: login.clone(),
+                role,
+            })
+        })
+    }
+
+    /// Every operator.
+    pub fn operators(&self) -> Result<Vec<Operator>, CoreError> {
+        store::operators::all(self.store.conn())
+    }
+
+    // ----- providers
+
+    /// Every provider.
+    pub fn providers(&self) -> Result<Vec<Provider>, CoreError> {
+        store::providers::all(self.store.conn())
+    }
+
+    /// The provider with this code, or a clear error.
+    pub fn provider(&self, code: &str) -> Result<Provider, CoreError> {
+        let code = ProviderCode::parse(code)?;
+        store::providers::by_code(self.store.conn(), code.as_str())?.ok_or_else(|| {
+            CoreError::Invalid(format!("There is no provider with Provider Code {code}."))
+        })
+    }
+
+    /// Users, SPR enabled, configured and Admin Locked counts.
+    pub fn provider_counts(&self, provider_id: i64) -> Result<ProviderCounts, CoreError> {
+        store::providers::counts(self.store.conn(), provider_id)
+    }
+
+    /// Adds a provider with the default policy and SPR off (super admins only).
+    pub fn add_provider(
+        &mut self,
+        actor: &Operator,
+        code: &str,
+        name: &str,
+    ) -> Result<Provider, CoreError> {
+        Self::require_super_admin(actor)?;
+        let code = ProviderCode::parse(code)?;
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 200 {
+            return Err(CoreError::Invalid(
+                "The provider name must be 1 to 200 characters.".into(),
+            ));
+        }
+        let now = self.now_str();
+        self.store.immediate(|c| {
+            if store::providers::by_code(c, code.as_str())?.is_some() {
+                return Err(CoreError::Invalid(format!(
+                    "A provider with Provider Code {code} already exists."
+                )));
+            }
+            let id = store::providers::insert(c, &code, name, &now)?;
+            let mut e = ev(
+                &actor.login,
+                action::PROVIDER_ADD,
+                Some(code.as_str()),
+                None,
+            );
+            e.detail = format!("provider \"{name}\" added");
+            store::audit::append(c, &now, &e)?;
+            store::providers::by_id(c, id)?
+                .ok_or_else(|| CoreError::Internal("provider vanished".into()))
+        })
+    }
+
+    /// Changes SPR enablement, name or policy values (super admins only); each change is audited.
+    pub fn update_provider(
+        &mut self,
+        actor: &Operator,
+        code: &str,
+        ch: &ProviderChanges,
+    ) -> Result<Provider, CoreError> {
+        Self::require_super_admin(actor)?;
+        let code = ProviderCode::parse(code)?;
+        let mut policy = Policy::default();
+        // Validate every value before touching anything.
+        for (key, v) in [
+            ("max_incorrect", ch.max_incorrect),
+            ("token_minutes", ch.token_minutes),
+            ("min_length", ch.min_length),
+            ("history", ch.history),
+            ("max_tokens_per_hour", ch.max_tokens_per_hour),
+        ] {
+            if let Some(v) = v {
+                policy.set(key, v)?;
+            }
+        }
+        if let Some(name) = &ch.name
+            && (name.trim().is_empty() || name.chars().count() > 200)
+        {
+            return Err(CoreError::Invalid(
+                "The provider name must be 1 to 200 characters.".into(),
+            ));
+        }
+        let now = self.now_str();
+        self.store.immediate(|c| {
+            let mut p = store::providers::by_code(c, code.as_str())?.ok_or_else(|| {
+                CoreError::Invalid(format!("There is no provider with Provider Code {code}."))
+            })?;
+            let mut changes = Vec::new();
+            if let Some(name) = &ch.name
+                && name.trim() != p.name
+            {
+                changes.push(format!("name \"{}\" → \"{}\"", p.name, name.trim()));
+                p.name = name.trim().to_owned();
+            }
+            if let Some(on) = ch.spr_enabled
+                && on != p.spr_enabled
+            {
+                changes.push(format!(
+                    "Self Password Reset {}",
+                    if on { "enabled" } else { "disabled" }
+                ));
+                p.spr_enabled = on;
+            }
+            for (key, v) in [
+                ("max_incorrect", ch.max_incorrect),
+                ("token_minutes", ch.token_minutes),
+                ("min_length", ch.min_length),
+                ("history", ch.history),
+                ("max_tokens_per_hour", ch.max_tokens_per_hour),
+            ] {
+                if let Some(v) = v {
+                    let old = p.policy.get(key).unwrap_or_default();
+                    if old != v {
+                        p.policy.set(key, v)?;
+                        changes.push(format!("{key} {old} → {v}"));
+                    }
+                }
+            }
+            if !changes.is_empty() {
+                store::providers::update(c, &p)?;
+                let mut e = ev(
+                    &actor.login,
+                    action::PROVIDER_SET,
+                    Some(code.as_str()),
+                    None,
+                );
+                e.detail = changes.join("; ");
+                store::audit::append(c, &now, &e)?;
+            }
+            Ok(p)
+        })
+    }
+
+    // ----- users, administration
+
+    /// The user with this Login Name in the provider, or a clear error.
+    pub fn user(&self, code: &str, login: &str) -> Result<User, CoreError> {
+        let p = self.provider(code)?;
+        store::users::find(self.store.conn(), p.id, login.trim())?.ok_or_else(|| {
+            CoreError::Invalid(format!(
+                "There is no user with Login Name {} in provider {}.",
+                login.trim(),
+                p.code
+            ))
+        })
+    }
+
+    /// The user with this id.
+    pub fn user_by_id(&self, id: i64) -> Result<User, CoreError> {
+        store::users::by_id(self.store.conn(), id)?
+            .ok_or_else(|| CoreError::Invalid("That user no longer exists.".into()))
+    }
+
+    /// One page of users matching the filter.
+    pub fn list_users(
+        &self,
+        filter: &UserFilter,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<User>, CoreError> {
+        store::users::list(self.store.conn(), filter, offset, limit)
+    }
+
+    /// How many users match the filter.
+    pub fn count_users(&self, filter: &UserFilter) -> Result<u64, CoreError> {
+        store::users::count(self.store.conn(), filter)
+    }
+
+    fn password_violations(
+        &self,
+        user_id: Option<i64>,
+        login: &str,
+        first: &str,
+        last: &str,
+        policy: &Policy,
+        password: &str,
+    ) -> Result<Vec<PolicyViolation>, CoreError> {
+        let mut broken =
+            policy::check_new_password(password, policy.min_length, login, &[login, first, last]);
+        if let Some(id) = user_id
+            && policy.history > 0
+        {
+            let hashes =
+                store::users::recent_password_hashes(self.store.conn(), id, policy.history)?;
+            if hashes.iter().any(|h| self.hasher.verify(password, h)) {
+                broken.push(PolicyViolation::RecentlyUsed {
+                    history: policy.history,
+                });
+            }
+        }
+        Ok(broken)
+    }
+
+    /// Adds a user (super admins only). A password given must meet the provider's policy.
+    pub fn add_user(
+        &mut self,
+        actor: &Operator,
+        code: &str,
+        input: &UserInput,
+    ) -> Result<User, CoreError> {
+        Self::require_super_admin(actor)?;
+        let p = self.provider(code)?;
+        let login = LoginName::parse(&input.login)?;
+        let email = parse_contact(input.email.as_deref())?;
+        let text_email = parse_contact(input.text_email.as_deref())?;
+        check_name(&input.first, "first name")?;
+        check_name(&input.last, "last name")?;
+        let hash = match &input.password {
+            Some(pw) => {
+                let broken = self.password_violations(
+                    None,
+                    login.as_str(),
+                    &input.first,
+                    &input.last,
+                    &p.policy,
+                    pw,
+                )?;
+                if !broken.is_empty() {
+                    return Err(CoreError::Invalid(policy_message(&broken)));
+                }
+                Some(self.hasher.hash(pw)?)
+            }
+            None => None,
+        };
+        let now = self.now_str();
+        self.store.immediate(|c| {
+            if store::users::find(c, p.id, login.as_str())?.is_some() {
+                return Err(CoreError::Invalid(format!(
+                    "A user with Login Name {login} already exists in provider {}.",
+                    p.code
+                )));
+            }
+            let id = store::users::insert(
+                c,
+                p.id,
+                &NewUser {
+                    login: login.as_str(),
+                    first: input.first.trim(),
+                    last: input.last.trim(),
+                    email: email.as_ref().map(Email::as_str),
+                    text_email: text_email.as_ref().map(Email::as_str),
+                    spr_enabled: input.spr_enabled,
+                    password_hash: hash.as_deref(),
+                },
+                &now,
+            )?;
+            let mut e = ev(
+                &actor.login,
+                action::USER_ADD,
+                Some(p.code.as_str()),
+                Some(login.as_str()),
+            );
+            e.detail = format!(
+                "user added{}{}",
+                if hash.is_some() {
+                    " with an initial password"
+                } else {
+                    " without a password"
+                },
+                if input.spr_enabled {
+                    ", Self Password Reset enabled"
+                } else {
+                    ""
+                }
+            );
+            store::audit::append(c, &now, &e)?;
+            store::users::by_id(c, id)?.ok_or_else(|| CoreError::Internal("user vanished".into()))
+        })
+    }
+
+    /// Grants or withdraws Self Password Reset for users by id (super admins only); returns how many changed.
+    pub fn set_spr_for(
+        &mut self,
+        actor: &Operator,
+        ids: &[i64],
+        on: bool,
+    ) -> Result<usize, CoreError> {
+        Self::require_super_admin(actor)?;
+        let now = self.now_str();
+        self.store.immediate(|c| {
+            let mut changed = 0;
+            for &id in ids {
+                let Some(u) = store::users::by_id(c, id)? else {
+                    continue;
+                };
+                if u.spr_enabled == on {
+                    continue;
+                }
+                store::users::set_spr(c, id, on)?;
+                if !on {
+                    store::tokens::invalidate_live(c, id, "spr_disabled")?;
+                }
+                let mut e = ev(
+                    &actor.login,
+                    action::USER_SPR,
+                    Some(u.provider_code.as_str()),
+                    Some(u.login.as_str()),
+                );
+                e.detail = format!(
+                    "Self Password Reset {}",
+                    if on { "enabled" } else { "disabled" }
+                );
+                store::audit::append(c, &now, &e)?;
+                changed += 1;
+            }
+            Ok(changed)
+        })
+    }
+
+    /// Grants or withdraws SPR for every user matching the filter (bulk enable).
+    pub fn set_spr_matching(
+        &mut self,
+        actor: &Operator,
+        filter: &UserFilter,
+        on: bool,
+    ) -> Result<usize, CoreError> {
+        Self::require_super_admin(actor)?;
+        let ids = store::users::ids(self.store.conn(), filter)?;
+        self.set_spr_for(actor, &ids, on)
+    }
+
+    /// Sets a user's SPR contacts as an administrator (no current password needed).
+    pub fn set_contacts(
+        &mut self,
+        actor: &Operator,
+        user_id: i64,
+        email: ContactChange<'_>,
+        text_email: ContactChange<'_>,
+    ) -> Result<User, CoreError> {
+        Self::require_super_admin(actor)?;
+        let now = self.now_str();
+        self.store.immediate(|c| {
+            let u = store::users::by_id(c, user_id)?
+                .ok_or_else(|| CoreError::Invalid("That user no longer exists.".into()))?;
+            let (e_new, t_new) = apply_contacts(&u, email, text_email, false)?;
+            store::users::set_contacts(c, u.id, e_new.as_deref(), t_new.as_deref())?;
+            let mut e = ev(
+                &actor.login,
+                action::USER_CONTACTS,
+                Some(u.provider_code.as_str()),
+                Some(u.login.as_str()),
+            );
+            e.detail = contacts_detail(e_new.as_deref(), t_new.as_deref());
+            store::audit::append(c, &now, &e)?;
+            store::users::by_id(c, u.id)?.ok_or_else(|| CoreError::Internal("user vanished".into()))
+        })
+    }
+
+    fn change_status(
+        &mut self,
+        actor: &Operator,
+        user_id: i64,
+        act: &'static str,
+        detail: String,
+    ) -> Result<User, CoreError> {
+        Self::require_super_admin(actor)?;
+        let now = self.now_str();
+        self.store.immediate(|c| {
+            let u = store::users::by_id(c, user_id)?
+                .ok_or_else(|| CoreError::Invalid("That user no longer exists.".into()))?;
+            let target = match (act, u.status) {
+                (action::USER_UNLOCK, Status::AdminLocked) => Status::Active,
+                (action::USER_UNLOCK, s) => return Err(CoreError::Invalid(format!("{} is not Admin Locked (status: {}).", u.login, s.label()))),
+                (action::USER_DEACTIVATE, Status::Active | Status::AdminLocked) => Status::Deactivated,
+                (action::USER_DEACTIVATE, s) => return Err(CoreError::Invalid(format!("{} cannot be deactivated: the account is {}.", u.login, s.label()))),
+                (action::USER_REACTIVATE, Status::Deactivated) => Status::Active,
+                (action::USER_REACTIVATE, s) => return Err(CoreError::Invalid(format!(
+                    "{} cannot be reactivated: only Deactivated accounts can (the account is {}{}).",
+                    u.login, s.label(), if s == Status::AdminLocked { "; unlock it instead" } else { "" }
+                ))),
+                (action::USER_DELETE, Status::Deleted) => return Err(CoreError::Invalid(format!("{} is already Deleted.", u.login))),
+                (_, _) => Status::Deleted,
+            };
+            store::users::set_status(c, u.id, target, 0, None, None)?;
+            if target != Status::Active {
+                store::tokens::invalidate_live(c, u.id, act)?;
+            }
+            let mut e = ev(&actor.login, act, Some(u.provider_code.as_str()), Some(u.login.as_str()));
+            e.detail = detail;
+            store::audit::append(c, &now, &e)?;
+            store::users::by_id(c, u.id)?.ok_or_else(|| CoreError::Internal("user vanished".into()))
+        })
+    }
+
+    /// Unlocks an Admin Locked account: status active, counter 0; the reason is required and audited.
+    pub fn unlock(
+        &mut self,
+        actor: &Operator,
+        user_id: i64,
+        reason: &str,
+    ) -> Result<User, CoreError> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(CoreError::Invalid(
+                "Give a reason for the unlock; it is written to the audit log.".into(),
+            ));
+        }
+        self.change_status(
+            actor,
+            user_id,
+            action::USER_UNLOCK,
+            format!("unlocked: {reason}"),
+        )
+    }
+
+    /// Deactivates an account (its live token stops working).
+    pub fn deactivate(&mut self, actor: &Operator, user_id: i64) -> Result<User, CoreError> {
+        self.change_status(
+            actor,
+            user_id,
+            action::USER_DEACTIVATE,
+            "account deactivated".into(),
+        )
+    }
+
+    /// Reactivates a Deactivated account.
+    pub fn reactivate(&mut self, actor: &Operator, user_id: i64) -> Result<User, CoreError> {
+        self.change_status(
+            actor,
+            user_id,
+            action::USER_REACTIVATE,
+            "account reactivated".into(),
+        )
+    }
+
+    /// Deletes an account (soft: kept for the audit, hidden by default).
+    pub fn delete(&mut self, actor: &Operator, user_id: i64) -> Result<User, CoreError> {
+        self.change_status(
+            actor,
+            user_id,
+            action::USER_DELETE,
+            "account deleted".into(),
+        )
+    }
+
+    // ----- the person's flows (actor `user`)
+
+    fn lookup(&self, code: &str, login: &str) -> Result<Option<(Provider, User)>, CoreError> {
+        let Ok(code) = ProviderCode::parse(code) else {
+            return Ok(None);
+        };
+        let Some(p) = store::providers::by_code(self.store.conn(), code.as_str())? else {
+            return Ok(None);
+        };
+        let Some(u) = store::users::find(self.store.conn(), p.id, login.trim())? else {
+            return Ok(None);
+        };
+        Ok(Some((p, u)))
+    }
+
+    /// Writes the refusal's audit event and returns it as an error.
+    fn refuse(&mut self, mut e: NewEvent, refusal: Refusal) -> CoreError {
+        e.outcome = refusal.outcome();
+        e.reason = Some(refusal.reason.code());
+        if e.detail.is_empty() {
+            e.detail = refusal.reason.operator_text().to_owned();
+        }
+        if let Err(err) = self.audit(&e) {
+            return err;
+        }
+        CoreError::Refused(refusal)
+    }
+
+    /// Counts one incorrect entry (§3.6) in one transaction; locks above the maximum.
+    /// Returns the refusal to report, already audited with the lock before it.
+    fn record_incorrect(
+        &mut self,
+        user_id: i64,
+        kind: &str,
+        mut e: NewEvent,
+        reason: Reason,
+    ) -> Result<Refusal, CoreError> {
+        let now = self.now_str();
+        self.store.immediate(|c| {
+            let u = store::users::by_id(c, user_id)?
+                .ok_or_else(|| CoreError::Internal("user vanished".into()))?;
+            let p = store::providers::by_id(c, u.provider_id)?
+                .ok_or_else(|| CoreError::Internal("provider vanished".into()))?;
+            if let Some(r) = status_reason(u.status) {
+                // Another console locked it meanwhile: this entry no longer counts.
+                let refusal = Refusal::new(r, status_message(u.status));
+                e.outcome = "denied";
+                e.reason = Some(r.code());
+                e.detail = r.operator_text().into();
+                store::audit::append(c, &now, &e)?;
+                return Ok(refusal);
+            }
+            let n = u.failed_attempts + 1;
+            let max = p.policy.max_incorrect;
+            let what = if kind == "token" { "password token" } else { "password" };
+            let mut refusal;
+            if policy::locks_at(max, n) {
+                store::users::set_status(c, u.id, Status::AdminLocked, n, Some(&now), Some(kind))?;
+                store::tokens::invalidate_live(c, u.id, "account_locked")?;
+                let mut lock = ev(&e.actor, action::ACCOUNT_LOCKED, e.provider.as_deref(), e.login.as_deref());
+                lock.outcome = "denied";
+                lock.reason = Some(action::ACCOUNT_LOCKED);
+                lock.detail = format!("Admin Locked after {n} consecutive incorrect entries (the last a wrong {what}; maximum tolerated {max})");
+                store::audit::append(c, &now, &lock)?;
+                refusal = Refusal::new(reason, format!("The {what} is incorrect. Your account is now Admin Locked: contact your administrator to unlock it."));
+                refusal.tries_left = Some(0);
+                refusal.locked_now = true;
+            } else {
+                store::users::set_failed_attempts(c, u.id, n)?;
+                let left = policy::tries_left(max, n);
+                refusal = Refusal::new(reason, tries_message(what, left));
+                refusal.tries_left = Some(left);
+            }
+            e.outcome = "denied";
+            e.reason = Some(reason.code());
+            e.detail = format!("incorrect entry {n} of {max} tolerated");
+            store::audit::append(c, &now, &e)?;
+            Ok(refusal)
+        })
+    }
+
+    fn reset_failures(&mut self, user_id: i64) -> Result<(), CoreError> {
+        store::users::set_failed_attempts(self.store.conn(), user_id, 0)
+    }
+
+    /// Logs in as the user (SPEC §3.7): the console's check that a reset worked.
+    pub fn login(&mut self, code: &str, login: &str, password: &str) -> Result<FlowOk, CoreError> {
+        let e = ev(
+            USER_ACTOR,
+            action::LOGIN,
+            Some(code.trim()),
+            Some(login.trim()),
+        );
+        let Some((p, u)) = self.lookup(code, login)? else {
+            return Err(self.refuse(e, Refusal::new(Reason::UnknownAccount, LOGIN_FAILED)));
+        };
+        let e = ev(
+            USER_ACTOR,
+            action::LOGIN,
+            Some(p.code.as_str()),
+            Some(u.login.as_str()),
+        );
+        if let Some(r) = status_reason(u.status) {
+            return Err(self.refuse(e, Refusal::new(r, status_message(u.status))));
+        }
+        let hash = store::users::password_hash(self.store.conn(), u.id)?;
+        if hash
+            .as_deref()
+            .is_some_and(|h| self.hasher.verify(password, h))
+        {
+            let now = self.now_str();
+            self.store.immediate(|c| {
+                store::users::set_failed_attempts(c, u.id, 0)?;
+                let mut ok = e.clone();
+                ok.detail = "logged in".into();
+                store::audit::append(c, &now, &ok)
+            })?;
+            return Ok(FlowOk {
+                message: format!("Welcome, {}: you are logged in.", u.display_name()),
+            });
+        }
+        let mut refusal = self.record_incorrect(u.id, "password", e, Reason::PasswordIncorrect)?;
+        if refusal.reason == Reason::PasswordIncorrect && !refusal.locked_now {
+            // Login tells the person no more than "incorrect"; operators see tries left.
+            refusal.message = LOGIN_FAILED.into();
+        }
+        Err(CoreError::Refused(refusal))
+    }
+
+    /// §3.2 step 1: checks the user's current password (a wrong one counts toward the lock).
+    pub fn configure_verify(
+        &mut self,
+        code: &str,
+        login: &str,
+        password: &str,
+    ) -> Result<User, CoreError> {
+        let e = ev(
+            USER_ACTOR,
+            action::CONFIGURE_VERIFY,
+            Some(code.trim()),
+            Some(login.trim()),
+        );
+        let Some((p, u)) = self.lookup(code, login)? else {
+            return Err(self.refuse(e, Refusal::new(Reason::UnknownAccount, LOGIN_FAILED)));
+        };
+        let e = ev(
+            USER_ACTOR,
+            action::CONFIGURE_VERIFY,
+            Some(p.code.as_str()),
+            Some(u.login.as_str()),
+        );
+        if let Some(r) = status_reason(u.status) {
+            return Err(self.refuse(e, Refusal::new(r, status_message(u.status))));
+        }
+        if !p.spr_enabled {
+            return Err(self.refuse(
+                e,
+                Refusal::new(
+                    Reason::ProviderSprDisabled,
+                    "Self Password Reset is not enabled for your provider.",
+                ),
+            ));
+        }
+        if !u.spr_enabled {
+            return Err(self.refuse(e, Refusal::new(Reason::UserSprDisabled, "Self Password Reset is not enabled for your user account. Ask a super admin to enable it.")));
+        }
+        let hash = store::users::password_hash(self.store.conn(), u.id)?;
+        if hash
+            .as_deref()
+            .is_some_and(|h| self.hasher.verify(password, h))
+        {
+            self.reset_failures(u.id)?;
+            let mut ok = e;
+            ok.detail = "current password verified".into();
+            self.audit(&ok)?;
+            return Ok(u);
+        }
+        let mut refusal = self.record_incorrect(u.id, "password", e, Reason::PasswordIncorrect)?;
+        if refusal.reason == Reason::PasswordIncorrect && !refusal.locked_now {
+            refusal.message = format!(
+                "The current password is incorrect. {}",
+                refusal.message.split_once(". ").map_or("", |x| x.1)
+            );
+        }
+        Err(CoreError::Refused(refusal))
+    }
+
+    /// §3.2: verifies the current password, then saves the contacts (`None` keeps, `""` clears).
+    pub fn configure(
+        &mut self,
+        code: &str,
+        login: &str,
+        password: &str,
+        email: ContactChange<'_>,
+        text_email: ContactChange<'_>,
+    ) -> Result<User, CoreError> {
+        if email.is_none() && text_email.is_none() {
+            return Err(CoreError::Invalid(
+                "Enter an Email and/or a Phone/Text Message Email.".into(),
+            ));
+        }
+        // Malformed addresses are refused before the password is checked (nothing counted).
+        for v in [email, text_email].into_iter().flatten() {
+            if !v.trim().is_empty() {
+                Email::parse(v)?;
+            }
+        }
+        let u = self.verify_then(code, login, password)?;
+        let (e_new, t_new) = apply_contacts(&u, email, text_email, true)?;
+        let now = self.now_str();
+        self.store.immediate(|c| {
+            store::users::set_contacts(c, u.id, e_new.as_deref(), t_new.as_deref())?;
+            let mut e = ev(
+                USER_ACTOR,
+                action::CONFIGURE,
+                Some(u.provider_code.as_str()),
+                Some(u.login.as_str()),
+            );
+            e.detail = contacts_detail(e_new.as_deref(), t_new.as_deref());
+            store::audit::append(c, &now, &e)?;
+            store::users::by_id(c, u.id)?.ok_or_else(|| CoreError::Internal("user vanished".into()))
+        })
+    }
+
+    fn verify_then(&mut self, code: &str, login: &str, password: &str) -> Result<User, CoreError> {
+        self.configure_verify(code, login, password)
+    }
+
+    /// The user's latest token, for the countdown and the operator's view.
+    pub fn token_info(&self, user_id: i64) -> Result<Option<TokenInfo>, CoreError> {
+        let Some(t) = store::tokens::latest(self.store.conn(), user_id)? else {
+            return Ok(None);
+        };
+        let (Some(sent_at), Some(expires_at)) =
+            (parse_rfc3339(&t.sent_at), parse_rfc3339(&t.expires_at))
+        else {
+            return Ok(None);
+        };
+        Ok(Some(TokenInfo {
+            address: t.address,
+            sent_at,
+            expires_at,
+            state: t.state,
+        }))
+    }
+
+    /// §3.3: Forgot Password. Checks in order, then makes, stores (hashed) and sends a token.
+    pub fn request_token(
+        &mut self,
+        login: &str,
+        code: &str,
+        address: &str,
+    ) -> Result<FlowOk, CoreError> {
+        let mut e = ev(
+            USER_ACTOR,
+            action::RESET_REQUEST,
+            Some(code.trim()),
+            Some(login.trim()),
+        );
+        e.detail = format!("address entered: {}", address.trim());
+        let generic = |r: Reason| Refusal::new(r, password_reset_error_text());
+        let Some((p, u)) = self.lookup(code, login)? else {
+            return Err(self.refuse(e, generic(Reason::UnknownAccount)));
+        };
+        e.provider = Some(p.code.to_string());
+        e.login = Some(u.login.to_string());
+        let check = if !p.spr_enabled {
+            Some(Reason::ProviderSprDisabled)
+        } else if !u.spr_enabled {
+            Some(Reason::UserSprDisabled)
+        } else if !u.is_configured() {
+            Some(Reason::SprNotConfigured)
+        } else if !u.email.as_ref().is_some_and(|m| m.matches(address))
+            && !u.text_email.as_ref().is_some_and(|m| m.matches(address))
+        {
+            Some(Reason::UnknownAccount)
+        } else {
+            status_reason(u.status)
+        };
+        if let Some(r) = check {
+            return Err(self.refuse(e, generic(r)));
+        }
+        let is_text = !u.email.as_ref().is_some_and(|m| m.matches(address));
+        let to = address.trim().to_owned();
+        self.issue_token(&p, &u, &to, is_text, e, action::RESET_REQUEST)
+    }
+
+    /// Checks the hourly limit, replaces any live token, sends the new one; audits the result.
+    fn issue_token(
+        &mut self,
+        p: &Provider,
+        u: &User,
+        to: &str,
+        is_text: bool,
+        mut e: NewEvent,
+        act: &'static str,
+    ) -> Result<FlowOk, CoreError> {
+        let token = Token::generate();
+        let hash = self.hasher.hash(token.canonical())?;
+        let now = self.clock.now();
+        let now_s = rfc3339(now);
+        let hour_ago = rfc3339(now - Duration::hours(1));
+        let expires = now + Duration::minutes(i64::from(p.policy.token_minutes));
+        let max = p.policy.max_tokens_per_hour;
+        let issued = self.store.immediate(|c| {
+            let current = store::users::by_id(c, u.id)?
+                .ok_or_else(|| CoreError::Internal("user vanished".into()))?;
+            if let Some(r) = status_reason(current.status) {
+                return Ok(Err(r));
+            }
+            if store::tokens::delivered_since(c, u.id, &hour_ago)? >= max {
+                return Ok(Err(Reason::RateLimited));
+            }
+            store::tokens::invalidate_live(c, u.id, "replaced")?;
+            Ok(Ok(store::tokens::insert(
+                c,
+                u.id,
+                &hash,
+                to,
+                &now_s,
+                &rfc3339(expires),
+            )?))
+        })?;
+        let token_id = match issued {
+            Ok(id) => id,
+            Err(r) => {
+                let message = if act == action::RESET_REQUEST {
+                    password_reset_error_text()
+                } else {
+                    password_reset_error_text()
+                };
+                return Err(self.refuse(e, Refusal::new(r, message)));
+            }
+        };
+        let msg = token_message(
+            to,
+            is_text,
+            &token,
+            p.policy.token_minutes,
+            u.login.as_str(),
+            p.code.as_str(),
+        );
+        let sent = self.deliver(
+            &msg,
+            Some((p.code.as_str(), u.login.as_str())),
+            "password token",
+        );
+        store::tokens::set_delivery(self.store.conn(), token_id, sent.is_ok())?;
+        match sent {
+            Ok(_) => {
+                e.detail = format!("token sent to {to}, valid until {}", rfc3339(expires));
+                self.audit(&e)?;
+                let unit = if p.policy.token_minutes == 1 {
+                    "minute"
+                } else {
+                    "minutes"
+                };
+                Ok(FlowOk {
+                    message: format!(
+                        "A message containing a password token was sent to {to}. The password token is valid for the next {} {unit}.",
+                        p.policy.token_minutes
+                    ),
+                })
+            }
+            Err(err) => {
+                e.detail = format!("sending to {to} failed: {err}");
+                Err(self.refuse(e, Refusal::new(Reason::DeliveryFailed, format!("Password Reset Error: the message could not be sent to {to}. Try again later or contact your administrator."))))
+            }
+        }
+    }
+
+    /// Classifies the user's latest token: live and valid, expired, or none.
+    fn live_token(
+        &self,
+        user_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Result<store::tokens::TokenRow, Reason>, CoreError> {
+        let Some(t) = store::tokens::latest(self.store.conn(), user_id)? else {
+            return Ok(Err(Reason::NoActiveToken));
+        };
+        if t.state != "live" {
+            return Ok(Err(Reason::NoActiveToken));
+        }
+        let expired = parse_rfc3339(&t.expires_at).is_none_or(|exp| now >= exp);
+        Ok(if expired {
+            Err(Reason::TokenExpired)
+        } else {
+            Ok(t)
+        })
+    }
+
+    /// §3.5 Resend: a new token to the same address while the live one is still valid.
+    pub fn resend(&mut self, code: &str, login: &str) -> Result<FlowOk, CoreError> {
+        let e = ev(
+            USER_ACTOR,
+            action::RESET_RESEND,
+            Some(code.trim()),
+            Some(login.trim()),
+        );
+        let Some((p, u)) = self.lookup(code, login)? else {
+            return Err(self.refuse(
+                e,
+                Refusal::new(Reason::UnknownAccount, password_reset_error_text()),
+            ));
+        };
+        let e = ev(
+            USER_ACTOR,
+            action::RESET_RESEND,
+            Some(p.code.as_str()),
+            Some(u.login.as_str()),
+        );
+        if let Some(r) = status_reason(u.status) {
+            return Err(self.refuse(e, Refusal::new(r, password_reset_error_text())));
+        }
+        let t = match self.live_token(u.id, self.clock.now())? {
+            Ok(t) => t,
+            Err(Reason::TokenExpired) => {
+                return Err(self.refuse(e, Refusal::new(Reason::TokenExpired, TOKEN_EXPIRED)));
+            }
+            Err(r) => return Err(self.refuse(e, Refusal::new(r, NO_TOKEN))),
+        };
+        let is_text = !u.email.as_ref().is_some_and(|m| m.matches(&t.address));
+        self.issue_token(&p, &u, &t.address, is_text, e, action::RESET_RESEND)
+    }
+
+    /// §3.5 Change Password: token, new password and its confirmation.
+    pub fn complete_reset(
+        &mut self,
+        code: &str,
+        login: &str,
+        token: &str,
+        new_password: &str,
+        confirm: &str,
+    ) -> Result<FlowOk, CoreError> {
+        if token.trim().is_empty() {
+            return Err(CoreError::Invalid("Enter the password token.".into()));
+        }
+        if new_password.is_empty() {
+            return Err(CoreError::Invalid("Enter the new password.".into()));
+        }
+        if new_password != confirm {
+            return Err(CoreError::Invalid(
+                "The new password and its confirmation differ.".into(),
+            ));
+        }
+        let e = ev(
+            USER_ACTOR,
+            action::RESET_COMPLETE,
+            Some(code.trim()),
+            Some(login.trim()),
+        );
+        let Some((p, u)) = self.lookup(code, login)? else {
+            return Err(self.refuse(e, Refusal::new(Reason::UnknownAccount, NO_TOKEN)));
+        };
+        let e = ev(
+            USER_ACTOR,
+            action::RESET_COMPLETE,
+            Some(p.code.as_str()),
+            Some(u.login.as_str()),
+        );
+        if let Some(r) = status_reason(u.status) {
+            return Err(self.refuse(e, Refusal::new(r, status_message(u.status))));
+        }
+        let now = self.clock.now();
+        let t = match self.live_token(u.id, now)? {
+            Ok(t) => t,
+            Err(Reason::TokenExpired) => {
+                return Err(self.refuse(e, Refusal::new(Reason::TokenExpired, TOKEN_EXPIRED)));
+            }
+            Err(r) => return Err(self.refuse(e, Refusal::new(r, NO_TOKEN))),
+        };
+        let right =
+            Token::parse(token).is_some_and(|tok| self.hasher.verify(tok.canonical(), &t.hash));
+        if !right {
+            let refusal = self.record_incorrect(u.id, "token", e, Reason::TokenIncorrect)?;
+            return Err(CoreError::Refused(refusal));
+        }
+        let broken = self.password_violations(
+            Some(u.id),
+            u.login.as_str(),
+            &u.first,
+            &u.last,
+            &p.policy,
+            new_password,
+        )?;
+        if !broken.is_empty() {
+            let mut refusal = Refusal::new(Reason::PasswordPolicy, policy_message(&broken));
+            let mut e = e;
+            e.detail = broken
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(" ");
+            refusal.violations = broken;
+            return Err(self.refuse(e, refusal));
+        }
+        let hash = self.hasher.hash(new_password)?;
+        let now_s = rfc3339(now);
+        let done = self.store.immediate(|c| {
+            // Between the check and now another console may have locked it or sent a new token.
+            let cur = store::users::by_id(c, u.id)?
+                .ok_or_else(|| CoreError::Internal("user vanished".into()))?;
+            if let Some(r) = status_reason(cur.status) {
+                return Ok(Err(r));
+            }
+            match store::tokens::latest(c, u.id)? {
+                Some(latest) if latest.id == t.id && latest.state == "live" => {}
+                _ => return Ok(Err(Reason::NoActiveToken)),
+            }
+            store::users::set_password(c, u.id, &hash, &now_s)?;
+            store::tokens::mark_used(c, t.id)?;
+            store::users::set_failed_attempts(c, u.id, 0)?;
+            let mut ok = e.clone();
+            ok.detail = "password changed with a password token".into();
+            store::audit::append(c, &now_s, &ok)?;
+            Ok(Ok(()))
+        })?;
+        if let Err(r) = done {
+            let msg = if r == Reason::NoActiveToken {
+                NO_TOKEN.to_owned()
+            } else {
+                status_message(cur_status(r))
+            };
+            return Err(self.refuse(e, Refusal::new(r, msg)));
+        }
+        for (addr, is_text) in [(u.email.as_ref(), false), (u.text_email.as_ref(), true)] {
+            if let Some(addr) = addr {
+                let notice = changed_notice(
+                    addr.as_str(),
+                    is_text,
+                    u.login.as_str(),
+                    p.code.as_str(),
+                    now,
+                );
+                // A notice that fails is audited; the password change itself stands.
+                let _ = self.deliver(
+                    &notice,
+                    Some((p.code.as_str(), u.login.as_str())),
+                    "password changed notice",
+                );
+            }
+        }
+        Ok(FlowOk {
+            message: "Your password was reset successfully. Click Login to go to the login page and log in with your new password.".into(),
+        })
+    }
+
+    // ----- delivery (SPEC §3.11)
+
+    /// The console-wide mail settings.
+    pub fn mail_settings(&self) -> Result<MailSettings, CoreError> {
+        store::settings::mail(self.store.conn())
+    }
+
+    /// Replaces the mail settings (super admins only); contacts nothing.
+    pub fn set_mail_settings(
+        &mut self,
+        actor: &Operator,
+        m: &MailSettings,
+    ) -> Result<(), CoreError> {
+        Self::require_super_admin(actor)?;
+        if let MailSettings::Smtp(s) = m {
+            crate::mail::smtp::check_settings(s).map_err(CoreError::Invalid)?;
+        }
+        let now = self.now_str();
+        self.store.immediate(|c| {
+            store::settings::set_mail(c, m)?;
+            let mut e = ev(&actor.login, action::MAIL_SET, None, None);
+            e.detail = match m {
+                MailSettings::Outbox => "delivery: outbox".into(),
+                MailSettings::Smtp(s) => format!(
+                    "delivery: SMTP {}:{} ({}){}, from {}",
+                    s.host,
+                    s.port,
+                    s.security,
+                    s.username
+                        .as_ref()
+                        .map(|u| format!(", user {u}"))
+                        .unwrap_or_default(),
+                    s.from
+                ),
+            };
+            store::audit::append(c, &now, &e)
+        })
+    }
+
+    /// Sends one test message (super admins only) and returns the relay's answer.
+    pub fn send_test(&mut self, actor: &Operator, to: &str) -> Result<String, CoreError> {
+        Self::require_super_admin(actor)?;
+        let to = Email::parse(to)?;
+        let msg = OutgoingMessage {
+            to: to.to_string(),
+            subject: Some("spr-console test message".into()),
+            body: "This is a test message from spr-console. Mail delivery works.\n".into(),
+        };
+        let mut e = ev(&actor.login, action::MAIL_TEST, None, None);
+        match self.deliver(&msg, None, "test message") {
+            Ok(answer) => {
+                e.detail = format!("test message to {to}: {answer}");
+                self.audit(&e)?;
+                Ok(answer)
+            }
+            Err(err) => {
+                e.outcome = "error";
+                e.reason = Some(Reason::DeliveryFailed.code());
+                e.detail = format!("test message to {to} failed: {err}");
+                self.audit(&e)?;
+                Err(CoreError::Refused(Refusal::new(
+                    Reason::DeliveryFailed,
+                    err.to_string(),
+                )))
+            }
+        }
+    }
+
+    /// Sends or places a message and audits it (recipient and transport, never the body).
+    fn deliver(
+        &mut self,
+        msg: &OutgoingMessage,
+        who: Option<(&str, &str)>,
+        what: &str,
+    ) -> Result<String, MailError> {
+        let settings = self.mail_settings().map_err(|e| MailError(e.to_string()))?;
+        let now = self.now_str();
+        let result = match &settings {
+            MailSettings::Outbox => store::messages::insert(
+                self.store.conn(),
+                &now,
+                &msg.to,
+                msg.subject.as_deref(),
+                &msg.body,
+            )
+            .map(|_| "placed in the outbox".to_owned())
+            .map_err(|e| MailError(e.to_string())),
+            MailSettings::Smtp(s) => crate::mail::smtp::send(s, msg),
+        };
+        let mut e = ev(
+            USER_ACTOR,
+            action::MESSAGE_SENT,
+            who.map(|w| w.0),
+            who.map(|w| w.1),
+        );
+        e.actor = "system".into();
+        e.detail = format!("{what} to {} via {}", msg.to, settings.transport_name());
+        if let Err(err) = &result {
+            e.outcome = "error";
+            e.reason = Some(Reason::DeliveryFailed.code());
+            e.detail = format!("{}: {err}", e.detail);
+        }
+        if let Err(err) = self.audit(&e) {
+            return Err(MailError(err.to_string()));
+        }
+        result
+    }
+
+    // ----- reading (writes no event)
+
+    /// Audit events matching the filter.
+    pub fn audit_events(&self, f: &AuditFilter) -> Result<Vec<AuditEvent>, CoreError> {
+        store::audit::list(self.store.conn(), f)
+    }
+
+    /// How many audit events match the filter.
+    pub fn audit_count(&self, f: &AuditFilter) -> Result<u64, CoreError> {
+        store::audit::count(self.store.conn(), f)
+    }
+
+    /// The last `n` outbox messages, oldest first.
+    pub fn outbox(&self, n: Option<u32>) -> Result<Vec<StoredMessage>, CoreError> {
+        store::messages::last(self.store.conn(), n)
+    }
+}
+
+fn cur_status(r: Reason) -> Status {
+    match r {
+        Reason::AccountAdminLocked => Status::AdminLocked,
+        Reason::AccountDeactivated => Status::Deactivated,
+        _ => Status::Deleted,
+    }
+}
+
+/// The delay before an operator's next password try after `failures` wrong ones in a row.
+pub fn operator_delay(failures: u32) -> StdDuration {
+    if failures < 3 {
+        StdDuration::ZERO
+    } else {
+        StdDuration::from_secs((1u64 << (failures - 3).min(6)).min(60))
+    }
+}
+
+fn parse_contact(v: Option<&str>) -> Result<Option<Email>, CoreError> {
+    match v.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(s) => Email::parse(s).map(Some),
+    }
+}
+
+fn check_name(s: &str, what: &str) -> Result<(), CoreError> {
+    if s.chars().count() > 100 || s.chars().any(char::is_control) {
+        return Err(CoreError::Invalid(format!(
+            "The {what} must be at most 100 characters, without control characters."
+        )));
+    }
+    Ok(())
+}
+
+/// Applies a contact change to the user's contacts; the result must keep at least one
+/// contact when `require_one` (the person's Update step requires one).
+fn apply_contacts(
+    u: &User,
+    email: ContactChange<'_>,
+    text_email: ContactChange<'_>,
+    require_one: bool,
+) -> Result<(Option<String>, Option<String>), CoreError> {
+    let apply =
+        |change: ContactChange<'_>, old: &Option<Email>| -> Result<Option<String>, CoreError> {
+            match change {
+                None => Ok(old.as_ref().map(|e| e.to_string())),
+                Some(v) => parse_contact(Some(v)).map(|e| e.map(|e| e.to_string())),
+            }
+        };
+    let e_new = apply(email, &u.email)?;
+    let t_new = apply(text_email, &u.text_email)?;
+    if require_one && e_new.is_none() && t_new.is_none() {
+        return Err(CoreError::Invalid(
+            "At least one of Email and Phone/Text Message Email is required.".into(),
+        ));
+    }
+    Ok((e_new, t_new))
+}
+
+fn contacts_detail(email: Option<&str>, text_email: Option<&str>) -> String {
+    format!(
+        "contacts saved: Email {}, Phone/Text Message Email {}",
+        email.unwrap_or("(none)"),
+        text_email.unwrap_or("(none)")
+    )
+}

@@ -1,0 +1,302 @@
+//! The users and password_history tables.
+
+use rusqlite::{Connection, Row, params};
+
+use super::optional;
+use crate::core::CoreError;
+use crate::core::clock::parse_rfc3339;
+use crate::core::model::{Email, LoginName, ProviderCode, Status, User};
+
+const SELECT: &str = "SELECT u.id, u.provider_id, p.code, u.login, u.first, u.last, u.status, u.spr_enabled,
+        u.email, u.text_email, u.failed_attempts, u.locked_at, u.lock_cause, u.password_hash IS NOT NULL
+        FROM users u JOIN providers p ON p.id = u.provider_id";
+
+fn conversion(i: usize, e: CoreError) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+}
+
+pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<User> {
+    let code: String = r.get(2)?;
+    let login: String = r.get(3)?;
+    let status: String = r.get(6)?;
+    let email: Option<String> = r.get(8)?;
+    let text_email: Option<String> = r.get(9)?;
+    let locked_at: Option<String> = r.get(11)?;
+    Ok(User {
+        id: r.get(0)?,
+        provider_id: r.get(1)?,
+        provider_code: ProviderCode::parse(&code).map_err(|e| conversion(2, e))?,
+        login: LoginName::parse(&login).map_err(|e| conversion(3, e))?,
+        first: r.get(4)?,
+        last: r.get(5)?,
+        status: status.parse().map_err(|e| conversion(6, e))?,
+        spr_enabled: r.get(7)?,
+        email: email
+            .as_deref()
+            .map(Email::parse)
+            .transpose()
+            .map_err(|e| conversion(8, e))?,
+        text_email: text_email
+            .as_deref()
+            .map(Email::parse)
+            .transpose()
+            .map_err(|e| conversion(9, e))?,
+        failed_attempts: r.get(10)?,
+        locked_at: locked_at.as_deref().and_then(parse_rfc3339),
+        lock_cause: r.get(12)?,
+        has_password: r.get(13)?,
+    })
+}
+
+/// The user with this Login Name (case-insensitive) in the provider.
+pub fn find(c: &Connection, provider_id: i64, login: &str) -> Result<Option<User>, CoreError> {
+    optional(c.query_row(
+        &format!("{SELECT} WHERE u.provider_id = ?1 AND u.login = ?2"),
+        params![provider_id, login],
+        from_row,
+    ))
+}
+
+/// The user with this id.
+pub fn by_id(c: &Connection, id: i64) -> Result<Option<User>, CoreError> {
+    optional(c.query_row(&format!("{SELECT} WHERE u.id = ?1"), [id], from_row))
+}
+
+/// A new user's fields.
+#[derive(Clone, Debug, Default)]
+pub struct NewUser<'a> {
+    pub login: &'a str,
+    pub first: &'a str,
+    pub last: &'a str,
+    pub email: Option<&'a str>,
+    pub text_email: Option<&'a str>,
+    pub spr_enabled: bool,
+    pub password_hash: Option<&'a str>,
+}
+
+/// Inserts a user; returns its id.
+pub fn insert(
+    c: &Connection,
+    provider_id: i64,
+    u: &NewUser<'_>,
+    now: &str,
+) -> Result<i64, CoreError> {
+    c.execute(
+        "INSERT INTO users (provider_id, login, first, last, email, text_email, spr_enabled, password_hash, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            provider_id,
+            u.login,
+            u.first,
+            u.last,
+            u.email,
+            u.text_email,
+            u.spr_enabled,
+            u.password_hash,
+            now
+        ],
+    )?;
+    let id = c.last_insert_rowid();
+    if let Some(hash) = u.password_hash {
+        push_history(c, id, hash, now)?;
+    }
+    Ok(id)
+}
+
+/// Sets status, counter and lock fields together.
+pub fn set_status(
+    c: &Connection,
+    id: i64,
+    status: Status,
+    failed_attempts: u32,
+    locked_at: Option<&str>,
+    lock_cause: Option<&str>,
+) -> Result<(), CoreError> {
+    c.execute(
+        "UPDATE users SET status = ?2, failed_attempts = ?3, locked_at = ?4, lock_cause = ?5 WHERE id = ?1",
+        params![id, status.as_str(), failed_attempts, locked_at, lock_cause],
+    )?;
+    Ok(())
+}
+
+/// Sets the consecutive incorrect entries counter.
+pub fn set_failed_attempts(c: &Connection, id: i64, n: u32) -> Result<(), CoreError> {
+    c.execute(
+        "UPDATE users SET failed_attempts = ?2 WHERE id = ?1",
+        params![id, n],
+    )?;
+    Ok(())
+}
+
+/// Grants or withdraws SPR for one user.
+pub fn set_spr(c: &Connection, id: i64, on: bool) -> Result<(), CoreError> {
+    c.execute(
+        "UPDATE users SET spr_enabled = ?2 WHERE id = ?1",
+        params![id, on],
+    )?;
+    Ok(())
+}
+
+/// Writes both SPR contacts.
+pub fn set_contacts(
+    c: &Connection,
+    id: i64,
+    email: Option<&str>,
+    text_email: Option<&str>,
+) -> Result<(), CoreError> {
+    c.execute(
+        "UPDATE users SET email = ?2, text_email = ?3 WHERE id = ?1",
+        params![id, email, text_email],
+    )?;
+    Ok(())
+}
+
+/// Replaces the password and records it in the history.
+pub fn set_password(c: &Connection, id: i64, hash: &str, now: &str) -> Result<(), CoreError> {
+    c.execute(
+        "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+        params![id, hash],
+    )?;
+    push_history(c, id, hash, now)
+}
+
+fn push_history(c: &Connection, id: i64, hash: &str, now: &str) -> Result<(), CoreError> {
+    c.execute(
+        "INSERT INTO password_history (user_id, hash, set_at) VALUES (?1, ?2, ?3)",
+        params![id, hash, now],
+    )?;
+    // Keep no more than the largest history a policy can ask for.
+    c.execute(
+        "DELETE FROM password_history WHERE user_id = ?1 AND id NOT IN
+         (SELECT id FROM password_history WHERE user_id = ?1 ORDER BY id DESC LIMIT 24)",
+        [id],
+    )?;
+    Ok(())
+}
+
+/// The current password's hash, if the user has one.
+pub fn password_hash(c: &Connection, id: i64) -> Result<Option<String>, CoreError> {
+    Ok(optional(
+        c.query_row("SELECT password_hash FROM users WHERE id = ?1", [id], |r| {
+            r.get::<_, Option<String>>(0)
+        }),
+    )?
+    .flatten())
+}
+
+/// The hashes of the last `n` passwords, newest first (the current one included).
+pub fn recent_password_hashes(c: &Connection, id: i64, n: u32) -> Result<Vec<String>, CoreError> {
+    let mut stmt = c.prepare(
+        "SELECT hash FROM password_history WHERE user_id = ?1 ORDER BY id DESC LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![id, n], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// How the Users list is narrowed. Every field narrows; `None` means any.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UserFilter {
+    pub provider_id: Option<i64>,
+    /// `None` hides deleted users; `Some(s)` shows only that status.
+    pub status: Option<Status>,
+    pub spr_enabled: Option<bool>,
+    pub configured: Option<bool>,
+    /// Matches the start of Login Name, first or last name, or email (case-insensitive).
+    pub search: Option<String>,
+    /// Lists Admin Locked users first, most recently locked first.
+    pub locked_first: bool,
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+impl UserFilter {
+    fn where_clause(&self) -> (String, Vec<rusqlite::types::Value>) {
+        use rusqlite::types::Value;
+        let mut sql = String::from(" WHERE 1=1");
+        let mut args: Vec<Value> = Vec::new();
+        if let Some(p) = self.provider_id {
+            args.push(Value::Integer(p));
+            sql += &format!(" AND u.provider_id = ?{}", args.len());
+        }
+        match self.status {
+            Some(s) => {
+                args.push(Value::Text(s.as_str().into()));
+                sql += &format!(" AND u.status = ?{}", args.len());
+            }
+            None => sql += " AND u.status != 'deleted'",
+        }
+        if let Some(on) = self.spr_enabled {
+            args.push(Value::Integer(on.into()));
+            sql += &format!(" AND u.spr_enabled = ?{}", args.len());
+        }
+        match self.configured {
+            Some(true) => sql += " AND (u.email IS NOT NULL OR u.text_email IS NOT NULL)",
+            Some(false) => sql += " AND u.email IS NULL AND u.text_email IS NULL",
+            None => {}
+        }
+        if let Some(q) = self
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+        {
+            // Prefix LIKE on NOCASE columns uses their indexes (no scan per keystroke).
+            args.push(Value::Text(format!("{}%", escape_like(q))));
+            let n = args.len();
+            sql += &format!(
+                " AND u.id IN (SELECT id FROM users WHERE login LIKE ?{n} ESCAPE '\\'
+                   UNION SELECT id FROM users WHERE first LIKE ?{n} ESCAPE '\\'
+                   UNION SELECT id FROM users WHERE last LIKE ?{n} ESCAPE '\\'
+                   UNION SELECT id FROM users WHERE email LIKE ?{n} ESCAPE '\\'
+                   UNION SELECT id FROM users WHERE text_email LIKE ?{n} ESCAPE '\\')"
+            );
+        }
+        (sql, args)
+    }
+}
+
+/// One page of users matching the filter, ordered by provider and Login Name.
+pub fn list(
+    c: &Connection,
+    filter: &UserFilter,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<User>, CoreError> {
+    let (clause, mut args) = filter.where_clause();
+    let order = if filter.locked_first {
+        " ORDER BY (u.status = 'admin_locked') DESC, u.locked_at DESC, p.code, u.login"
+    } else {
+        " ORDER BY p.code, u.login"
+    };
+    args.push(rusqlite::types::Value::Integer(limit as i64));
+    args.push(rusqlite::types::Value::Integer(offset as i64));
+    let n = args.len();
+    let sql = format!("{SELECT}{clause}{order} LIMIT ?{} OFFSET ?{n}", n - 1);
+    let mut stmt = c.prepare_cached(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(args), from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// How many users match the filter.
+pub fn count(c: &Connection, filter: &UserFilter) -> Result<u64, CoreError> {
+    let (clause, args) = filter.where_clause();
+    let sql =
+        format!("SELECT COUNT(*) FROM users u JOIN providers p ON p.id = u.provider_id{clause}");
+    let mut stmt = c.prepare_cached(&sql)?;
+    Ok(stmt.query_row(rusqlite::params_from_iter(args), |r| r.get::<_, i64>(0))? as u64)
+}
+
+/// The ids of every user matching the filter (for bulk changes).
+pub fn ids(c: &Connection, filter: &UserFilter) -> Result<Vec<i64>, CoreError> {
+    let (clause, args) = filter.where_clause();
+    let sql = format!(
+        "SELECT u.id FROM users u JOIN providers p ON p.id = u.provider_id{clause} ORDER BY u.id"
+    );
+    let mut stmt = c.prepare(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
