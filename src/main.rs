@@ -1,18 +1,58 @@
 //! spr-console: run a command-line subcommand, or open the desktop console.
 
+// On Windows the binary is a GUI program, so opening the console shows no terminal window;
+// subcommands attach to the terminal they were started from so that they still print.
+#![cfg_attr(windows, windows_subsystem = "windows")]
+
 use clap::Parser;
-use spr_console::cli::{self, Cli};
+use spr_console::cli::{self, Cli, Command};
 
 fn main() {
+    attach_parent_console();
     let mut cli = Cli::parse();
     let code = match cli.command.take() {
-        Some(command) => cli::run(cli, command),
-        None => {
-            eprintln!(
-                "spr-console: the desktop console is not built yet; use a subcommand (see --help)."
-            );
-            2
+        // `demo` makes its database through the command line's path, then opens the window.
+        Some(Command::Demo { users }) => {
+            let path = spr_console::core::demo::demo_path(cli.db.as_deref());
+            let code = cli::run(cli, Command::Demo { users });
+            match path {
+                Ok(path) if code == 0 => open_window(&path),
+                _ => code,
+            }
         }
+        Some(command) => cli::run(cli, command),
+        None => match cli::db_path(cli.db.as_deref()) {
+            Ok(path) => open_window(&path),
+            Err(e) => {
+                eprintln!("spr-console: {}", e.message);
+                e.code
+            }
+        },
     };
     std::process::exit(code);
 }
+
+fn open_window(path: &std::path::Path) -> i32 {
+    match spr_console::ui::run(path) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("spr-console: {e}");
+            1
+        }
+    }
+}
+
+/// On Windows, writes stdout and stderr to the terminal that started us, if there is one.
+#[cfg(windows)]
+#[allow(unsafe_code)]
+fn attach_parent_console() {
+    use windows_sys::Win32::System::Console::{ATTACH_PARENT_PROCESS, AttachConsole};
+    // SAFETY: AttachConsole takes a process id and has no memory-safety preconditions; when
+    // there is no parent console (started from Explorer) it fails and nothing changes.
+    unsafe {
+        AttachConsole(ATTACH_PARENT_PROCESS);
+    }
+}
+
+#[cfg(not(windows))]
+fn attach_parent_console() {}

@@ -1,6 +1,9 @@
-//! SMTP delivery against a real relay on loopback (scripts/smtp_server.py, aiosmtpd).
+//! SMTP delivery against a real relay on loopback (`scripts/smtp_server.py`, aiosmtpd).
 //!
 //! Needs `/usr/bin/python3` with `python3-aiosmtpd` and the `openssl` command.
+
+// Test code may unwrap: a failure is a failed test with its location.
+#![allow(clippy::unwrap_used)]
 
 #[path = "support/smtp_relay.rs"]
 mod smtp_relay;

@@ -2,6 +2,7 @@
 
 mod output;
 mod secrets;
+mod transfer;
 
 use std::path::{Path, PathBuf};
 
@@ -77,6 +78,12 @@ pub enum Command {
     },
     /// List the carriers' email-to-SMS gateways and their status.
     Carriers,
+    /// Create a fresh demo database (its own file unless --db is given), then open the console.
+    Demo {
+        /// How many generated users besides the named demo users.
+        #[arg(long, default_value_t = 25)]
+        users: u32,
+    },
 }
 
 /// Operator subcommands.
@@ -192,6 +199,22 @@ pub enum UserCmd {
         status: Option<String>,
         #[arg(long)]
         search: Option<String>,
+    },
+    /// Import users from CSV (header: login,first,last,email,text_email,spr); all rows or none.
+    Import {
+        #[arg(long)]
+        provider: String,
+        /// The CSV file.
+        #[arg(value_name = "FILE.csv")]
+        file: PathBuf,
+    },
+    /// Export users as CSV to FILE, or to stdout when no file is given.
+    Export {
+        #[arg(long)]
+        provider: Option<String>,
+        /// The CSV file to write (stdout when left out).
+        #[arg(value_name = "FILE.csv")]
+        file: Option<PathBuf>,
     },
 }
 
@@ -439,6 +462,14 @@ fn dispatch(cli: &Cli, command: Command, out: &mut Out) -> Result<(), CliError> 
             output::audit(out, &events, &format)?;
         }
         Command::Carriers => output::carriers(out),
+        Command::Demo { users } => {
+            let path = crate::core::demo::demo_path(cli.db.as_deref())?;
+            let s = crate::core::demo::create(&path, users)?;
+            out.value(
+                &json!({"database": s.path.display().to_string(), "named_users": s.named_users, "generated_users": s.generated_users}),
+                &format!("Created the demo database {} ({} named and {} generated users).\n{}", s.path.display(), s.named_users, s.generated_users, crate::core::demo::banner_text()),
+            );
+        }
     }
     Ok(())
 }
@@ -634,6 +665,12 @@ fn user_cmd(cli: &Cli, cmd: UserCmd, out: &mut Out) -> Result<(), CliError> {
                 ..UserFilter::default()
             };
             output::user_list(out, &svc, &filter)?;
+        }
+        UserCmd::Import { provider, file } => {
+            transfer::import(out, &mut svc, &actor, &provider, &file)?
+        }
+        UserCmd::Export { provider, file } => {
+            transfer::export(out, &mut svc, &actor, provider.as_deref(), file.as_deref())?;
         }
         UserCmd::Configure { .. } => {}
     }

@@ -205,11 +205,13 @@ pub fn carriers(out: &mut Out) {
         out.json(&serde_json::to_value(list).unwrap_or_default());
         return;
     }
+    let today = chrono::Utc::now().date_naive();
     for c in list {
-        let status = match (&c.retired_on, &c.ends_on) {
-            (Some(d), _) => format!("retired {d}"),
-            (None, Some(d)) => format!("active, ends {d}"),
-            _ => "active".to_owned(),
+        let status = match (c.is_retired_on(today), &c.retired_on, &c.ends_on) {
+            (true, Some(d), _) | (true, None, Some(d)) => format!("retired ({d})"),
+            (true, None, None) => "retired".to_owned(),
+            (false, _, Some(d)) => format!("active, scheduled to end {d}"),
+            (false, _, None) => "active".to_owned(),
         };
         out.line(&format!("{:<20} {:<28} {}", c.name, c.domain, status));
     }

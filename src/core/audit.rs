@@ -60,6 +60,7 @@ pub mod action {
     pub const MESSAGE_SENT: &str = "message_sent";
     pub const USER_ADD: &str = "user_add";
     pub const USER_IMPORT: &str = "user_import";
+    pub const USER_EXPORT: &str = "user_export";
     pub const USER_SPR: &str = "user_spr";
     pub const USER_CONTACTS: &str = "user_contacts";
     pub const USER_UNLOCK: &str = "user_unlock";

@@ -129,7 +129,7 @@ const TOKEN_EXPIRED: &str =
 fn tries_message(what: &str, left: u32) -> String {
     match left {
         0 => format!(
-            "The {what} is incorrect. One more incorrect entry and your account will be Admin Locked."
+            "The {what} is incorrect. No more incorrect entries are tolerated: the next one will make your account Admin Locked."
         ),
         1 => format!(
             "The {what} is incorrect. 1 more incorrect entry is tolerated before your account is Admin Locked."
@@ -375,7 +375,7 @@ impl Service {
         }
     }
 
-    fn require_super_admin(actor: &Operator) -> Result<(), CoreError> {
+    pub(crate) fn require_super_admin(actor: &Operator) -> Result<(), CoreError> {
         if actor.is_super_admin() {
             Ok(())
         } else {
@@ -951,7 +951,7 @@ impl Service {
         let e = ev(
             USER_ACTOR,
             action::LOGIN,
-            Some(code.trim()),
+            Some(&code.trim().to_uppercase()),
             Some(login.trim()),
         );
         let Some((p, u)) = self.lookup(code, login)? else {
@@ -1000,7 +1000,7 @@ impl Service {
         let e = ev(
             USER_ACTOR,
             action::CONFIGURE_VERIFY,
-            Some(code.trim()),
+            Some(&code.trim().to_uppercase()),
             Some(login.trim()),
         );
         let Some((p, u)) = self.lookup(code, login)? else {
@@ -1068,7 +1068,11 @@ impl Service {
                 Email::parse(v)?;
             }
         }
-        let u = self.verify_then(code, login, password)?;
+        // "At least one remains" is an input check too: refuse it before the password is tried.
+        if let Some((_, u)) = self.lookup(code, login)? {
+            apply_contacts(&u, email, text_email, true)?;
+        }
+        let u = self.configure_verify(code, login, password)?;
         let (e_new, t_new) = apply_contacts(&u, email, text_email, true)?;
         let now = self.now_str();
         self.store.immediate(|c| {
@@ -1083,10 +1087,6 @@ impl Service {
             store::audit::append(c, &now, &e)?;
             store::users::by_id(c, u.id)?.ok_or_else(|| CoreError::Internal("user vanished".into()))
         })
-    }
-
-    fn verify_then(&mut self, code: &str, login: &str, password: &str) -> Result<User, CoreError> {
-        self.configure_verify(code, login, password)
     }
 
     /// The user's latest token, for the countdown and the operator's view.
@@ -1117,7 +1117,7 @@ impl Service {
         let mut e = ev(
             USER_ACTOR,
             action::RESET_REQUEST,
-            Some(code.trim()),
+            Some(&code.trim().to_uppercase()),
             Some(login.trim()),
         );
         e.detail = format!("address entered: {}", address.trim());
@@ -1145,7 +1145,7 @@ impl Service {
         }
         let is_text = !u.email.as_ref().is_some_and(|m| m.matches(address));
         let to = address.trim().to_owned();
-        self.issue_token(&p, &u, &to, is_text, e, action::RESET_REQUEST)
+        self.issue_token(&p, &u, &to, is_text, e)
     }
 
     /// Checks the hourly limit, replaces any live token, sends the new one; audits the result.
@@ -1156,7 +1156,6 @@ impl Service {
         to: &str,
         is_text: bool,
         mut e: NewEvent,
-        act: &'static str,
     ) -> Result<FlowOk, CoreError> {
         let token = Token::generate();
         let hash = self.hasher.hash(token.canonical())?;
@@ -1187,12 +1186,7 @@ impl Service {
         let token_id = match issued {
             Ok(id) => id,
             Err(r) => {
-                let message = if act == action::RESET_REQUEST {
-                    password_reset_error_text()
-                } else {
-                    password_reset_error_text()
-                };
-                return Err(self.refuse(e, Refusal::new(r, message)));
+                return Err(self.refuse(e, Refusal::new(r, password_reset_error_text())));
             }
         };
         let msg = token_message(
@@ -1257,7 +1251,7 @@ impl Service {
         let e = ev(
             USER_ACTOR,
             action::RESET_RESEND,
-            Some(code.trim()),
+            Some(&code.trim().to_uppercase()),
             Some(login.trim()),
         );
         let Some((p, u)) = self.lookup(code, login)? else {
@@ -1283,7 +1277,7 @@ impl Service {
             Err(r) => return Err(self.refuse(e, Refusal::new(r, NO_TOKEN))),
         };
         let is_text = !u.email.as_ref().is_some_and(|m| m.matches(&t.address));
-        self.issue_token(&p, &u, &t.address, is_text, e, action::RESET_RESEND)
+        self.issue_token(&p, &u, &t.address, is_text, e)
     }
 
     /// §3.5 Change Password: token, new password and its confirmation.
@@ -1309,7 +1303,7 @@ impl Service {
         let e = ev(
             USER_ACTOR,
             action::RESET_COMPLETE,
-            Some(code.trim()),
+            Some(&code.trim().to_uppercase()),
             Some(login.trim()),
         );
         let Some((p, u)) = self.lookup(code, login)? else {
@@ -1558,7 +1552,7 @@ fn parse_contact(v: Option<&str>) -> Result<Option<Email>, CoreError> {
     }
 }
 
-fn check_name(s: &str, what: &str) -> Result<(), CoreError> {
+pub(crate) fn check_name(s: &str, what: &str) -> Result<(), CoreError> {
     if s.chars().count() > 100 || s.chars().any(char::is_control) {
         return Err(CoreError::Invalid(format!(
             "The {what} must be at most 100 characters, without control characters."

@@ -24,6 +24,7 @@ pub enum GatewayStatus {
 
 impl GatewayStatus {
     /// The word used in the data file and on the command line.
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             GatewayStatus::Active => "active",
@@ -51,6 +52,7 @@ pub struct Carrier {
 
 impl Carrier {
     /// True when messages to this gateway no longer arrive on `today`.
+    #[must_use]
     pub fn is_retired_on(&self, today: NaiveDate) -> bool {
         match self.status {
             GatewayStatus::Retired => true,
@@ -63,6 +65,7 @@ impl Carrier {
     }
 
     /// The warning to show next to an address on this gateway on `today`, if any.
+    #[must_use]
     pub fn warning_on(&self, today: NaiveDate) -> Option<String> {
         let (name, domain) = (&self.name, &self.domain);
         if self.status == GatewayStatus::Retired {
@@ -100,6 +103,7 @@ pub struct GatewayAddress {
 }
 
 /// All known carriers, in the order of the data file.
+#[must_use]
 pub fn carriers() -> &'static [Carrier] {
     static CARRIERS: OnceLock<Vec<Carrier>> = OnceLock::new();
     // The file is compiled in and a unit test parses it, so the empty fallback is never
@@ -108,6 +112,7 @@ pub fn carriers() -> &'static [Carrier] {
 }
 
 /// The carrier with this name, ignoring case, spaces and punctuation ("at&t", "T Mobile").
+#[must_use]
 pub fn find_carrier(name: &str) -> Option<&'static Carrier> {
     let wanted = name_key(name);
     if wanted.is_empty() {
@@ -119,6 +124,7 @@ pub fn find_carrier(name: &str) -> Option<&'static Carrier> {
 }
 
 /// The carrier whose gateway serves this address's domain, if any.
+#[must_use]
 pub fn carrier_for_address(address: &str) -> Option<&'static Carrier> {
     let (_, domain) = address.trim().rsplit_once('@')?;
     let domain = domain.trim_end_matches('.');
@@ -128,7 +134,10 @@ pub fn carrier_for_address(address: &str) -> Option<&'static Carrier> {
 }
 
 /// The 10 digits of a US phone number written with spaces, dashes, dots, parentheses or a
-/// leading `+1`/`1`; the error is one sentence.
+/// leading `+1`/`1`.
+///
+/// # Errors
+/// A sentence saying the text is not a 10-digit US number.
 pub fn us_number_digits(number: &str) -> Result<String, String> {
     let invalid = || {
         format!(
@@ -162,11 +171,17 @@ pub fn us_number_digits(number: &str) -> Result<String, String> {
 }
 
 /// Builds the Phone/Text Message Email for a number and a carrier, with its warning.
+///
+/// # Errors
+/// A sentence naming an unknown carrier or a number that is not 10 US digits.
 pub fn gateway_address(number: &str, carrier_name: &str) -> Result<GatewayAddress, String> {
     gateway_address_on(number, carrier_name, today())
 }
 
 /// [`gateway_address`] as of a given day (for tests and previews).
+///
+/// # Errors
+/// As [`gateway_address`].
 pub fn gateway_address_on(
     number: &str,
     carrier_name: &str,
@@ -191,22 +206,26 @@ pub fn gateway_address_on(
 }
 
 /// The warning for an address on a retired or ending gateway (domain compared ignoring case).
+#[must_use]
 pub fn warning_for_address(address: &str) -> Option<String> {
     warning_for_address_on(address, today())
 }
 
 /// [`warning_for_address`] as of a given day.
+#[must_use]
 pub fn warning_for_address_on(address: &str, today: NaiveDate) -> Option<String> {
     carrier_for_address(address)?.warning_on(today)
 }
 
 /// True when the address is on a gateway that no longer delivers (not one that merely has
 /// an end date ahead).
+#[must_use]
 pub fn is_retired_gateway(address: &str) -> bool {
     is_retired_gateway_on(address, today())
 }
 
 /// [`is_retired_gateway`] as of a given day.
+#[must_use]
 pub fn is_retired_gateway_on(address: &str, today: NaiveDate) -> bool {
     carrier_for_address(address).is_some_and(|carrier| carrier.is_retired_on(today))
 }

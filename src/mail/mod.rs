@@ -14,19 +14,14 @@ pub struct OutgoingMessage {
 }
 
 /// How the console delivers messages (SPEC §3.11). Stored in the database.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum MailSettings {
     /// Messages are stored in the database and shown in the Outbox view.
+    #[default]
     Outbox,
     /// Messages are sent to an SMTP relay.
     Smtp(smtp::SmtpSettings),
-}
-
-impl Default for MailSettings {
-    fn default() -> Self {
-        Self::Outbox
-    }
 }
 
 impl MailSettings {

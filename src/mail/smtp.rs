@@ -9,7 +9,10 @@ use std::{error::Error as StdError, fmt, io, str::FromStr, time::Duration};
 
 use lettre::{
     Address, Message,
-    message::{Mailbox, header::ContentType},
+    message::{
+        Mailbox,
+        header::{self, ContentType},
+    },
     transport::smtp::{
         Error as SmtpError,
         authentication::{Credentials, Mechanism},
@@ -49,6 +52,7 @@ impl Security {
     pub const ALL: [Security; 3] = [Security::None, Security::Starttls, Security::Tls];
 
     /// The word used on the command line and in storage.
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Security::None => "none",
@@ -58,6 +62,7 @@ impl Security {
     }
 
     /// The port relays conventionally use for this security.
+    #[must_use]
     pub fn default_port(self) -> u16 {
         match self {
             Security::None => 25,
@@ -138,6 +143,7 @@ impl fmt::Debug for SmtpSettings {
 
 impl SmtpSettings {
     /// `host:port`, as named in messages.
+    #[must_use]
     pub fn relay_name(&self) -> String {
         if self.host.contains(':') {
             // An IPv6 literal needs brackets to be read apart from the port.
@@ -148,7 +154,10 @@ impl SmtpSettings {
     }
 }
 
-/// Checks settings before they are stored; the error is one sentence naming the bad value.
+/// Checks settings before they are stored; contacts nothing.
+///
+/// # Errors
+/// One sentence naming the bad value.
 pub fn check_settings(settings: &SmtpSettings) -> Result<(), String> {
     let host = settings.host.trim();
     if host.is_empty() {
@@ -160,6 +169,13 @@ pub fn check_settings(settings: &SmtpSettings) -> Result<(), String> {
             settings.host
         ));
     }
+    if settings.username.is_some() && settings.security == Security::None {
+        // The password would cross the network in the clear.
+        return Err(
+            "Signing in to the mail server needs encryption: choose --security starttls or tls, or leave out --username."
+                .to_owned(),
+        );
+    }
     if settings.port == 0 {
         return Err("The mail server's port must be between 1 and 65535.".to_owned());
     }
@@ -169,12 +185,12 @@ pub fn check_settings(settings: &SmtpSettings) -> Result<(), String> {
             settings.timeout_secs
         ));
     }
-    if let Some(username) = &settings.username {
-        if username.trim().is_empty() {
-            return Err(
-                "The username is empty; leave it out for a relay without sign-in.".to_owned(),
-            );
-        }
+    if settings
+        .username
+        .as_ref()
+        .is_some_and(|username| username.trim().is_empty())
+    {
+        return Err("The username is empty; leave it out for a relay without sign-in.".to_owned());
     }
     parse_from(&settings.from).map_err(|MailError(sentence)| sentence)?;
     if let Some(pem) = &settings.ca_pem {
@@ -187,13 +203,25 @@ pub fn check_settings(settings: &SmtpSettings) -> Result<(), String> {
 ///
 /// Blocking: run it off the UI thread. The certificate of a TLS relay is always verified
 /// against the system's roots plus `ca_pem`.
+///
+/// # Errors
+/// One plain sentence naming the cause: an invalid address, a relay that cannot be reached or
+/// does not answer in time, an untrusted certificate, a refused sign-in, sender or recipient.
 pub fn send(settings: &SmtpSettings, msg: &OutgoingMessage) -> Result<String, MailError> {
-    let result = send_inner(settings, msg);
-    // Belt and braces: no sentence may ever carry the password, whatever a relay echoes.
-    result.map_err(|MailError(sentence)| MailError(redact(sentence, settings.password.as_deref())))
+    let email = build_message(settings, msg)?;
+    let relay = Relay {
+        name: settings.relay_name(),
+        timeout_secs: settings.timeout_secs.clamp(1, MAX_TIMEOUT_SECS),
+        password: settings.password.as_deref(),
+    };
+    let mut conn = open_session(settings, &relay)?;
+    let answer = transfer(&mut conn, &relay, &settings.from, &email)?;
+    // The message is accepted at this point; a relay that fumbles QUIT changes nothing.
+    let _ = conn.quit();
+    Ok(describe_response(&answer))
 }
 
-fn send_inner(settings: &SmtpSettings, msg: &OutgoingMessage) -> Result<String, MailError> {
+fn build_message(settings: &SmtpSettings, msg: &OutgoingMessage) -> Result<Message, MailError> {
     let from = parse_from(&settings.from)?;
     let to: Mailbox = msg.to.trim().parse().map_err(|_| {
         MailError(format!(
@@ -201,24 +229,23 @@ fn send_inner(settings: &SmtpSettings, msg: &OutgoingMessage) -> Result<String, 
             msg.to
         ))
     })?;
+    // lettre adds Date itself but not these two, which spam filters look for.
     let mut builder = Message::builder()
         .from(from)
         .to(to)
+        .message_id(None)
+        .header(header::MIME_VERSION_1_0)
         .header(ContentType::TEXT_PLAIN);
     if let Some(subject) = &msg.subject {
         builder = builder.subject(subject.as_str());
     }
-    let email = builder
+    builder
         .body(msg.body.clone())
-        .map_err(|err| MailError(format!("The message could not be built: {err}.")))?;
-    let envelope = email.envelope().clone();
-    let raw = email.formatted();
+        .map_err(|err| MailError(format!("The message could not be built: {err}.")))
+}
 
-    let timeout_secs = settings.timeout_secs.clamp(1, MAX_TIMEOUT_SECS);
-    let relay = Relay {
-        name: settings.relay_name(),
-        timeout_secs,
-    };
+/// Connects, reads the greeting, says EHLO, starts TLS and signs in, as the settings ask.
+fn open_session(settings: &SmtpSettings, relay: &Relay<'_>) -> Result<SmtpConnection, MailError> {
     let tls = match settings.security {
         Security::None => None,
         Security::Starttls | Security::Tls => Some(tls_parameters(settings)?),
@@ -231,7 +258,7 @@ fn send_inner(settings: &SmtpSettings, msg: &OutgoingMessage) -> Result<String, 
 
     let mut conn = SmtpConnection::connect(
         (settings.host.as_str(), settings.port),
-        Some(Duration::from_secs(timeout_secs)),
+        Some(Duration::from_secs(relay.timeout_secs)),
         &hello,
         wrapper,
         None,
@@ -242,7 +269,7 @@ fn send_inner(settings: &SmtpSettings, msg: &OutgoingMessage) -> Result<String, 
         if !conn.can_starttls() {
             conn.abort();
             return Err(MailError(format!(
-                "The mail server at {} does not offer STARTTLS; choose security \"none\" or \"tls\" if that is intended.",
+                "The mail server at {} does not offer STARTTLS, so nothing was sent over the unencrypted connection.",
                 relay.name
             )));
         }
@@ -270,7 +297,19 @@ fn send_inner(settings: &SmtpSettings, msg: &OutgoingMessage) -> Result<String, 
         conn.auth(MECHANISMS, &credentials)
             .map_err(|err| relay.fail(&mut conn, Step::Auth, &err))?;
     }
+    Ok(conn)
+}
 
+/// MAIL FROM, RCPT TO, DATA: done one by one (not with `SmtpConnection::send`) so that a
+/// refusal can name the step it came from.
+fn transfer(
+    conn: &mut SmtpConnection,
+    relay: &Relay<'_>,
+    from: &str,
+    email: &Message,
+) -> Result<Response, MailError> {
+    let envelope = email.envelope();
+    let raw = email.formatted();
     let mut mail_parameters = Vec::new();
     let non_ascii = envelope
         .from()
@@ -292,19 +331,15 @@ fn send_inner(settings: &SmtpSettings, msg: &OutgoingMessage) -> Result<String, 
     }
 
     conn.command(Mail::new(envelope.from().cloned(), mail_parameters))
-        .map_err(|err| relay.fail(&mut conn, Step::Sender(&settings.from), &err))?;
+        .map_err(|err| relay.fail(conn, Step::Sender(from), &err))?;
     for recipient in envelope.to() {
         conn.command(Rcpt::new(recipient.clone(), Vec::new()))
-            .map_err(|err| relay.fail(&mut conn, Step::Recipient(recipient.as_ref()), &err))?;
+            .map_err(|err| relay.fail(conn, Step::Recipient(recipient.as_ref()), &err))?;
     }
     conn.command(Data)
-        .map_err(|err| relay.fail(&mut conn, Step::Data, &err))?;
-    let answer = conn
-        .message(&raw)
-        .map_err(|err| relay.fail(&mut conn, Step::Data, &err))?;
-    // The message is accepted at this point; a relay that fumbles QUIT changes nothing.
-    let _ = conn.quit();
-    Ok(describe_response(&answer))
+        .map_err(|err| relay.fail(conn, Step::Data, &err))?;
+    conn.message(&raw)
+        .map_err(|err| relay.fail(conn, Step::Data, &err))
 }
 
 fn parse_from(from: &str) -> Result<Mailbox, MailError> {
@@ -371,12 +406,19 @@ enum Step<'a> {
     Data,
 }
 
-struct Relay {
+struct Relay<'a> {
     name: String,
     timeout_secs: u64,
+    password: Option<&'a str>,
 }
 
-impl Relay {
+impl Relay<'_> {
+    /// Text that came from outside (the relay's reply, an OS or TLS error) made fit for a
+    /// sentence: one line, and never the password, whatever a relay might echo.
+    fn outside_text(&self, text: &str) -> String {
+        redact(trim_sentence(text), self.password)
+    }
+
     /// Explains `err` and closes the connection politely when the relay is still talking.
     fn fail(&self, conn: &mut SmtpConnection, step: Step<'_>, err: &SmtpError) -> MailError {
         // QUIT after a negative reply is polite; after a network failure it would only wait
@@ -390,8 +432,7 @@ impl Relay {
     fn explain(&self, step: Step<'_>, err: &SmtpError) -> MailError {
         let relay = &self.name;
         if let Some(code) = err.status() {
-            let reply = format!("{code} {}", server_text(err));
-            let reply = trim_sentence(reply.trim());
+            let reply = self.outside_text(&format!("{code} {}", server_text(err)));
             let code = code.to_string();
             return MailError(match step {
                 Step::Greeting => {
@@ -419,7 +460,7 @@ impl Relay {
             return MailError(self.explain_io(io_err));
         }
 
-        let detail = trim_sentence(&err.to_string());
+        let detail = self.outside_text(&err.to_string());
         MailError(if detail.contains("incomplete response") {
             format!("The mail server at {relay} closed the connection without answering.")
         } else if err.is_response() {
@@ -457,10 +498,17 @@ impl Relay {
             | io::ErrorKind::UnexpectedEof => format!(
                 "The mail server at {relay} closed the connection; check the port and the security setting."
             ),
-            io::ErrorKind::InvalidData => explain_tls(relay, &io_err.to_string()),
+            // std gives name-resolution failures no ErrorKind of their own, only this text.
+            _ if io_err.to_string().contains("failed to lookup address") => format!(
+                "Could not find the mail server {}: no such host name is known.",
+                relay_host(relay)
+            ),
+            io::ErrorKind::InvalidData => {
+                explain_tls(relay, &self.outside_text(&io_err.to_string()))
+            }
             _ => format!(
                 "Could not connect to the mail server at {relay}: {}.",
-                trim_sentence(&io_err.to_string())
+                self.outside_text(&io_err.to_string())
             ),
         }
     }

@@ -24,6 +24,9 @@ fn where_clause(f: &AuditFilter) -> (String, Vec<String>) {
         if let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
             args.push(v.to_owned());
             sql += &format!(" AND {cond} ?{}", args.len());
+            if cond.starts_with("provider") || cond.starts_with("login") {
+                sql += " COLLATE NOCASE";
+            }
         }
     };
     add("provider = ", &f.provider, &mut args);

@@ -1,11 +1,13 @@
 //! SQLite storage: opening and refusing files, migrations, transactions (SPEC §3.13).
 
 pub mod audit;
+pub mod bulk;
 pub mod messages;
 pub mod operators;
 pub mod providers;
 pub mod settings;
 pub mod tokens;
+pub mod transfer;
 pub mod users;
 
 use std::fs;

@@ -205,6 +205,9 @@ pub struct UserFilter {
     pub search: Option<String>,
     /// Lists Admin Locked users first, most recently locked first.
     pub locked_first: bool,
+    /// Only users whose contacts are all on retired text gateways (SPEC §3.12: they cannot
+    /// receive a token).
+    pub retired_gateway_only: bool,
 }
 
 fn escape_like(s: &str) -> String {
@@ -254,6 +257,33 @@ impl UserFilter {
                    UNION SELECT id FROM users WHERE email LIKE ?{n} ESCAPE '\\'
                    UNION SELECT id FROM users WHERE text_email LIKE ?{n} ESCAPE '\\')"
             );
+        }
+        if self.retired_gateway_only {
+            let today = chrono::Utc::now().date_naive();
+            let domains: Vec<String> = crate::mail::carriers::carriers()
+                .iter()
+                .filter(|c| c.is_retired_on(today))
+                .map(|c| c.domain.to_ascii_lowercase())
+                .collect();
+            if domains.is_empty() {
+                sql += " AND 0";
+            } else {
+                let first = args.len() + 1;
+                args.extend(domains.into_iter().map(Value::Text));
+                let list = (first..=args.len())
+                    .map(|i| format!("?{i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let retired =
+                    |col: &str| format!("lower(substr({col}, instr({col}, '@') + 1)) IN ({list})");
+                sql += &format!(
+                    " AND (u.email IS NOT NULL OR u.text_email IS NOT NULL)
+                      AND (u.email IS NULL OR {})
+                      AND (u.text_email IS NULL OR {})",
+                    retired("u.email"),
+                    retired("u.text_email")
+                );
+            }
         }
         (sql, args)
     }

@@ -1,4 +1,4 @@
-//! A real SMTP relay on loopback for tests (scripts/smtp_server.py), and a test CA.
+//! A real SMTP relay on loopback for tests (`scripts/smtp_server.py`), and a test CA.
 //!
 //! Include with `#[path = "support/smtp_relay.rs"] mod smtp_relay;`. Needs `/usr/bin/python3`
 //! with aiosmtpd (`apt-get install -y python3-aiosmtpd`) and the `openssl` command.
@@ -59,74 +59,32 @@ impl TestCa {
         let ca_subject = format!("/CN=spr-console test CA {unique}");
         openssl(
             dir.path(),
-            &[
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-                "-nodes",
-                "-keyout",
-                "ca.key",
-                "-out",
-                "ca.pem",
-                "-days",
-                "2",
-                "-subj",
-                &ca_subject,
-                "-addext",
-                "basicConstraints=critical,CA:TRUE",
-                "-addext",
-                "keyUsage=critical,keyCertSign,cRLSign",
-            ],
+            "req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key \
+             -out ca.pem -days 2 -addext basicConstraints=critical,CA:TRUE \
+             -addext keyUsage=critical,keyCertSign,cRLSign",
+            &["-subj", &ca_subject],
         );
         openssl(
             dir.path(),
-            &[
-                "req",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-                "-nodes",
-                "-keyout",
-                "server.key",
-                "-out",
-                "server.csr",
-                "-subj",
-                "/CN=localhost",
-            ],
+            "req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server.key \
+             -out server.csr -subj /CN=localhost",
+            &[],
         );
         fs::write(
             path("server.ext"),
             format!(
                 "basicConstraints=critical,CA:FALSE\n\
-             keyUsage=critical,digitalSignature\n\
-             extendedKeyUsage=serverAuth\n\
-             subjectAltName={subject_alt_names}\n"
+                 keyUsage=critical,digitalSignature\n\
+                 extendedKeyUsage=serverAuth\n\
+                 subjectAltName={subject_alt_names}\n"
             ),
         )
         .unwrap();
         openssl(
             dir.path(),
-            &[
-                "x509",
-                "-req",
-                "-in",
-                "server.csr",
-                "-CA",
-                "ca.pem",
-                "-CAkey",
-                "ca.key",
-                "-CAcreateserial",
-                "-out",
-                "server.pem",
-                "-days",
-                "2",
-                "-extfile",
-                "server.ext",
-            ],
+            "x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+             -out server.pem -days 2 -extfile server.ext",
+            &[],
         );
         TestCa {
             ca_pem: fs::read_to_string(path("ca.pem")).unwrap(),
@@ -137,9 +95,14 @@ impl TestCa {
     }
 }
 
-fn openssl(dir: &Path, args: &[&str]) {
+/// Runs `openssl` with the words of `command` (none has a space) and then `extra`.
+fn openssl(dir: &Path, command: &str, extra: &[&str]) {
+    let args: Vec<&str> = command
+        .split_whitespace()
+        .chain(extra.iter().copied())
+        .collect();
     let output = Command::new("openssl")
-        .args(args)
+        .args(&args)
         .current_dir(dir)
         .output()
         .expect("the openssl command is needed to make test certificates");
@@ -161,6 +124,7 @@ pub enum Mode {
 }
 
 /// Options for [`Relay::start`].
+#[derive(Clone, Copy)]
 pub struct RelayOptions<'a> {
     pub mode: Mode,
     /// Certificate for starttls/tls.
@@ -171,7 +135,7 @@ pub struct RelayOptions<'a> {
     pub mechanisms: &'a str,
 }
 
-impl<'a> RelayOptions<'a> {
+impl RelayOptions<'_> {
     pub fn new(mode: Mode) -> Self {
         RelayOptions {
             mode,

@@ -1,0 +1,70 @@
+//! Fast bulk inserts (many users in one transaction) and the demo database's marker.
+
+use rusqlite::{Connection, params};
+
+use super::optional;
+use super::users::NewUser;
+use crate::core::CoreError;
+
+/// The settings key that marks a database made by `spr-console demo`.
+const DEMO_KEY: &str = "demo";
+
+/// Inserts many users of one provider with one prepared statement, in one transaction.
+///
+/// Only users without a password: an imported or demo user has none yet, so there is no
+/// history to write. Returns how many were inserted.
+pub fn insert_users_without_password<'a>(
+    c: &Connection,
+    provider_id: i64,
+    users: impl IntoIterator<Item = NewUser<'a>>,
+    now: &str,
+) -> Result<u64, CoreError> {
+    let tx = c.unchecked_transaction()?;
+    let mut n = 0;
+    {
+        let mut stmt = tx.prepare(
+            "INSERT INTO users (provider_id, login, first, last, email, text_email, spr_enabled, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?;
+        for u in users {
+            if u.password_hash.is_some() {
+                return Err(CoreError::Internal(
+                    "bulk insert is for users without a password".into(),
+                ));
+            }
+            stmt.execute(params![
+                provider_id,
+                u.login,
+                u.first,
+                u.last,
+                u.email,
+                u.text_email,
+                u.spr_enabled,
+                now
+            ])?;
+            n += 1;
+        }
+    }
+    tx.commit()?;
+    Ok(n)
+}
+
+/// Marks the database as a demo database (so that `demo` may replace it later).
+pub fn mark_demo(c: &Connection) -> Result<(), CoreError> {
+    c.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, '1')
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [DEMO_KEY],
+    )?;
+    Ok(())
+}
+
+/// Whether the database was made by `spr-console demo`.
+pub fn is_demo(c: &Connection) -> Result<bool, CoreError> {
+    Ok(optional(c.query_row(
+        "SELECT value FROM settings WHERE key = ?1",
+        [DEMO_KEY],
+        |r| r.get::<_, String>(0),
+    ))?
+    .is_some_and(|v| v == "1"))
+}

@@ -1,0 +1,497 @@
+//! The jobs of the Users, Audit and Outbox views and the File menu, run on the worker thread:
+//! windowed user pages, user changes, CSV import and export, audit exports, backups.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::core::audit::{AuditEvent, AuditFilter};
+use crate::core::model::{Operator, User};
+use crate::core::transfer::{ImportError, ImportReport};
+use crate::core::{CoreError, Service};
+use crate::store::messages::StoredMessage;
+use crate::store::users::UserFilter;
+
+/// Rows per page of the Users table; the table asks for the pages around what it shows.
+pub const USER_PAGE: u64 = 200;
+
+/// Progress of a slow job, shared between the worker (writes) and the UI (reads each frame).
+#[derive(Clone, Debug, Default)]
+pub struct Progress(Arc<(AtomicU64, AtomicU64)>);
+
+impl Progress {
+    /// Records `done` of `total`.
+    pub fn set(&self, done: u64, total: u64) {
+        self.0.1.store(total, Ordering::Relaxed);
+        self.0.0.store(done, Ordering::Relaxed);
+    }
+
+    /// `(done, total)` so far.
+    pub fn get(&self) -> (u64, u64) {
+        (
+            self.0.0.load(Ordering::Relaxed),
+            self.0.1.load(Ordering::Relaxed),
+        )
+    }
+
+    /// The fraction done, 0 to 1.
+    pub fn fraction(&self) -> f32 {
+        let (done, total) = self.get();
+        if total == 0 {
+            0.0
+        } else {
+            (done as f64 / total as f64) as f32
+        }
+    }
+}
+
+/// A change to one user from the details pane.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UserChange {
+    Spr(bool),
+    /// New contacts: an empty text clears one.
+    Contacts {
+        email: String,
+        text_email: String,
+    },
+    Unlock {
+        reason: String,
+    },
+    Deactivate,
+    Reactivate,
+    Delete,
+}
+
+/// Which users a bulk change applies to.
+#[derive(Clone, Debug)]
+pub enum BulkTarget {
+    Ids(Vec<i64>),
+    Matching(UserFilter),
+}
+
+/// An audit export's format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuditFormat {
+    Csv,
+    Json,
+}
+
+/// What the views ask of the worker.
+#[derive(Debug)]
+pub enum DataJob {
+    /// Every provider (for the filters and the import).
+    Providers,
+    /// How many users match, and the first page (a new search or filter).
+    UserQuery { generation: u64, filter: UserFilter },
+    /// One page of the current query.
+    UserPage {
+        generation: u64,
+        filter: UserFilter,
+        page: u64,
+    },
+    /// One user, fresh.
+    UserDetail { id: i64 },
+    /// A change from the details pane.
+    ChangeUser {
+        actor: Operator,
+        id: i64,
+        change: UserChange,
+    },
+    /// Bulk enable or disable SPR.
+    BulkSpr {
+        actor: Operator,
+        target: BulkTarget,
+        on: bool,
+    },
+    /// CSV import into a provider.
+    Import {
+        actor: Operator,
+        code: String,
+        path: PathBuf,
+        progress: Progress,
+    },
+    /// CSV export of the users matching a filter.
+    Export {
+        actor: Operator,
+        filter: UserFilter,
+        path: PathBuf,
+        progress: Progress,
+    },
+    /// A page of the audit log, with the number of matching events.
+    Audit {
+        generation: u64,
+        filter: AuditFilter,
+    },
+    /// The matching events, oldest first, as CSV or JSON.
+    AuditExport {
+        filter: AuditFilter,
+        path: PathBuf,
+        format: AuditFormat,
+    },
+    /// The newest outbox messages.
+    Outbox { last: u32 },
+    /// A copy of the whole database (SQLite online backup).
+    Backup { path: PathBuf, progress: Progress },
+}
+
+impl DataJob {
+    /// Reads for drawing show no spinner; changes and file work do.
+    pub fn is_action(&self) -> bool {
+        !matches!(
+            self,
+            DataJob::Providers
+                | DataJob::UserQuery { .. }
+                | DataJob::UserPage { .. }
+                | DataJob::UserDetail { .. }
+                | DataJob::Audit { .. }
+                | DataJob::Outbox { .. }
+        )
+    }
+
+    /// Words for the spinner.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            DataJob::ChangeUser { .. } => "Saving…",
+            DataJob::BulkSpr { .. } => "Changing Self Password Reset…",
+            DataJob::Import { .. } => "Importing users…",
+            DataJob::Export { .. } => "Exporting users…",
+            DataJob::AuditExport { .. } => "Exporting the audit log…",
+            DataJob::Backup { .. } => "Saving a backup copy…",
+            _ => "Reading…",
+        }
+    }
+}
+
+/// What the worker answers to a [`DataJob`].
+#[derive(Debug)]
+pub enum DataAnswer {
+    Providers(Result<Vec<crate::core::model::Provider>, CoreError>),
+    UserQuery {
+        generation: u64,
+        result: Result<(u64, Vec<User>), CoreError>,
+    },
+    UserPage {
+        generation: u64,
+        page: u64,
+        result: Result<Vec<User>, CoreError>,
+    },
+    UserDetail(Result<User, CoreError>),
+    UserChanged {
+        change: UserChange,
+        result: Result<User, CoreError>,
+    },
+    BulkDone {
+        on: bool,
+        result: Result<usize, CoreError>,
+    },
+    Imported(Result<ImportReport, ImportError>),
+    Exported {
+        path: PathBuf,
+        result: Result<u64, CoreError>,
+    },
+    Audit {
+        generation: u64,
+        result: Result<(u64, Vec<AuditEvent>), CoreError>,
+    },
+    AuditExported {
+        path: PathBuf,
+        result: Result<u64, CoreError>,
+    },
+    Outbox(Result<Vec<StoredMessage>, CoreError>),
+    BackedUp {
+        path: PathBuf,
+        result: Result<(), CoreError>,
+    },
+}
+
+/// Runs one job on the worker thread.
+pub fn handle(svc: &mut Service, job: DataJob) -> DataAnswer {
+    match job {
+        DataJob::Providers => DataAnswer::Providers(svc.providers()),
+        DataJob::UserQuery { generation, filter } => DataAnswer::UserQuery {
+            generation,
+            result: svc
+                .count_users(&filter)
+                .and_then(|n| Ok((n, svc.list_users(&filter, 0, USER_PAGE)?))),
+        },
+        DataJob::UserPage {
+            generation,
+            filter,
+            page,
+        } => DataAnswer::UserPage {
+            generation,
+            page,
+            result: svc.list_users(&filter, page * USER_PAGE, USER_PAGE),
+        },
+        DataJob::UserDetail { id } => DataAnswer::UserDetail(svc.user_by_id(id)),
+        DataJob::ChangeUser { actor, id, change } => {
+            let result = match &change {
+                UserChange::Spr(on) => svc
+                    .set_spr_for(&actor, &[id], *on)
+                    .and_then(|_| svc.user_by_id(id)),
+                UserChange::Contacts { email, text_email } => {
+                    svc.set_contacts(&actor, id, Some(email), Some(text_email))
+                }
+                UserChange::Unlock { reason } => svc.unlock(&actor, id, reason),
+                UserChange::Deactivate => svc.deactivate(&actor, id),
+                UserChange::Reactivate => svc.reactivate(&actor, id),
+                UserChange::Delete => svc.delete(&actor, id),
+            };
+            DataAnswer::UserChanged { change, result }
+        }
+        DataJob::BulkSpr { actor, target, on } => DataAnswer::BulkDone {
+            on,
+            result: match target {
+                BulkTarget::Ids(ids) => svc.set_spr_for(&actor, &ids, on),
+                BulkTarget::Matching(f) => svc.set_spr_matching(&actor, &f, on),
+            },
+        },
+        DataJob::Import {
+            actor,
+            code,
+            path,
+            progress,
+        } => DataAnswer::Imported(svc.import_users_file(&actor, &code, &path, |d, t| {
+            progress.set(d, t);
+        })),
+        DataJob::Export {
+            actor,
+            filter,
+            path,
+            progress,
+        } => {
+            let result = export_users(svc, &actor, &filter, &path, &progress);
+            DataAnswer::Exported { path, result }
+        }
+        DataJob::Audit { generation, filter } => DataAnswer::Audit {
+            generation,
+            result: svc
+                .audit_count(&AuditFilter {
+                    limit: None,
+                    offset: None,
+                    ..filter.clone()
+                })
+                .and_then(|n| Ok((n, svc.audit_events(&filter)?))),
+        },
+        DataJob::AuditExport {
+            filter,
+            path,
+            format,
+        } => {
+            let result = export_audit(svc, &filter, &path, format);
+            DataAnswer::AuditExported { path, result }
+        }
+        DataJob::Outbox { last } => DataAnswer::Outbox(svc.outbox(Some(last))),
+        DataJob::Backup { path, progress } => {
+            let open = svc.store().path().canonicalize().ok();
+            if open.is_some() && path.canonicalize().ok() == open {
+                return DataAnswer::BackedUp {
+                    path,
+                    result: Err(CoreError::Invalid(
+                        "That is the open database itself: choose another file for the copy."
+                            .into(),
+                    )),
+                };
+            }
+            let result = svc.store().backup_to(&path, |done, total| {
+                progress.set(
+                    u64::try_from(done).unwrap_or(0),
+                    u64::try_from(total).unwrap_or(0),
+                );
+            });
+            DataAnswer::BackedUp { path, result }
+        }
+    }
+}
+
+fn io_error(path: &std::path::Path, e: impl std::fmt::Display) -> CoreError {
+    CoreError::Internal(format!("Cannot write {}: {e}.", path.display()))
+}
+
+/// Exported files hold people's details: owner-only on Unix, like the database.
+fn create_private(path: &std::path::Path) -> Result<std::fs::File, CoreError> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path).map_err(|e| io_error(path, e))
+}
+
+fn export_users(
+    svc: &mut Service,
+    actor: &Operator,
+    filter: &UserFilter,
+    path: &std::path::Path,
+    progress: &Progress,
+) -> Result<u64, CoreError> {
+    use std::io::Write;
+    let mut w = std::io::BufWriter::new(create_private(path)?);
+    let n = svc.export_users(
+        actor,
+        filter,
+        &path.display().to_string(),
+        &mut w,
+        |d, t| {
+            progress.set(d, t);
+        },
+    )?;
+    w.flush().map_err(|e| io_error(path, e))?;
+    Ok(n)
+}
+
+/// The audit log as CSV or JSON, oldest first (SPEC §3.10), whatever order the view shows.
+fn export_audit(
+    svc: &Service,
+    filter: &AuditFilter,
+    path: &std::path::Path,
+    format: AuditFormat,
+) -> Result<u64, CoreError> {
+    use std::io::Write;
+    let events = svc.audit_events(&AuditFilter {
+        newest_first: false,
+        limit: None,
+        offset: None,
+        ..filter.clone()
+    })?;
+    let mut w = std::io::BufWriter::new(create_private(path)?);
+    match format {
+        AuditFormat::Json => {
+            serde_json::to_writer_pretty(&mut w, &events).map_err(|e| io_error(path, e))?;
+            w.write_all(b"\n").map_err(|e| io_error(path, e))?;
+        }
+        AuditFormat::Csv => {
+            let mut c = csv::Writer::from_writer(&mut w);
+            c.write_record([
+                "at", "actor", "action", "provider", "login", "outcome", "reason", "detail",
+            ])
+            .map_err(|e| io_error(path, e))?;
+            for e in &events {
+                c.write_record([
+                    e.at.as_str(),
+                    &e.actor,
+                    &e.action,
+                    e.provider.as_deref().unwrap_or(""),
+                    e.login.as_deref().unwrap_or(""),
+                    &e.outcome,
+                    e.reason.as_deref().unwrap_or(""),
+                    &e.detail,
+                ])
+                .map_err(|e| io_error(path, e))?;
+            }
+            c.flush().map_err(|e| io_error(path, e))?;
+        }
+    }
+    w.flush().map_err(|e| io_error(path, e))?;
+    Ok(events.len() as u64)
+}
+
+/// The views of part 2 of the console, as the app shell holds them.
+#[derive(Debug, Default)]
+pub struct DataViews {
+    pub users: super::users::UsersPanel,
+    pub audit: super::audit::AuditView,
+    pub outbox: super::outbox::OutboxView,
+    pub files: super::file_menu::FileMenu,
+}
+
+fn send_all(sh: &mut super::app::Shell<'_>, jobs: Vec<DataJob>) {
+    for j in jobs {
+        sh.worker.send(super::worker::Job::Data(j));
+    }
+}
+
+impl DataViews {
+    /// Routes an answer to its view; returns follow-up jobs.
+    #[must_use]
+    pub fn on_answer(&mut self, a: DataAnswer) -> Vec<DataJob> {
+        match a {
+            DataAnswer::Audit { .. } | DataAnswer::AuditExported { .. } => {
+                self.audit.on_answer(a);
+                Vec::new()
+            }
+            DataAnswer::Outbox(_) => {
+                self.outbox.on_answer(a);
+                Vec::new()
+            }
+            DataAnswer::BackedUp { path, result } => {
+                self.files.backed_up(&path, result);
+                Vec::new()
+            }
+            a => {
+                // A change to users writes audit events: read the log again when shown.
+                let changed = matches!(
+                    a,
+                    DataAnswer::UserChanged { .. }
+                        | DataAnswer::BulkDone { .. }
+                        | DataAnswer::Imported(Ok(_))
+                        | DataAnswer::Exported { .. }
+                );
+                if changed {
+                    self.audit.refresh();
+                }
+                self.users.on_answer(a)
+            }
+        }
+    }
+
+    /// Routes a worker answer when it is one of these views'; else hands it back.
+    pub fn route(
+        &mut self,
+        a: super::worker::Answer,
+        sh: &mut super::app::Shell<'_>,
+    ) -> Option<super::worker::Answer> {
+        match a {
+            super::worker::Answer::Data(d) => {
+                let jobs = self.on_answer(d);
+                send_all(sh, jobs);
+                None
+            }
+            other => Some(other),
+        }
+    }
+
+    /// The Users panel.
+    pub fn users_ui(&mut self, ui: &mut egui::Ui, sh: &mut super::app::Shell<'_>) {
+        let jobs = egui::CentralPanel::default()
+            .show(ui, |ui| self.users.panel_ui(ui, sh.operator))
+            .inner;
+        send_all(sh, jobs);
+    }
+
+    /// The Audit view.
+    pub fn audit_ui(&mut self, ui: &mut egui::Ui, sh: &mut super::app::Shell<'_>) {
+        let jobs = egui::CentralPanel::default()
+            .show(ui, |ui| self.audit.panel_ui(ui))
+            .inner;
+        send_all(sh, jobs);
+    }
+
+    /// The Outbox view.
+    pub fn outbox_ui(&mut self, ui: &mut egui::Ui, sh: &mut super::app::Shell<'_>) {
+        let jobs = egui::CentralPanel::default()
+            .show(ui, |ui| self.outbox.panel_ui(ui))
+            .inner;
+        send_all(sh, jobs);
+    }
+
+    /// The File menu's dialogs, backup progress and result (a strip under the top bar when
+    /// there is something to show); returns what the app must do.
+    #[must_use]
+    pub fn files_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        sh: &mut super::app::Shell<'_>,
+    ) -> Option<super::file_menu::FileAction> {
+        let (job, action) = egui::Panel::top("file-status")
+            .show_separator_line(false)
+            .show(ui, |ui| self.files.status_ui(ui))
+            .inner;
+        if let Some(j) = job {
+            sh.worker.send(super::worker::Job::Data(j));
+        }
+        action
+    }
+}

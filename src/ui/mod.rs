@@ -1,0 +1,48 @@
+//! The eframe desktop console (SPEC §5). The `Service` lives on a worker thread; the UI
+//! thread only draws and sends jobs (see `worker`).
+
+pub mod app;
+pub mod audit; // the Audit view
+pub mod data; // the jobs of the data views and the File menu
+pub mod file_menu; // File menu, file dialogs and typed paths
+pub mod login;
+pub mod outbox; // the Outbox view
+pub mod provider;
+pub mod reset;
+pub mod users;
+pub mod widgets;
+pub mod worker; // the Users panel
+
+use std::path::Path;
+
+pub use app::ConsoleApp;
+
+/// Opens the console window on the database at `path`; returns when the window closes.
+pub fn run(path: &Path) -> Result<(), String> {
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title(format!("spr-console — {name}"))
+            .with_inner_size([1280.0, 800.0])
+            .with_min_inner_size([900.0, 600.0])
+            .with_app_id("spr-console"),
+        renderer: eframe::Renderer::Glow,
+        ..eframe::NativeOptions::default()
+    };
+    let app = ConsoleApp::new(path);
+    eframe::run_native(
+        &format!("spr-console — {name}"),
+        options,
+        Box::new(|_cc| Ok(Box::new(app))),
+    )
+    .map_err(|e| {
+        let e = e.to_string();
+        format!(
+            "The console window could not be opened: {}.",
+            e.trim_end_matches('.')
+        )
+    })
+}

@@ -1,0 +1,677 @@
+//! The Provider panel: choose or add a provider, SPR on/off, the password policy in words,
+//! counts at a glance, and the console's mail settings with a test send.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use egui::{RichText, Ui};
+
+use super::app::Shell;
+use super::widgets::{FIELD_WIDTH, FilePick, Note, entered, field_row, form_grid};
+use super::worker::{Answer, Job, MailView, ProviderView};
+use crate::core::model::{POLICY_FIELDS, Policy, Provider};
+use crate::core::policy::lockout_in_words;
+use crate::core::service::ProviderChanges;
+use crate::mail::MailSettings;
+use crate::mail::smtp::{DEFAULT_TIMEOUT_SECS, Security, SmtpSettings};
+
+/// How often the counts at a glance are read again while the panel is shown.
+const REFRESH: Duration = Duration::from_secs(2);
+
+/// The Provider panel's state.
+#[derive(Debug, Default)]
+pub struct ProviderPanel {
+    providers: Vec<Provider>,
+    providers_asked: bool,
+    /// The chosen provider's code.
+    pub selected: Option<String>,
+    view: Option<ProviderView>,
+    last_read: Option<Instant>,
+    /// The policy fields as typed, in the order of `POLICY_FIELDS`.
+    policy_text: [String; 5],
+    /// The policy the fields were filled from, to tell an edit from a stale value.
+    policy_loaded: Option<(String, Policy)>,
+    add: Option<AddForm>,
+    mail: MailForm,
+}
+
+#[derive(Debug, Default)]
+struct AddForm {
+    code: String,
+    name: String,
+    note: Option<Note>,
+    /// The cursor went to the first field when the dialog opened.
+    focused: bool,
+}
+
+#[derive(Debug, Default)]
+struct MailForm {
+    asked: bool,
+    loaded: Option<MailView>,
+    smtp: bool,
+    host: String,
+    port: String,
+    security: Security,
+    username: String,
+    password: String,
+    from: String,
+    timeout: String,
+    ca_path: String,
+    keep_ca: bool,
+    test_to: String,
+    pick: Option<FilePick>,
+    pick_note: Option<String>,
+}
+
+impl MailForm {
+    fn fill(&mut self, view: MailView) {
+        match &view.settings {
+            MailSettings::Outbox => {
+                self.smtp = false;
+                self.security = Security::Starttls;
+                self.port = Security::Starttls.default_port().to_string();
+                self.timeout = DEFAULT_TIMEOUT_SECS.to_string();
+            }
+            MailSettings::Smtp(s) => {
+                self.smtp = true;
+                self.host.clone_from(&s.host);
+                self.port = s.port.to_string();
+                self.security = s.security;
+                self.username = s.username.clone().unwrap_or_default();
+                self.from.clone_from(&s.from);
+                self.timeout = s.timeout_secs.to_string();
+            }
+        }
+        self.password.clear();
+        self.ca_path.clear();
+        self.keep_ca = view.has_ca;
+        self.loaded = Some(view);
+    }
+}
+
+fn policy_texts(p: &Policy) -> [String; 5] {
+    POLICY_FIELDS.map(|f| p.get(f.key).unwrap_or_default().to_string())
+}
+
+/// What a policy value means, in words.
+fn policy_words(key: &str, v: u32) -> String {
+    let s = |n: u32| if n == 1 { "" } else { "s" };
+    match key {
+        "max_incorrect" => lockout_in_words(v),
+        "token_minutes" => {
+            format!(
+                "A password token is valid for {v} minute{} after it is sent.",
+                s(v)
+            )
+        }
+        "min_length" => {
+            format!("A new password needs at least {v} characters (at most 128).")
+        }
+        "history" if v == 0 => "A previous password may be used again.".to_owned(),
+        "history" => format!(
+            "A new password may not be the current one or one of the last {v} password{}.",
+            s(v)
+        ),
+        _ => format!(
+            "At most {v} password token{} per user per hour, Resends included.",
+            s(v)
+        ),
+    }
+}
+
+impl ProviderPanel {
+    /// The provider list changed elsewhere (or the panel was just opened): read it again.
+    pub fn refresh(&mut self) {
+        self.providers_asked = false;
+        self.last_read = None;
+        self.mail.asked = false;
+    }
+
+    /// Takes the worker's answers that belong to this panel; returns the others.
+    pub fn on_answer(&mut self, answer: Answer, sh: &mut Shell<'_>) -> Option<Answer> {
+        match answer {
+            Answer::Providers(Ok(list)) => {
+                let keep = self
+                    .selected
+                    .as_ref()
+                    .is_some_and(|c| list.iter().any(|p| p.code.as_str() == c));
+                if !keep {
+                    self.selected = list.first().map(|p| p.code.to_string());
+                    self.view = None;
+                    self.last_read = None;
+                }
+                self.providers = list;
+            }
+            Answer::ProviderView(Ok(v)) => {
+                if self.selected.as_deref() == Some(v.provider.code.as_str()) {
+                    let code = v.provider.code.to_string();
+                    let dirty = self
+                        .policy_loaded
+                        .as_ref()
+                        .is_some_and(|(c, p)| *c == code && self.policy_text != policy_texts(p));
+                    if !dirty {
+                        self.policy_text = policy_texts(&v.provider.policy);
+                        self.policy_loaded = Some((code, v.provider.policy));
+                    }
+                    self.view = Some(v);
+                }
+            }
+            Answer::ProviderSaved(r) => match r {
+                Ok(p) => {
+                    let code = p.code.to_string();
+                    sh.status.ok(format!("Saved provider {code}."));
+                    self.policy_text = policy_texts(&p.policy);
+                    self.policy_loaded = Some((code.clone(), p.policy));
+                    self.selected = Some(code);
+                    self.add = None;
+                    self.refresh();
+                }
+                Err(e) => {
+                    if let Some(add) = &mut self.add {
+                        add.note = Some(Note::Error(e.to_string()));
+                    }
+                    sh.status.error(e.to_string());
+                }
+            },
+            Answer::Mail(Ok(view)) => self.mail.fill(view),
+            Answer::MailSaved(r) => match r {
+                Ok(()) => {
+                    sh.status.ok("Mail settings saved.");
+                    self.mail.asked = false;
+                }
+                Err(e) => sh.status.error(e.to_string()),
+            },
+            Answer::TestSent(r) => match r {
+                Ok(answer) => sh.status.ok(format!("Test message sent: {answer}")),
+                Err(e) => sh
+                    .status
+                    .error(format!("The test message was not sent: {e}")),
+            },
+            Answer::Providers(Err(e)) | Answer::ProviderView(Err(e)) | Answer::Mail(Err(e)) => {
+                sh.status.error(e.to_string());
+            }
+            other => return Some(other),
+        }
+        None
+    }
+
+    /// Draws the panel.
+    pub fn ui(&mut self, ui: &mut Ui, sh: &mut Shell<'_>) {
+        let admin = sh.operator.is_super_admin();
+        if !self.providers_asked {
+            self.providers_asked = true;
+            sh.worker.send(Job::Providers);
+        }
+        if let Some(code) = self.selected.clone()
+            && self.last_read.is_none_or(|t| t.elapsed() >= REFRESH)
+        {
+            self.last_read = Some(Instant::now());
+            sh.worker.send(Job::ProviderView { code });
+        }
+        ui.ctx().request_repaint_after(REFRESH);
+        if admin && !self.mail.asked {
+            self.mail.asked = true;
+            sh.worker.send(Job::Mail);
+        }
+
+        egui::Panel::left("provider-list")
+            .resizable(false)
+            .exact_size(230.0)
+            .show(ui, |ui| self.list_ui(ui, admin));
+
+        egui::CentralPanel::default().show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                match self.view.clone() {
+                    Some(v) if self.selected.as_deref() == Some(v.provider.code.as_str()) => {
+                        self.provider_ui(ui, sh, &v, admin);
+                    }
+                    _ if self.providers_asked && self.providers.is_empty() => {
+                        ui.heading("No provider yet");
+                        if admin {
+                            ui.label("Add the first provider (agency) with \"Add provider…\" on the left.");
+                        } else {
+                            ui.label("A super admin has not added a provider yet.");
+                        }
+                    }
+                    _ => {
+                        ui.spinner();
+                    }
+                }
+                if admin {
+                    ui.add_space(16.0);
+                    ui.separator();
+                    self.mail_ui(ui, sh);
+                }
+            });
+        });
+
+        self.add_dialog(ui, sh);
+    }
+
+    fn list_ui(&mut self, ui: &mut Ui, admin: bool) {
+        ui.add_space(6.0);
+        ui.strong("Providers");
+        ui.add_space(4.0);
+        egui::ScrollArea::vertical()
+            .max_height(ui.available_height() - 50.0)
+            .show(ui, |ui| {
+                for p in &self.providers {
+                    let code = p.code.to_string();
+                    let on = self.selected.as_deref() == Some(code.as_str());
+                    let text = format!("{code} — {}", p.name);
+                    if ui.selectable_label(on, text).clicked() && !on {
+                        self.selected = Some(code);
+                        self.view = None;
+                        self.last_read = None;
+                    }
+                }
+            });
+        if admin {
+            ui.add_space(8.0);
+            if ui.button("Add provider…").clicked() {
+                self.add = Some(AddForm::default());
+            }
+        }
+    }
+
+    fn add_dialog(&mut self, ui: &mut Ui, sh: &mut Shell<'_>) {
+        let Some(add) = &mut self.add else { return };
+        let busy = sh.worker.busy().is_some();
+        let mut submit = false;
+        let mut cancel = false;
+        let modal = egui::Modal::new(egui::Id::unique("add-provider")).show(ui.ctx(), |ui| {
+            ui.set_width(460.0);
+            ui.heading("Add provider");
+            ui.label("A provider is an agency. Its Provider Code is what users type on the Reset Password form.");
+            ui.add_space(8.0);
+            form_grid("add-provider-form").show(ui, |ui| {
+                let r = field_row(ui, "Provider Code", &mut add.code, false);
+                if !std::mem::replace(&mut add.focused, true) {
+                    r.request_focus();
+                }
+                submit |= entered(ui, &r);
+                let r = field_row(ui, "Name", &mut add.name, false);
+                submit |= entered(ui, &r);
+            });
+            ui.label(RichText::new("2 to 32 letters, digits, '-' or '_'. Self Password Reset starts off; the policy starts with the defaults.").weak());
+            if let Some(n) = &add.note {
+                n.ui(ui);
+            }
+            ui.add_space(8.0);
+            ui.horizontal(|ui| {
+                submit |= ui.add_enabled(!busy, egui::Button::new("Add")).clicked();
+                cancel |= ui.button("Cancel").clicked();
+            });
+        });
+        if cancel || modal.should_close() {
+            self.add = None;
+            return;
+        }
+        if submit && !busy {
+            add.note = None;
+            sh.worker.send(Job::AddProvider {
+                actor: sh.operator.clone(),
+                code: add.code.trim().to_owned(),
+                name: add.name.trim().to_owned(),
+            });
+        }
+    }
+
+    fn provider_ui(&mut self, ui: &mut Ui, sh: &mut Shell<'_>, v: &ProviderView, admin: bool) {
+        let p = &v.provider;
+        ui.heading(format!("{} — {}", p.code, p.name));
+        ui.add_space(6.0);
+
+        // Counts at a glance.
+        ui.horizontal(|ui| {
+            for (label, n) in [
+                ("Users", v.counts.users),
+                ("SPR enabled", v.counts.spr_enabled),
+                ("Configured", v.counts.configured),
+                ("Admin Locked", v.counts.admin_locked),
+            ] {
+                egui::Frame::group(ui.style())
+                    .inner_margin(10.0)
+                    .show(ui, |ui| {
+                        ui.set_min_width(110.0);
+                        ui.vertical(|ui| {
+                            let mut num = RichText::new(n.to_string()).size(22.0).strong();
+                            if label == "Admin Locked" && n > 0 {
+                                num = num.color(super::widgets::error_color(ui));
+                            }
+                            ui.label(num);
+                            ui.label(RichText::new(label).weak());
+                        });
+                    });
+            }
+        });
+        ui.add_space(12.0);
+
+        // Self Password Reset on/off.
+        ui.strong("Self Password Reset");
+        if admin {
+            let mut on = p.spr_enabled;
+            if ui
+                .checkbox(&mut on, "Self Password Reset enabled for this provider")
+                .changed()
+            {
+                sh.worker.send(Job::UpdateProvider {
+                    actor: sh.operator.clone(),
+                    code: p.code.to_string(),
+                    changes: ProviderChanges {
+                        spr_enabled: Some(on),
+                        ..ProviderChanges::default()
+                    },
+                });
+            }
+        } else {
+            ui.label(if p.spr_enabled {
+                "Enabled for this provider."
+            } else {
+                "Not enabled for this provider."
+            });
+        }
+        ui.label(
+            RichText::new(
+                "A user can reset a forgotten password only when it is enabled here and for the user, \
+                 and the user configured an Email or Phone/Text Message Email.",
+            )
+            .weak(),
+        );
+        ui.add_space(12.0);
+
+        // The password policy.
+        ui.strong("Password policy");
+        ui.add_space(4.0);
+        let mut submit = false;
+        let mut parsed: [Option<u32>; 5] = [None; 5];
+        egui::Grid::new("policy")
+            .num_columns(3)
+            .spacing([12.0, 8.0])
+            .show(ui, |ui| {
+                for (i, f) in POLICY_FIELDS.iter().enumerate() {
+                    let label = ui.label(f.label);
+                    if admin {
+                        let r = ui
+                            .add(
+                                egui::TextEdit::singleline(&mut self.policy_text[i])
+                                    .desired_width(60.0),
+                            )
+                            .labelled_by(label.id);
+                        submit |= entered(ui, &r);
+                    } else {
+                        ui.label(
+                            RichText::new(p.policy.get(f.key).unwrap_or_default().to_string())
+                                .strong(),
+                        );
+                    }
+                    let text = if admin {
+                        self.policy_text[i].trim().to_owned()
+                    } else {
+                        p.policy.get(f.key).unwrap_or_default().to_string()
+                    };
+                    match text.parse::<u32>() {
+                        Ok(n) if (f.min..=f.max).contains(&n) => {
+                            parsed[i] = Some(n);
+                            ui.label(format!("{}  ({}–{})", policy_words(f.key, n), f.min, f.max));
+                        }
+                        _ => {
+                            ui.label(
+                                RichText::new(format!(
+                                    "Enter a whole number from {} to {}.",
+                                    f.min, f.max
+                                ))
+                                .color(super::widgets::error_color(ui)),
+                            );
+                        }
+                    }
+                    ui.end_row();
+                }
+            });
+        if admin {
+            ui.add_space(6.0);
+            let changed = self.policy_text != policy_texts(&p.policy);
+            ui.horizontal(|ui| {
+                submit |= ui
+                    .add_enabled(changed, egui::Button::new("Save policy"))
+                    .clicked();
+                if ui
+                    .add_enabled(changed, egui::Button::new("Undo changes"))
+                    .clicked()
+                {
+                    self.policy_text = policy_texts(&p.policy);
+                }
+            });
+            if submit {
+                if parsed.iter().all(Option::is_some) {
+                    let g = |i: usize| parsed[i];
+                    sh.worker.send(Job::UpdateProvider {
+                        actor: sh.operator.clone(),
+                        code: p.code.to_string(),
+                        changes: ProviderChanges {
+                            max_incorrect: g(0),
+                            token_minutes: g(1),
+                            min_length: g(2),
+                            history: g(3),
+                            max_tokens_per_hour: g(4),
+                            ..ProviderChanges::default()
+                        },
+                    });
+                } else {
+                    sh.status
+                        .error("Some policy values are out of range: see the sentences in red.");
+                }
+            }
+        } else {
+            ui.label(RichText::new("Only a super admin can change the policy.").weak());
+        }
+    }
+
+    fn mail_ui(&mut self, ui: &mut Ui, sh: &mut Shell<'_>) {
+        let m = &mut self.mail;
+        if let Some(pick) = &m.pick
+            && let Some(result) = pick.poll()
+        {
+            m.pick = None;
+            match result {
+                Some(path) => {
+                    m.ca_path = path.display().to_string();
+                    m.pick_note = None;
+                }
+                None => {
+                    m.pick_note = Some(
+                        "No file was chosen. If no dialog appeared, type the file's path instead \
+                         (on Linux the dialog needs the desktop portal or zenity)."
+                            .into(),
+                    );
+                }
+            }
+        }
+        ui.strong("Mail settings (for the whole console)");
+        ui.add_space(4.0);
+        if m.loaded.is_none() {
+            ui.spinner();
+            return;
+        }
+        ui.horizontal(|ui| {
+            ui.radio_value(
+                &mut m.smtp,
+                false,
+                "Outbox (messages stay in this database: demos and trainings)",
+            );
+        });
+        ui.horizontal(|ui| {
+            ui.radio_value(&mut m.smtp, true, "SMTP relay");
+        });
+        let mut submit = false;
+        if m.smtp {
+            ui.add_space(4.0);
+            form_grid("smtp").show(ui, |ui| {
+                let r = field_row(ui, "Host", &mut m.host, false);
+                submit |= entered(ui, &r);
+                let label = ui.label("Security");
+                let before = m.security;
+                egui::ComboBox::from_id_salt("smtp-security")
+                    .selected_text(security_words(m.security))
+                    .width(FIELD_WIDTH)
+                    .show_ui(ui, |ui| {
+                        for s in Security::ALL {
+                            ui.selectable_value(&mut m.security, s, security_words(s));
+                        }
+                    })
+                    .response
+                    .labelled_by(label.id);
+                if before != m.security && m.port.trim() == before.default_port().to_string() {
+                    m.port = m.security.default_port().to_string();
+                }
+                ui.end_row();
+                let r = field_row(ui, "Port", &mut m.port, false);
+                submit |= entered(ui, &r);
+                let r = field_row(ui, "Username", &mut m.username, false);
+                submit |= entered(ui, &r);
+                let r = field_row(ui, "SMTP password", &mut m.password, true);
+                submit |= entered(ui, &r);
+                let r = field_row(ui, "From address", &mut m.from, false);
+                submit |= entered(ui, &r);
+                let r = field_row(ui, "Timeout (seconds)", &mut m.timeout, false);
+                submit |= entered(ui, &r);
+                let label = ui.label("CA certificate file (PEM)");
+                ui.horizontal(|ui| {
+                    let r = ui
+                        .add(
+                            egui::TextEdit::singleline(&mut m.ca_path)
+                                .desired_width(FIELD_WIDTH - 90.0),
+                        )
+                        .labelled_by(label.id);
+                    submit |= entered(ui, &r);
+                    if ui
+                        .add_enabled(m.pick.is_none(), egui::Button::new("Choose…"))
+                        .clicked()
+                    {
+                        m.pick = Some(FilePick::open(
+                            ui.ctx(),
+                            "CA certificate (PEM)",
+                            "PEM certificate",
+                            &["pem", "crt", "cer"],
+                        ));
+                    }
+                });
+                ui.end_row();
+            });
+            let has_password = m.loaded.as_ref().is_some_and(|l| l.has_password);
+            if has_password {
+                ui.label(
+                    RichText::new("A password is stored; leave SMTP password empty to keep it.")
+                        .weak(),
+                );
+            }
+            if m.keep_ca && m.ca_path.trim().is_empty() {
+                ui.horizontal(|ui| {
+                    ui.label(RichText::new("A CA certificate is stored and will be kept.").weak());
+                    if ui.small_button("Remove it").clicked() {
+                        m.keep_ca = false;
+                    }
+                });
+            }
+            if let Some(n) = &m.pick_note {
+                ui.label(RichText::new(n).color(super::widgets::warn_color(ui)));
+            }
+            ui.label(RichText::new("Certificates are always verified against the system's roots and the CA file above.").weak());
+        }
+        ui.add_space(6.0);
+        submit |= ui.button("Save mail settings").clicked();
+        if submit {
+            match mail_settings(m) {
+                Ok((settings, ca_file)) => {
+                    sh.worker.send(Job::SetMail {
+                        actor: sh.operator.clone(),
+                        settings,
+                        keep_password: m.password.is_empty(),
+                        ca_file,
+                        keep_ca: m.keep_ca,
+                    });
+                }
+                Err(e) => sh.status.error(e),
+            }
+        }
+        ui.add_space(10.0);
+        let mut send = false;
+        form_grid("mail-test").show(ui, |ui| {
+            let r = field_row(ui, "Test recipient", &mut m.test_to, false);
+            send |= entered(ui, &r);
+        });
+        send |= ui.button("Send test message").clicked();
+        ui.label(RichText::new("Sends through the saved settings (save first). With the outbox, the message lands in the outbox.").weak());
+        if send {
+            sh.worker.send(Job::SendTest {
+                actor: sh.operator.clone(),
+                to: m.test_to.trim().to_owned(),
+            });
+        }
+    }
+}
+
+fn security_words(s: Security) -> &'static str {
+    match s {
+        Security::None => "none (no TLS)",
+        Security::Starttls => "STARTTLS",
+        Security::Tls => "TLS (implicit)",
+    }
+}
+
+fn mail_settings(m: &MailForm) -> Result<(MailSettings, Option<PathBuf>), String> {
+    if !m.smtp {
+        return Ok((MailSettings::Outbox, None));
+    }
+    let port: u16 = m
+        .port
+        .trim()
+        .parse()
+        .ok()
+        .filter(|p| *p > 0)
+        .ok_or_else(|| {
+            format!(
+                "The port must be a number from 1 to 65535, not \"{}\".",
+                m.port.trim()
+            )
+        })?;
+    let timeout_secs: u64 = m.timeout.trim().parse().map_err(|_| {
+        format!(
+            "The timeout must be a whole number of seconds, not \"{}\".",
+            m.timeout.trim()
+        )
+    })?;
+    let username = Some(m.username.trim().to_owned()).filter(|u| !u.is_empty());
+    let password = (!m.password.is_empty() && username.is_some()).then(|| m.password.clone());
+    let ca = m.ca_path.trim();
+    let ca_file = (!ca.is_empty()).then(|| PathBuf::from(ca));
+    Ok((
+        MailSettings::Smtp(SmtpSettings {
+            host: m.host.trim().to_owned(),
+            port,
+            security: m.security,
+            username,
+            password,
+            from: m.from.trim().to_owned(),
+            timeout_secs,
+            ca_pem: None,
+        }),
+        ca_file,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_policy_value_is_explained_in_words() {
+        assert_eq!(
+            policy_words("max_incorrect", 5),
+            "An account is Admin Locked on the 6th consecutive wrong password or token."
+        );
+        assert!(policy_words("token_minutes", 1).contains("1 minute after"));
+        assert!(policy_words("history", 0).contains("may be used again"));
+        assert!(policy_words("max_tokens_per_hour", 5).contains("5 password tokens"));
+    }
+}

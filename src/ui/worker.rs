@@ -1,0 +1,532 @@
+//! The worker thread: it owns the `Service` (argon2, SQLite and SMTP run here, never on the UI
+//! thread). The UI sends a [`Job`], the worker answers with an [`Answer`] and repaints the UI.
+
+use std::collections::BTreeMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
+use std::time::Duration;
+
+use crate::core::model::{Operator, Provider, User};
+use crate::core::service::{FlowOk, ProviderChanges, TokenInfo};
+use crate::core::{CoreError, Service};
+use crate::mail::MailSettings;
+use crate::mail::smtp::SmtpSettings;
+use crate::store::messages::StoredMessage;
+use crate::store::providers::ProviderCounts;
+
+/// Which step of the person's flow a [`Job::Flow`] answer belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlowStep {
+    Request,
+    Resend,
+    Complete,
+    Login,
+}
+
+/// What the UI asks of the worker.
+#[derive(Debug)]
+pub enum Job {
+    // ----- operators
+    /// Creates the first super admin of an empty database.
+    InitFirstOperator { login: String, password: String },
+    /// How long before this operator's next password try.
+    OperatorWait { login: String },
+    /// Checks an operator's password.
+    OperatorLogin { login: String, password: String },
+    // ----- providers
+    /// Every provider.
+    Providers,
+    /// One provider with its counts.
+    ProviderView { code: String },
+    /// Adds a provider.
+    AddProvider {
+        actor: Operator,
+        code: String,
+        name: String,
+    },
+    /// Changes SPR enablement or policy values.
+    UpdateProvider {
+        actor: Operator,
+        code: String,
+        changes: ProviderChanges,
+    },
+    // ----- mail
+    /// The mail settings (the SMTP password is never sent back to the UI).
+    Mail,
+    /// Replaces the mail settings. `keep_password`/`keep_ca` keep the stored secret or
+    /// certificate when the form left them empty; `ca_file` is read here, off the UI thread.
+    SetMail {
+        actor: Operator,
+        settings: MailSettings,
+        keep_password: bool,
+        ca_file: Option<PathBuf>,
+        keep_ca: bool,
+    },
+    /// Sends a test message.
+    SendTest { actor: Operator, to: String },
+    // ----- the person's flows
+    /// Forgot Password, Resend, Change Password, Login.
+    Flow { step: FlowStep, input: FlowInput },
+    /// Settings step 1: check the current password.
+    ConfigureVerify {
+        code: String,
+        login: String,
+        password: String,
+    },
+    /// Settings step 2: save the contacts.
+    Configure {
+        code: String,
+        login: String,
+        password: String,
+        email: String,
+        text_email: String,
+    },
+    /// The operator's live view of one account.
+    Watch { code: String, login: String },
+    /// A job of the Users, Audit and Outbox views or the File menu (see `data`).
+    Data(super::data::DataJob),
+}
+
+/// The fields of the person's flow forms.
+#[derive(Clone, Debug, Default)]
+pub struct FlowInput {
+    pub code: String,
+    pub login: String,
+    pub address: String,
+    pub token: String,
+    pub password: String,
+    pub confirm: String,
+}
+
+impl Job {
+    /// Actions show a spinner while they run; reads for drawing do not.
+    pub fn is_action(&self) -> bool {
+        if let Job::Data(j) = self {
+            return j.is_action();
+        }
+        !matches!(
+            self,
+            Job::OperatorWait { .. }
+                | Job::Providers
+                | Job::ProviderView { .. }
+                | Job::Mail
+                | Job::Watch { .. }
+        )
+    }
+
+    /// Words for the spinner.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Job::InitFirstOperator { .. } => "Creating the super admin…",
+            Job::OperatorLogin { .. } => "Checking the password…",
+            Job::AddProvider { .. } => "Adding the provider…",
+            Job::UpdateProvider { .. } => "Saving…",
+            Job::SetMail { .. } => "Saving the mail settings…",
+            Job::SendTest { .. } => "Sending the test message…",
+            Job::Flow {
+                step: FlowStep::Request | FlowStep::Resend,
+                ..
+            } => "Sending the password token…",
+            Job::Flow {
+                step: FlowStep::Complete,
+                ..
+            } => "Changing the password…",
+            Job::Flow {
+                step: FlowStep::Login,
+                ..
+            } => "Logging in…",
+            Job::ConfigureVerify { .. } => "Verifying…",
+            Job::Data(j) => j.describe(),
+            Job::Configure { .. } => "Updating…",
+            _ => "Reading…",
+        }
+    }
+}
+
+/// A provider with its counts at a glance.
+#[derive(Clone, Debug)]
+pub struct ProviderView {
+    pub provider: Provider,
+    pub counts: ProviderCounts,
+}
+
+/// The mail settings as the UI may see them: never the SMTP password itself.
+#[derive(Clone, Debug)]
+pub struct MailView {
+    pub settings: MailSettings,
+    pub has_password: bool,
+    pub has_ca: bool,
+}
+
+/// What the operator sees beside the person's form.
+#[derive(Clone, Debug, Default)]
+pub struct WatchView {
+    pub code: String,
+    pub login: String,
+    pub provider: Option<Provider>,
+    pub user: Option<User>,
+    pub token: Option<TokenInfo>,
+    /// The newest outbox message to one of the user's contacts or the token's address.
+    pub message: Option<StoredMessage>,
+    pub outbox: bool,
+}
+
+/// What the worker answers.
+#[derive(Debug)]
+pub enum Answer {
+    /// The database was opened (or could not be).
+    Opened(Result<Opened, CoreError>),
+    FirstOperator(Result<Operator, CoreError>),
+    OperatorWait {
+        login: String,
+        wait: Duration,
+    },
+    OperatorLogin(Result<Operator, CoreError>),
+    Providers(Result<Vec<Provider>, CoreError>),
+    ProviderView(Result<ProviderView, CoreError>),
+    ProviderSaved(Result<Provider, CoreError>),
+    Mail(Result<MailView, CoreError>),
+    MailSaved(Result<(), CoreError>),
+    TestSent(Result<String, CoreError>),
+    Flow {
+        step: FlowStep,
+        code: String,
+        login: String,
+        result: Result<FlowOk, CoreError>,
+    },
+    Verified(Result<User, CoreError>),
+    Configured(Result<User, CoreError>),
+    Watch(Result<Box<WatchView>, CoreError>),
+    /// The answer to a [`Job::Data`].
+    Data(super::data::DataAnswer),
+    /// A job panicked; the worker goes on with the next.
+    Crashed(String),
+}
+
+/// Facts about the database learnt when it was opened.
+#[derive(Clone, Debug)]
+pub struct Opened {
+    pub needs_first_operator: bool,
+    pub is_demo: bool,
+}
+
+struct Envelope {
+    id: u64,
+    job: Job,
+}
+
+struct Reply {
+    id: u64,
+    answer: Answer,
+}
+
+/// The UI's handle on the worker thread.
+pub struct Worker {
+    tx: Sender<Envelope>,
+    rx: Receiver<Reply>,
+    next_id: u64,
+    /// Actions sent and not answered yet, with their words.
+    running: BTreeMap<u64, &'static str>,
+    stopped: bool,
+}
+
+impl std::fmt::Debug for Worker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Worker")
+            .field("running", &self.running)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Worker {
+    /// Starts the worker thread; it opens the database at `path` itself (a rusqlite
+    /// connection cannot cross threads) and answers [`Answer::Opened`] first.
+    pub fn spawn(path: PathBuf, ctx: egui::Context) -> Self {
+        let (job_tx, job_rx) = channel::<Envelope>();
+        let (reply_tx, reply_rx) = channel::<Reply>();
+        let spawned = std::thread::Builder::new()
+            .name("spr-worker".into())
+            .spawn(move || run(&path, &job_rx, &reply_tx, &ctx));
+        let stopped = spawned.is_err();
+        Self {
+            tx: job_tx,
+            rx: reply_rx,
+            next_id: 1,
+            running: BTreeMap::new(),
+            stopped,
+        }
+    }
+
+    /// Sends a job; returns its id.
+    pub fn send(&mut self, job: Job) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        if job.is_action() {
+            self.running.insert(id, job.describe());
+        }
+        if self.tx.send(Envelope { id, job }).is_err() {
+            self.stopped = true;
+            self.running.remove(&id);
+        }
+        id
+    }
+
+    /// Every answer that arrived since the last call.
+    pub fn poll(&mut self) -> Vec<Answer> {
+        let mut out = Vec::new();
+        loop {
+            match self.rx.try_recv() {
+                Ok(reply) => {
+                    self.running.remove(&reply.id);
+                    out.push(reply.answer);
+                }
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => {
+                    if !self.stopped {
+                        self.stopped = true;
+                        self.running.clear();
+                    }
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    /// The words of the action running now, if any.
+    pub fn busy(&self) -> Option<&'static str> {
+        self.running.values().next().copied()
+    }
+
+    /// Whether the worker thread is gone (it never should be).
+    pub fn stopped(&self) -> bool {
+        self.stopped
+    }
+}
+
+fn run(
+    path: &std::path::Path,
+    jobs: &Receiver<Envelope>,
+    replies: &Sender<Reply>,
+    ctx: &egui::Context,
+) {
+    let opened = Service::open(path);
+    let (mut svc, first) = match opened {
+        Ok(svc) => {
+            let info = svc.needs_first_operator().and_then(|needs| {
+                Ok(Opened {
+                    needs_first_operator: needs,
+                    is_demo: crate::store::bulk::is_demo(svc.store().conn())?,
+                })
+            });
+            (Some(svc), Answer::Opened(info))
+        }
+        Err(e) => (None, Answer::Opened(Err(e))),
+    };
+    if replies
+        .send(Reply {
+            id: 0,
+            answer: first,
+        })
+        .is_err()
+    {
+        return;
+    }
+    ctx.request_repaint();
+    let Some(svc) = svc.as_mut() else { return };
+    while let Ok(Envelope { id, job }) = jobs.recv() {
+        let answer = catch_unwind(AssertUnwindSafe(|| handle(svc, job))).unwrap_or_else(|p| {
+            let what = p
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Answer::Crashed(format!(
+                "An internal error stopped this action ({what}). Nothing else was changed; try again."
+            ))
+        });
+        if replies.send(Reply { id, answer }).is_err() {
+            return;
+        }
+        ctx.request_repaint();
+    }
+}
+
+fn handle(svc: &mut Service, job: Job) -> Answer {
+    match job {
+        Job::InitFirstOperator { login, password } => {
+            Answer::FirstOperator(svc.init_first_operator(&login, &password))
+        }
+        Job::OperatorWait { login } => Answer::OperatorWait {
+            wait: svc.operator_wait(&login).unwrap_or_default(),
+            login,
+        },
+        Job::OperatorLogin { login, password } => {
+            Answer::OperatorLogin(svc.operator_login(&login, &password))
+        }
+        Job::Providers => Answer::Providers(svc.providers()),
+        Job::ProviderView { code } => Answer::ProviderView(svc.provider(&code).and_then(|p| {
+            Ok(ProviderView {
+                counts: svc.provider_counts(p.id)?,
+                provider: p,
+            })
+        })),
+        Job::AddProvider { actor, code, name } => {
+            Answer::ProviderSaved(svc.add_provider(&actor, &code, &name))
+        }
+        Job::UpdateProvider {
+            actor,
+            code,
+            changes,
+        } => Answer::ProviderSaved(svc.update_provider(&actor, &code, &changes)),
+        Job::Mail => Answer::Mail(svc.mail_settings().map(redact)),
+        Job::SetMail {
+            actor,
+            settings,
+            keep_password,
+            ca_file,
+            keep_ca,
+        } => Answer::MailSaved(set_mail(
+            svc,
+            &actor,
+            settings,
+            keep_password,
+            ca_file,
+            keep_ca,
+        )),
+        Job::SendTest { actor, to } => Answer::TestSent(svc.send_test(&actor, &to)),
+        Job::Flow { step, input } => {
+            let result = match step {
+                FlowStep::Request => svc.request_token(&input.login, &input.code, &input.address),
+                FlowStep::Resend => svc.resend(&input.code, &input.login),
+                FlowStep::Complete => svc.complete_reset(
+                    &input.code,
+                    &input.login,
+                    &input.token,
+                    &input.password,
+                    &input.confirm,
+                ),
+                FlowStep::Login => svc.login(&input.code, &input.login, &input.password),
+            };
+            Answer::Flow {
+                step,
+                code: input.code,
+                login: input.login,
+                result,
+            }
+        }
+        Job::ConfigureVerify {
+            code,
+            login,
+            password,
+        } => Answer::Verified(svc.configure_verify(&code, &login, &password)),
+        Job::Configure {
+            code,
+            login,
+            password,
+            email,
+            text_email,
+        } => Answer::Configured(svc.configure(
+            &code,
+            &login,
+            &password,
+            Some(email.as_str()),
+            Some(text_email.as_str()),
+        )),
+        Job::Watch { code, login } => Answer::Watch(watch(svc, code, login).map(Box::new)),
+        Job::Data(j) => Answer::Data(super::data::handle(svc, j)),
+    }
+}
+
+fn redact(settings: MailSettings) -> MailView {
+    match settings {
+        MailSettings::Outbox => MailView {
+            settings: MailSettings::Outbox,
+            has_password: false,
+            has_ca: false,
+        },
+        MailSettings::Smtp(mut s) => {
+            let has_password = s.password.take().is_some();
+            let has_ca = s.ca_pem.is_some();
+            MailView {
+                settings: MailSettings::Smtp(s),
+                has_password,
+                has_ca,
+            }
+        }
+    }
+}
+
+fn set_mail(
+    svc: &mut Service,
+    actor: &Operator,
+    settings: MailSettings,
+    keep_password: bool,
+    ca_file: Option<PathBuf>,
+    keep_ca: bool,
+) -> Result<(), CoreError> {
+    let settings = match settings {
+        MailSettings::Outbox => MailSettings::Outbox,
+        MailSettings::Smtp(mut s) => {
+            let old: Option<SmtpSettings> = match svc.mail_settings()? {
+                MailSettings::Smtp(old) => Some(old),
+                MailSettings::Outbox => None,
+            };
+            if keep_password && s.password.is_none() && s.username.is_some() {
+                s.password = old.as_ref().and_then(|o| o.password.clone());
+            }
+            if s.username.is_none() {
+                s.password = None;
+            }
+            s.ca_pem = match ca_file {
+                Some(path) => Some(std::fs::read_to_string(&path).map_err(|e| {
+                    CoreError::Invalid(format!(
+                        "Cannot read the CA certificate file {}: {e}.",
+                        path.display()
+                    ))
+                })?),
+                None if keep_ca => old.and_then(|o| o.ca_pem),
+                None => None,
+            };
+            MailSettings::Smtp(s)
+        }
+    };
+    svc.set_mail_settings(actor, &settings)
+}
+
+fn watch(svc: &Service, code: String, login: String) -> Result<WatchView, CoreError> {
+    let mut view = WatchView {
+        outbox: matches!(svc.mail_settings()?, MailSettings::Outbox),
+        ..WatchView::default()
+    };
+    // A provider or user that does not exist is part of the view, not an error.
+    view.provider = svc.provider(&code).ok();
+    if view.provider.is_some() && !login.trim().is_empty() {
+        view.user = svc.user(&code, &login).ok();
+    }
+    if let Some(u) = &view.user {
+        view.token = svc.token_info(u.id)?;
+        let mut addresses: Vec<String> = [u.email.as_ref(), u.text_email.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(ToString::to_string)
+            .collect();
+        if let Some(t) = &view.token {
+            addresses.push(t.address.clone());
+        }
+        if view.outbox {
+            let conn = svc.store().conn();
+            for a in addresses {
+                if let Some(m) = crate::store::messages::latest_to(conn, &a)?
+                    && view.message.as_ref().is_none_or(|old| m.id > old.id)
+                {
+                    view.message = Some(m);
+                }
+            }
+        }
+    }
+    view.code = code;
+    view.login = login;
+    Ok(view)
+}

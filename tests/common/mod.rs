@@ -1,0 +1,115 @@
+//! Shared helpers for the integration tests: a real database file in a temp dir.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use spr_console::core::Service;
+use spr_console::core::clock::SettableClock;
+use spr_console::core::hashing::Hasher;
+use spr_console::core::model::{Operator, Role};
+use spr_console::core::service::{ProviderChanges, UserInput};
+use spr_console::store::Store;
+use tempfile::TempDir;
+
+pub const ADMIN_PW: &str = "orange-Kettle-93-violet";
+pub const USER_PW: &str = "maple-Harbor-quiet-4521";
+pub const NEW_PW: &str = "tundra-Lantern-slow-8830";
+
+/// A service over a fresh file, with a settable clock and fast hashing.
+pub struct World {
+    pub dir: TempDir,
+    pub svc: Service,
+    pub clock: SettableClock,
+    pub admin: Operator,
+}
+
+impl World {
+    pub fn path(&self) -> PathBuf {
+        self.dir.path().join("spr.sqlite3")
+    }
+}
+
+/// A database with provider ACME (SPR on, the given max_incorrect) and user jdoe
+/// (SPR on, email jdoe@example.org, text 5551234567@vtext.com, password USER_PW).
+pub fn world(max_incorrect: u32) -> World {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let clock = SettableClock::new(Utc.with_ymd_and_hms(2026, 11, 28, 9, 0, 0).unwrap());
+    let store = Store::open(&dir.path().join("spr.sqlite3")).expect("open");
+    let mut svc = Service::new(store, Arc::new(clock.clone()), Hasher::fast_for_tests());
+    let admin = svc.init_first_operator("root", ADMIN_PW).expect("init");
+    svc.add_provider(&admin, "ACME", "Acme Care")
+        .expect("provider");
+    svc.update_provider(
+        &admin,
+        "ACME",
+        &ProviderChanges {
+            spr_enabled: Some(true),
+            max_incorrect: Some(max_incorrect),
+            ..Default::default()
+        },
+    )
+    .expect("policy");
+    svc.add_user(
+        &admin,
+        "ACME",
+        &UserInput {
+            login: "jdoe".into(),
+            first: "John".into(),
+            last: "Doe".into(),
+            email: Some("jdoe@example.org".into()),
+            text_email: Some("5551234567@vtext.com".into()),
+            spr_enabled: true,
+            password: Some(USER_PW.into()),
+        },
+    )
+    .expect("user");
+    World {
+        dir,
+        svc,
+        clock,
+        admin,
+    }
+}
+
+/// The token in the newest outbox message, as `XXXX-XXXX`.
+pub fn last_token(svc: &Service) -> String {
+    let msg = svc
+        .outbox(Some(1))
+        .expect("outbox")
+        .pop()
+        .expect("a message");
+    token_in(&msg.body).expect("a token in the message")
+}
+
+/// Finds a `XXXX-XXXX` token in a text.
+pub fn token_in(text: &str) -> Option<String> {
+    let alphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+    let chars: Vec<char> = text.chars().collect();
+    chars.windows(9).find_map(|w| {
+        let ok = w[4] == '-'
+            && w.iter()
+                .enumerate()
+                .all(|(i, c)| i == 4 || alphabet.contains(*c));
+        ok.then(|| w.iter().collect())
+    })
+}
+
+/// A token that differs from `right` in its first symbol.
+pub fn wrong_token(right: &str) -> String {
+    let first = if right.starts_with('2') { '3' } else { '2' };
+    format!("{first}{}", &right[1..])
+}
+
+pub fn operator(login: &str, role: Role) -> Operator {
+    Operator {
+        id: 0,
+        login: login.into(),
+        role,
+    }
+}
+
+pub fn exists(p: &Path) -> bool {
+    p.exists()
+}

@@ -1,0 +1,504 @@
+//! The desktop console driven headless with egui_kittest: the real app, the real worker
+//! thread and argon2, on a temporary database file.
+
+// The helpers below are test code too: a failed unwrap there is a failed test.
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use spr_console::core::Service;
+use spr_console::core::model::Role as OperatorRole;
+use spr_console::core::service::{ProviderChanges, UserInput};
+use spr_console::ui::ConsoleApp;
+use tempfile::TempDir;
+
+const ADMIN: &str = "trainer";
+const ADMIN_PW: &str = "Lighthouse-Keeper-Sunrise-7";
+const HELPDESK: &str = "desk";
+const HELPDESK_PW: &str = "Meadow-Kettle-Window-4";
+const USER_PW: &str = "Harbor-Lantern-42-Violet";
+const NEW_PW: &str = "Quiet-Orchard-Ribbon-88";
+
+/// How long a step may take before the test fails (argon2 is real).
+const PATIENCE: Duration = Duration::from_secs(20);
+
+type Console = Harness<'static, ConsoleApp>;
+
+fn console_with(app: ConsoleApp) -> Console {
+    Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_ui_state(|ui, app: &mut ConsoleApp| app.ui_root(ui), app)
+}
+
+fn console(path: &Path) -> Console {
+    console_with(ConsoleApp::new(path))
+}
+
+/// A database with a super admin, a helpdesk operator, provider ACME (SPR on, 3 incorrect
+/// entries tolerated) and jdoe, configured and enabled, ready for a reset.
+fn world() -> (TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("console.sqlite3");
+    let mut svc = Service::open(&path).unwrap();
+    let admin = svc.init_first_operator(ADMIN, ADMIN_PW).unwrap();
+    svc.add_operator(&admin, HELPDESK, OperatorRole::Helpdesk, HELPDESK_PW)
+        .unwrap();
+    svc.add_provider(&admin, "ACME", "Acme Care").unwrap();
+    svc.update_provider(
+        &admin,
+        "ACME",
+        &ProviderChanges {
+            spr_enabled: Some(true),
+            max_incorrect: Some(3),
+            ..ProviderChanges::default()
+        },
+    )
+    .unwrap();
+    svc.add_user(
+        &admin,
+        "ACME",
+        &UserInput {
+            login: "jdoe".into(),
+            first: "Jane".into(),
+            last: "Doe".into(),
+            email: Some("jdoe@example.org".into()),
+            spr_enabled: true,
+            password: Some(USER_PW.into()),
+            ..UserInput::default()
+        },
+    )
+    .unwrap();
+    svc.add_user(
+        &admin,
+        "ACME",
+        &UserInput {
+            login: "mlopez".into(),
+            first: "Maria".into(),
+            last: "Lopez".into(),
+            spr_enabled: true,
+            password: Some(USER_PW.into()),
+            ..UserInput::default()
+        },
+    )
+    .unwrap();
+    (dir, path)
+}
+
+/// Steps the console until a label containing `text` shows, or fails after [`PATIENCE`].
+#[track_caller]
+fn wait_for(h: &mut Console, text: &str) {
+    let start = Instant::now();
+    loop {
+        h.step();
+        if h.query_all_by_label_contains(text).next().is_some() {
+            h.step();
+            h.check_accessibility();
+            return;
+        }
+        assert!(
+            start.elapsed() < PATIENCE,
+            "\"{text}\" did not appear within {PATIENCE:?}; status line: {:?}",
+            h.state().status_text()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Steps until `done` holds (for facts read from the database).
+#[track_caller]
+fn wait_until(h: &mut Console, what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(
+            start.elapsed() < PATIENCE,
+            "{what} did not happen within {PATIENCE:?}; status line: {:?}",
+            h.state().status_text()
+        );
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    h.step();
+}
+
+/// Replaces the text of the field labelled `label`.
+#[track_caller]
+fn fill(h: &mut Console, label: &str, text: &str) {
+    h.get_by_label(label).set_text_value_accesskit(text);
+    h.step();
+    h.step();
+}
+
+#[track_caller]
+fn click_button(h: &mut Console, label: &str) {
+    h.get_by_role_and_label(Role::Button, label).click();
+    h.step();
+    h.step();
+}
+
+#[track_caller]
+fn click_link(h: &mut Console, label: &str) {
+    h.get_by_role_and_label(Role::Link, label).click();
+    h.step();
+    h.step();
+}
+
+/// Presses Enter in the field labelled `label` (forms submit on Enter).
+#[track_caller]
+fn enter_in(h: &mut Console, label: &str) {
+    h.get_by_label(label).focus();
+    h.step();
+    h.key_press(egui::Key::Enter);
+    h.step();
+    h.step();
+}
+
+fn sign_in(h: &mut Console, login: &str, password: &str) {
+    wait_for(h, "Sign in to spr-console");
+    fill(h, "Operator", login);
+    fill(h, "Password", password);
+    click_button(h, "Sign in");
+    wait_for(h, &format!("Signed in as {login}"));
+}
+
+/// The token of the newest message to `to` in the outbox (the user's mailbox).
+fn token_in_outbox(path: &Path, to: &str) -> String {
+    let svc = Service::open(path).unwrap();
+    let msgs = svc.outbox(None).unwrap();
+    let m = msgs
+        .iter()
+        .rev()
+        .find(|m| m.to == to)
+        .expect("a message to the user");
+    m.body
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '-'))
+        .find(|w| {
+            w.len() == 9
+                && w.as_bytes()[4] == b'-'
+                && w.chars()
+                    .all(|c| c == '-' || c.is_ascii_uppercase() || c.is_ascii_digit())
+        })
+        .expect("a token in the message")
+        .to_owned()
+}
+
+#[test]
+fn first_start_on_an_empty_database_asks_for_and_creates_the_first_super_admin() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fresh.sqlite3");
+    let mut h = console(&path);
+    wait_for(&mut h, "Welcome to spr-console");
+    fill(&mut h, "Super admin login", "boss");
+    fill(&mut h, "Password", "short");
+    fill(&mut h, "Confirm password", "short");
+    click_button(&mut h, "Create super admin");
+    wait_for(&mut h, "The operator password is not accepted");
+    fill(&mut h, "Password", ADMIN_PW);
+    fill(&mut h, "Confirm password", ADMIN_PW);
+    enter_in(&mut h, "Confirm password");
+    wait_for(&mut h, "Super admin boss created");
+    wait_for(&mut h, "boss (Super Admin)");
+    let ops = Service::open(&path).unwrap().operators().unwrap();
+    assert_eq!(ops.len(), 1);
+    assert_eq!(ops[0].login, "boss");
+    assert!(ops[0].is_super_admin());
+    // With no provider yet, the Provider panel says what to do next.
+    wait_for(&mut h, "No provider yet");
+}
+
+#[test]
+fn operator_login_refuses_a_wrong_password_slows_repeated_tries_and_accepts_the_right_one() {
+    let (_dir, path) = world();
+    let mut h = console(&path);
+    wait_for(&mut h, "Sign in to spr-console");
+    fill(&mut h, "Operator", ADMIN);
+    fill(&mut h, "Password", "not-the-password");
+    enter_in(&mut h, "Password");
+    wait_for(&mut h, "The operator login or password is wrong");
+    assert!(h.state().operator().is_none());
+    // Three more wrong tries: the service now asks for a growing wait, shown as a countdown.
+    for _ in 0..3 {
+        fill(&mut h, "Password", "still-not-the-password");
+        let start = Instant::now();
+        loop {
+            h.step();
+            let node = h.get_by_role_and_label(Role::Button, "Sign in");
+            if !node.accesskit_node().is_disabled() {
+                break;
+            }
+            assert!(start.elapsed() < PATIENCE, "Sign in stayed disabled");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        click_button(&mut h, "Sign in");
+        std::thread::sleep(Duration::from_millis(100));
+        h.step();
+    }
+    wait_for(&mut h, "before trying again");
+    assert!(
+        h.get_by_role_and_label(Role::Button, "Sign in")
+            .accesskit_node()
+            .is_disabled(),
+        "Sign in waits out the delay"
+    );
+    fill(&mut h, "Password", ADMIN_PW);
+    // The countdown ends by itself; then the right password signs in.
+    let start = Instant::now();
+    while h
+        .get_by_role_and_label(Role::Button, "Sign in")
+        .accesskit_node()
+        .is_disabled()
+    {
+        assert!(start.elapsed() < PATIENCE, "the countdown never ended");
+        h.step();
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    click_button(&mut h, "Sign in");
+    wait_for(&mut h, "Signed in as trainer");
+    assert_eq!(h.state().operator().unwrap().login, ADMIN);
+    wait_for(&mut h, "trainer (Super Admin)");
+}
+
+#[test]
+fn super_admin_enables_spr_and_sets_the_lockout_threshold_in_the_provider_panel() {
+    let (_dir, path) = world();
+    {
+        let mut svc = Service::open(&path).unwrap();
+        let admin = svc.operator_login(ADMIN, ADMIN_PW).unwrap();
+        svc.add_provider(&admin, "BETA", "Beta Homes").unwrap();
+    }
+    let mut h = console(&path);
+    sign_in(&mut h, ADMIN, ADMIN_PW);
+    wait_for(&mut h, "ACME — Acme Care");
+    h.get_by_label("BETA — Beta Homes").click();
+    h.step();
+    wait_for(&mut h, "Beta Homes");
+    wait_for(
+        &mut h,
+        "An account is Admin Locked on the 6th consecutive wrong password or token.",
+    );
+    // Counts at a glance are there.
+    assert!(h.query_by_label("Admin Locked").is_some());
+
+    h.get_by_label("Self Password Reset enabled for this provider")
+        .click();
+    h.step();
+    let provider = |path: &Path| Service::open(path).unwrap().provider("BETA").unwrap();
+    wait_until(&mut h, "SPR enabled for BETA", || {
+        provider(&path).spr_enabled
+    });
+
+    fill(
+        &mut h,
+        "Maximum number of incorrect passwords tolerated",
+        "3",
+    );
+    // The words follow the value as it is typed.
+    wait_for(
+        &mut h,
+        "An account is Admin Locked on the 4th consecutive wrong password or token.",
+    );
+    fill(
+        &mut h,
+        "Maximum number of incorrect passwords tolerated",
+        "500",
+    );
+    wait_for(&mut h, "Enter a whole number from 1 to 100.");
+    fill(
+        &mut h,
+        "Maximum number of incorrect passwords tolerated",
+        "3",
+    );
+    click_button(&mut h, "Save policy");
+    wait_until(&mut h, "max_incorrect saved as 3", || {
+        provider(&path).policy.max_incorrect == 3
+    });
+    wait_for(&mut h, "Saved provider BETA.");
+    assert!(provider(&path).spr_enabled);
+}
+
+#[test]
+fn supervised_reset_goes_from_forgot_password_through_a_wrong_token_to_login_with_the_new_password()
+{
+    let (_dir, path) = world();
+    let mut h = console(&path);
+    sign_in(&mut h, ADMIN, ADMIN_PW);
+    click_button(&mut h, "Reset");
+    wait_for(&mut h, "Forgot Password?");
+
+    // Login page → Forgot Password? → Reset Password form.
+    fill(&mut h, "Login Name", "jdoe");
+    fill(&mut h, "Provider Code", "ACME");
+    click_link(&mut h, "Forgot Password?");
+    wait_for(&mut h, "Email/Text");
+    // A wrong address: the person sees only the uniform error, the operator the reason.
+    fill(&mut h, "Email/Text", "someone@example.org");
+    click_button(&mut h, "Submit");
+    wait_for(&mut h, "Password Reset Error");
+    wait_for(
+        &mut h,
+        "Your user account has been Admin Locked, Deactivated, or Deleted",
+    );
+    wait_for(&mut h, "unknown_account");
+
+    fill(&mut h, "Email/Text", "jdoe@example.org");
+    enter_in(&mut h, "Email/Text");
+    wait_for(
+        &mut h,
+        "A message containing a password token was sent to jdoe@example.org",
+    );
+    // The Change Password page counts down the token's validity.
+    wait_for(&mut h, "is valid for 4:");
+    // The operator sees the message as the user's mailbox shows it.
+    wait_for(&mut h, "as the user's mailbox shows it");
+    let token = token_in_outbox(&path, "jdoe@example.org");
+
+    // A wrong token: tries left (3 tolerated, first wrong entry → 2 more).
+    fill(&mut h, "Password Token", "2222-3333");
+    fill(&mut h, "New Password", NEW_PW);
+    fill(&mut h, "Confirm New Password", NEW_PW);
+    click_button(&mut h, "Submit");
+    wait_for(&mut h, "2 more incorrect entries are tolerated");
+    wait_for(&mut h, "token_incorrect");
+    wait_for(&mut h, "1 consecutive");
+
+    // The right token (typed in lower case without the hyphen: entry ignores both).
+    fill(
+        &mut h,
+        "Password Token",
+        &token.replace('-', "").to_lowercase(),
+    );
+    fill(&mut h, "New Password", NEW_PW);
+    fill(&mut h, "Confirm New Password", NEW_PW);
+    click_button(&mut h, "Submit");
+    wait_for(&mut h, "Your password was reset successfully");
+    wait_for(&mut h, "used (the password was changed)");
+
+    // Confirmation → Login → log in with the new password.
+    click_button(&mut h, "Login");
+    wait_for(&mut h, "Forgot Password?");
+    fill(&mut h, "Password", NEW_PW);
+    click_button(&mut h, "Login");
+    wait_for(&mut h, "Welcome, Jane Doe: you are logged in.");
+    let u = Service::open(&path).unwrap().user("ACME", "jdoe").unwrap();
+    assert_eq!(u.failed_attempts, 0);
+}
+
+#[test]
+fn settings_step_verifies_the_current_password_then_updates_email_and_text_address() {
+    let (_dir, path) = world();
+    let mut h = console(&path);
+    sign_in(&mut h, ADMIN, ADMIN_PW);
+    click_button(&mut h, "Reset");
+    click_button(&mut h, "Settings step");
+    wait_for(&mut h, "Current Password");
+    fill(&mut h, "Login Name", "mlopez");
+    fill(&mut h, "Provider Code", "ACME");
+    fill(&mut h, "Current Password", "not-her-password");
+    click_button(&mut h, "Verify");
+    wait_for(&mut h, "The current password is incorrect.");
+    wait_for(&mut h, "password_incorrect");
+
+    fill(&mut h, "Current Password", USER_PW);
+    enter_in(&mut h, "Current Password");
+    wait_for(&mut h, "Your password was verified.");
+    wait_for(&mut h, "Phone/Text Message Email");
+    fill(&mut h, "Email", "maria@example.org");
+    fill(&mut h, "Phone number (10 digits)", "(555) 123-4567");
+    click_button(&mut h, "Fill in Phone/Text Message Email");
+    let text = h
+        .get_by_role_and_label(Role::TextInput, "Phone/Text Message Email")
+        .value()
+        .unwrap_or_default();
+    assert!(text.starts_with("5551234567@"), "{text}");
+    click_button(&mut h, "Update");
+    wait_for(
+        &mut h,
+        "Your Self Password Reset configuration was updated.",
+    );
+    let u = Service::open(&path)
+        .unwrap()
+        .user("ACME", "mlopez")
+        .unwrap();
+    assert_eq!(u.email.unwrap().as_str(), "maria@example.org");
+    assert_eq!(u.text_email.unwrap().as_str(), text);
+    assert_eq!(u.failed_attempts, 0, "a right password resets the counter");
+}
+
+#[test]
+fn helpdesk_operator_finds_no_policy_enable_or_mail_controls() {
+    let (_dir, path) = world();
+    let mut h = console(&path);
+    sign_in(&mut h, HELPDESK, HELPDESK_PW);
+    wait_for(&mut h, "desk (Helpdesk)");
+    wait_for(&mut h, "ACME — Acme Care");
+    // The values are there to read …
+    wait_for(
+        &mut h,
+        "An account is Admin Locked on the 4th consecutive wrong password or token.",
+    );
+    wait_for(&mut h, "Only a super admin can change the policy.");
+    // … but no control that a helpdesk operator may not use.
+    for f in spr_console::core::model::POLICY_FIELDS {
+        assert!(
+            h.query_by_role_and_label(Role::TextInput, f.label)
+                .is_none(),
+            "{} is editable",
+            f.label
+        );
+    }
+    for gone in [
+        "Self Password Reset enabled for this provider",
+        "Save policy",
+        "Add provider…",
+        "Save mail settings",
+        "Send test message",
+        "SMTP relay",
+    ] {
+        assert!(h.query_by_label(gone).is_none(), "{gone} is shown");
+    }
+    // The supervised reset is theirs to run.
+    click_button(&mut h, "Reset");
+    wait_for(&mut h, "Forgot Password?");
+}
+
+#[test]
+fn console_locks_itself_after_idle_time_and_by_the_lock_button() {
+    let (_dir, path) = world();
+    let mut h = console_with(ConsoleApp::new(&path).with_idle_limit(Duration::from_secs(2)));
+    sign_in(&mut h, ADMIN, ADMIN_PW);
+    wait_for(&mut h, "ACME — Acme Care");
+    std::thread::sleep(Duration::from_millis(2100));
+    wait_for(&mut h, "The console locked itself after idle time");
+    assert!(h.state().operator().is_none());
+    // The login is kept; the password must be typed again.
+    assert_eq!(h.get_by_label("Operator").value().as_deref(), Some(ADMIN));
+    fill(&mut h, "Password", ADMIN_PW);
+    click_button(&mut h, "Sign in");
+    wait_for(&mut h, "Signed in as trainer");
+    click_button(&mut h, "Lock");
+    wait_for(&mut h, "The console is locked.");
+    assert!(h.state().operator().is_none());
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_refused_with_a_sentence_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notes.txt");
+    std::fs::write(
+        &path,
+        "these are my notes, not a database, and they stay as they are\n".repeat(4),
+    )
+    .unwrap();
+    let mut h = console(&path);
+    wait_for(&mut h, "The database cannot be used");
+    wait_for(&mut h, "is not an spr-console database");
+    assert!(
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .starts_with("these are my notes")
+    );
+}

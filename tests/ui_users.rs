@@ -1,0 +1,243 @@
+//! The Users panel and the Audit view through egui_kittest: the whole console on a real
+//! database file, its worker thread included, driven the way an operator would.
+
+// Test code may unwrap: a failure is a failed test with its location.
+#![allow(clippy::unwrap_used)]
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use spr_console::core::Service;
+use spr_console::core::model::Role;
+use spr_console::core::service::UserInput;
+use spr_console::ui::ConsoleApp;
+
+const ADMIN: &str = "admin";
+const ADMIN_PW: &str = "correct horse battery staple 42";
+const DESK: &str = "desk";
+const DESK_PW: &str = "violet tangerine umbrella 77";
+const USER_PW: &str = "Harbor-Lantern-42-Violet";
+
+/// A database with provider ACME: `zed.smith`, `amy.jones`, `bking` (Admin Locked after
+/// wrong passwords) and 40 generated users.
+fn database() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ui.sqlite3");
+    let mut svc = Service::open(&path).unwrap();
+    let admin = svc.init_first_operator(ADMIN, ADMIN_PW).unwrap();
+    svc.add_operator(&admin, DESK, Role::Helpdesk, DESK_PW)
+        .unwrap();
+    svc.add_provider(&admin, "ACME", "Acme Care").unwrap();
+    let mut add = |login: &str, first: &str, last: &str, password: bool| {
+        svc.add_user(
+            &admin,
+            "ACME",
+            &UserInput {
+                login: login.into(),
+                first: first.into(),
+                last: last.into(),
+                email: Some(format!("{login}@example.org")),
+                password: password.then(|| USER_PW.to_owned()),
+                ..UserInput::default()
+            },
+        )
+        .unwrap();
+    };
+    add("zed.smith", "Zed", "Smith", false);
+    add("amy.jones", "Amy", "Jones", false);
+    add("bking", "Bea", "King", true);
+    for i in 0..40 {
+        add(&format!("gen{i:03}"), "Gen", "Erated", false);
+    }
+    for _ in 0..6 {
+        let _ = svc.login("ACME", "bking", "not the password at all");
+    }
+    assert_eq!(
+        svc.user("ACME", "bking").unwrap().status,
+        spr_console::core::model::Status::AdminLocked
+    );
+    (dir, path)
+}
+
+fn harness(path: &std::path::Path) -> Harness<'static, ConsoleApp> {
+    Harness::builder()
+        .with_size([1400.0, 900.0])
+        .build_ui_state(
+            |ui, app: &mut ConsoleApp| app.ui_root(ui),
+            ConsoleApp::new(path),
+        )
+}
+
+/// Steps frames until `cond` holds (the worker answers on its own thread).
+fn settle(
+    h: &mut Harness<'_, ConsoleApp>,
+    what: &str,
+    cond: impl Fn(&Harness<'_, ConsoleApp>) -> bool,
+) {
+    for _ in 0..500 {
+        h.step();
+        if cond(h) {
+            h.step();
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// Focuses the field named `label` and types into it.
+fn type_into(h: &mut Harness<'_, ConsoleApp>, label: &str, text: &str) {
+    h.get_by_label(label).focus();
+    h.step();
+    h.get_by_label(label).type_text(text);
+    h.step();
+}
+
+fn has(h: &Harness<'_, ConsoleApp>, label: &str) -> bool {
+    h.query_all_by_label_contains(label).next().is_some()
+}
+
+fn sign_in_to_users(path: &std::path::Path, login: &str, pw: &str) -> Harness<'static, ConsoleApp> {
+    let mut h = harness(path);
+    settle(&mut h, "the sign-in form", |h| {
+        h.query_by_label("Operator").is_some()
+    });
+    type_into(&mut h, "Operator", login);
+    type_into(&mut h, "Password", pw);
+    h.run_steps(2);
+    h.get_by_label("Sign in").click();
+    settle(&mut h, "the signed-in console", |h| {
+        h.state().operator().is_some()
+    });
+    // The first "Users" is the top bar's tab (the Provider panel also shows a count).
+    h.get_all_by_label("Users").next().unwrap().click();
+    settle(&mut h, "the users table", |h| has(h, "users match"));
+    h
+}
+
+#[test]
+fn search_narrows_the_table() {
+    let (_dir, path) = database();
+    let mut h = sign_in_to_users(&path, ADMIN, ADMIN_PW);
+    settle(&mut h, "all 43 users", |h| has(h, "43 users match"));
+    assert!(h.query_by_label("amy.jones").is_some());
+
+    type_into(&mut h, "Search", "zed");
+    settle(&mut h, "one match", |h| has(h, "1 users match"));
+    assert!(h.query_by_label("zed.smith").is_some());
+    assert!(h.query_by_label("amy.jones").is_none());
+
+    // Last names and emails are searched too.
+    for _ in 0.."zed".len() {
+        h.key_press(egui::Key::Backspace);
+        h.step();
+    }
+    type_into(&mut h, "Search", "jon");
+    settle(&mut h, "Jones by last name", |h| {
+        h.query_by_label("amy.jones").is_some() && h.query_by_label("zed.smith").is_none()
+    });
+}
+
+#[test]
+fn a_super_admin_unlocks_a_locked_user_with_a_reason_and_the_audit_shows_it() {
+    let (_dir, path) = database();
+    let mut h = sign_in_to_users(&path, ADMIN, ADMIN_PW);
+    h.get_by_label("Admin Locked first").click();
+    settle(&mut h, "bking listed first with the lock's cause", |h| {
+        has(h, "after 6 wrong passwords")
+    });
+    h.get_by_label("bking").click();
+    settle(&mut h, "the details pane", |h| {
+        h.query_by_label("Reason for the unlock").is_some()
+    });
+    type_into(
+        &mut h,
+        "Reason for the unlock",
+        "Identity checked on the phone",
+    );
+    h.get_by_label("Unlock").click();
+    settle(&mut h, "the unlock", |h| has(h, "bking is unlocked."));
+
+    let svc = Service::open(&path).unwrap();
+    let u = svc.user("ACME", "bking").unwrap();
+    assert_eq!(u.status, spr_console::core::model::Status::Active);
+    assert_eq!(u.failed_attempts, 0);
+
+    h.get_all_by_label("Audit").next().unwrap().click();
+    settle(&mut h, "the unlock in the audit view", |h| {
+        has(h, "unlocked: Identity checked on the phone")
+    });
+}
+
+#[test]
+fn a_helpdesk_operator_finds_no_unlock_control() {
+    let (_dir, path) = database();
+    let mut h = sign_in_to_users(&path, DESK, DESK_PW);
+    type_into(&mut h, "Search", "bking");
+    settle(&mut h, "bking alone", |h| has(h, "1 users match"));
+    h.get_by_label("bking").click();
+    settle(&mut h, "the read-only details", |h| {
+        has(h, "Only a super admin can change this user.")
+    });
+    assert!(h.query_by_label("Reason for the unlock").is_none());
+    assert!(h.query_by_label("Unlock").is_none());
+    assert!(h.query_by_label("Import CSV…").is_none());
+    assert!(h.query_by_label_contains("Enable SPR").is_none());
+    // Helpdesk may export (SPEC §4).
+    assert!(h.query_by_label("Export CSV…").is_some());
+}
+
+#[test]
+fn bulk_enable_grants_spr_to_every_matching_user() {
+    let (_dir, path) = database();
+    let mut h = sign_in_to_users(&path, ADMIN, ADMIN_PW);
+    type_into(&mut h, "Search", "gen");
+    settle(&mut h, "the 40 generated users", |h| {
+        has(h, "40 users match")
+    });
+    h.get_by_label("Enable SPR for all matching").click();
+    settle(&mut h, "the bulk change", |h| {
+        has(h, "Self Password Reset enabled for 40 user(s).")
+    });
+    let svc = Service::open(&path).unwrap();
+    assert!(svc.user("ACME", "gen017").unwrap().spr_enabled);
+    assert!(!svc.user("ACME", "zed.smith").unwrap().spr_enabled);
+}
+
+#[test]
+fn the_audit_view_filters_by_login_and_outcome() {
+    let (_dir, path) = database();
+    let mut h = sign_in_to_users(&path, ADMIN, ADMIN_PW);
+    h.get_all_by_label("Audit").next().unwrap().click();
+    settle(&mut h, "the audit log", |h| has(h, "user_add"));
+
+    // The filter fields come before the table's headers of the same names.
+    h.get_all_by_label("Login Name").next().unwrap().focus();
+    h.step();
+    h.get_all_by_label("Login Name")
+        .next()
+        .unwrap()
+        .type_text("bking");
+    settle(&mut h, "bking's events only", |h| {
+        has(h, "account_locked") && h.query_by_label("zed.smith").is_none()
+    });
+    // bking: user_add, 6 refused logins, account_locked.
+    assert!(has(&h, "8 events match"));
+
+    h.get_by_role_and_label(egui::accesskit::Role::ComboBox, "Outcome")
+        .click();
+    h.run_steps(2);
+    // The popup's choice, not the table's "denied" cells.
+    h.get(
+        egui_kittest::kittest::By::new()
+            .label("denied")
+            .predicate(|n| n.role() != egui::accesskit::Role::Label),
+    )
+    .click();
+    // The six refused logins and the lock itself (an `account_locked` event is `denied`).
+    settle(&mut h, "the refusals only", |h| has(h, "7 events match"));
+    assert!(!has(&h, "user_add"));
+    assert!(has(&h, "account_locked"));
+}
