@@ -128,7 +128,8 @@ impl AuditView {
                 ui.add(TextEdit::singleline(value).desired_width(width))
                     .labelled_by(l.id);
             }
-            egui::ComboBox::from_label("Outcome")
+            let combo_label = ui.label("Outcome");
+            egui::ComboBox::from_id_salt("Outcome")
                 .selected_text(if self.outcome.is_empty() {
                     "Any"
                 } else {
@@ -139,7 +140,9 @@ impl AuditView {
                     for o in OUTCOMES {
                         ui.selectable_value(&mut self.outcome, o.to_owned(), o);
                     }
-                });
+                })
+                .response
+                .labelled_by(combo_label.id);
             for (label, value) in [("From", &mut self.since), ("Before", &mut self.until)] {
                 let l = ui.label(label);
                 ui.add(

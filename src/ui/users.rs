@@ -99,14 +99,17 @@ fn tri_combo(ui: &mut Ui, label: &str, value: &mut Option<bool>, yes: &str, no: 
         Some(true) => yes,
         Some(false) => no,
     };
-    egui::ComboBox::from_label(label)
+    let combo_label = ui.label(label);
+    egui::ComboBox::from_id_salt(label)
         .selected_text(text)
         .width(90.0)
         .show_ui(ui, |ui| {
             ui.selectable_value(value, None, "Any");
             ui.selectable_value(value, Some(true), yes);
             ui.selectable_value(value, Some(false), no);
-        });
+        })
+        .response
+        .labelled_by(combo_label.id);
 }
 
 fn lock_words(u: &User) -> String {
@@ -394,23 +397,29 @@ impl UsersPanel {
                 .provider_id
                 .and_then(|id| providers.iter().find(|p| p.id == id))
                 .map_or("All".to_owned(), |p| p.code.to_string());
-            egui::ComboBox::from_label("Provider")
+            let combo_label = ui.label("Provider");
+            egui::ComboBox::from_id_salt("Provider")
                 .selected_text(current)
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut self.provider_id, None, "All");
                     for p in providers {
                         ui.selectable_value(&mut self.provider_id, Some(p.id), p.code.as_str());
                     }
-                });
+                })
+                .response
+                .labelled_by(combo_label.id);
             let status = self.status.map_or("All but Deleted", Status::label);
-            egui::ComboBox::from_label("Status")
+            let combo_label = ui.label("Status");
+            egui::ComboBox::from_id_salt("Status")
                 .selected_text(status)
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut self.status, None, "All but Deleted");
                     for s in Status::ALL {
                         ui.selectable_value(&mut self.status, Some(s), s.label());
                     }
-                });
+                })
+                .response
+                .labelled_by(combo_label.id);
             tri_combo(ui, "SPR enabled", &mut self.spr, "Enabled", "Disabled");
             tri_combo(
                 ui,
@@ -513,7 +522,8 @@ impl UsersPanel {
                 "Header: login,first,last,email,text_email,spr. One transaction: a file with any bad row changes nothing. Imported users have no password yet.",
             );
             ui.horizontal(|ui| {
-                egui::ComboBox::from_label("Import into provider")
+                let combo_label = ui.label("Import into provider");
+                egui::ComboBox::from_id_salt("Import into provider")
                     .selected_text(if self.import_code.is_empty() {
                         "Choose…"
                     } else {
@@ -523,7 +533,9 @@ impl UsersPanel {
                         for p in &self.providers {
                             ui.selectable_value(&mut self.import_code, p.code.to_string(), p.code.as_str());
                         }
-                    });
+                    })
+                    .response
+                    .labelled_by(combo_label.id);
                 let can = !self.import_code.is_empty() && self.import_progress.is_none();
                 if ui.add_enabled(can, egui::Button::new("Choose file…")).clicked() {
                     self.dialogs.ask(ui.ctx(), Purpose::ImportUsers);
