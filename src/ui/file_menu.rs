@@ -97,7 +97,14 @@ enum Asking {
     /// The native dialog is open on its own thread.
     Native(Receiver<Option<PathBuf>>),
     /// No dialog: the operator types the path.
-    Typed { path: String, why: String },
+    Typed {
+        path: String,
+        why: String,
+        /// Why the typed path was not taken yet (no such file; a file to replace).
+        note: Option<String>,
+        /// The existing file the operator was warned about: OK again replaces it.
+        replace: Option<PathBuf>,
+    },
 }
 
 /// One file question at a time for a view: native dialog, or a typed path.
@@ -133,6 +140,8 @@ impl Dialogs {
             Some(why) => Asking::Typed {
                 path: purpose.default_name(),
                 why,
+                note: None,
+                replace: None,
             },
             None => Asking::Native(native(ctx, purpose)),
         };
@@ -157,7 +166,12 @@ impl Dialogs {
                 }
                 Err(TryRecvError::Empty) => None,
             },
-            Asking::Typed { path, why } => {
+            Asking::Typed {
+                path,
+                why,
+                note,
+                replace,
+            } => {
                 let mut chosen = None;
                 let mut close = false;
                 egui::Window::new(purpose.title())
@@ -172,9 +186,32 @@ impl Dialogs {
                                 .labelled_by(label.id);
                             let ok = ui.button("OK").clicked() || entered(ui, &r);
                             if ok && !path.trim().is_empty() {
-                                chosen = Some(PathBuf::from(path.trim()));
+                                // What a native dialog checks: "open" picks only an existing
+                                // file (a typo must not make a new database), "save" asks
+                                // before it replaces one.
+                                let p = PathBuf::from(path.trim());
+                                if !purpose.saves() && !p.is_file() {
+                                    *note = Some(format!(
+                                        "There is no file at {}. Check the path.",
+                                        p.display()
+                                    ));
+                                } else if purpose.saves()
+                                    && p.exists()
+                                    && replace.as_ref() != Some(&p)
+                                {
+                                    *note = Some(format!(
+                                        "{} already exists. Press OK again to replace it, or type another path.",
+                                        p.display()
+                                    ));
+                                    *replace = Some(p);
+                                } else {
+                                    chosen = Some(p);
+                                }
                             }
                         });
+                        if let Some(n) = note {
+                            ui.label(RichText::new(n.as_str()).color(super::widgets::warn_color(ui)));
+                        }
                         close = ui.button("Cancel").clicked();
                     });
                 if chosen.is_some() || close {

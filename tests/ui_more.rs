@@ -1,0 +1,636 @@
+//! More of the desktop console through egui_kittest: the File menu (backup copy, another
+//! database), CSV export and import in the Users panel, Resend in the supervised reset, and
+//! the Provider panel's "Add provider…" dialog and mail settings. The real app and its real
+//! worker thread run on temporary database files.
+//!
+//! On a machine with neither zenity nor the XDG desktop portal no native file dialog can be
+//! shown, and the console offers a typed path instead: these tests type it. Elsewhere, run
+//! them with `SPR_CONSOLE_NO_FILE_DIALOG=1`.
+
+// Test code may unwrap: a failed unwrap there is a failed test with its location.
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use spr_console::core::Service;
+use spr_console::core::model::Role as OperatorRole;
+use spr_console::core::service::{ProviderChanges, UserInput};
+use spr_console::mail::MailSettings;
+use spr_console::store::Store;
+use spr_console::store::users::UserFilter;
+use spr_console::ui::ConsoleApp;
+use spr_console::ui::file_menu::dialog_unavailable_reason;
+use tempfile::TempDir;
+
+const ADMIN: &str = "trainer";
+const ADMIN_PW: &str = "Lighthouse-Keeper-Sunrise-7";
+const USER_PW: &str = "Harbor-Lantern-42-Violet";
+const NEW_PW: &str = "Quiet-Orchard-Ribbon-88";
+
+/// The header of a users CSV (SPEC §4), export and import alike.
+const CSV_HEADER: &str = "login,first,last,email,text_email,spr";
+
+/// How long a step may take before the test fails (argon2 is real).
+const PATIENCE: Duration = Duration::from_secs(20);
+
+type Console = Harness<'static, ConsoleApp>;
+
+fn console(path: &Path) -> Console {
+    Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_ui_state(
+            |ui, app: &mut ConsoleApp| app.ui_root(ui),
+            ConsoleApp::new(path),
+        )
+}
+
+/// A database with a super admin, a helpdesk operator, provider ACME (SPR on, 3 incorrect
+/// entries tolerated) and two users: jdoe (configured, ready for a reset) and mlopez.
+fn world() -> (TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("console.sqlite3");
+    let mut svc = Service::open(&path).unwrap();
+    let admin = svc.init_first_operator(ADMIN, ADMIN_PW).unwrap();
+    svc.add_operator(
+        &admin,
+        "desk",
+        OperatorRole::Helpdesk,
+        "Meadow-Kettle-Window-4",
+    )
+    .unwrap();
+    svc.add_provider(&admin, "ACME", "Acme Care").unwrap();
+    svc.update_provider(
+        &admin,
+        "ACME",
+        &ProviderChanges {
+            spr_enabled: Some(true),
+            max_incorrect: Some(3),
+            ..ProviderChanges::default()
+        },
+    )
+    .unwrap();
+    for (login, first, last, email) in [
+        ("jdoe", "Jane", "Doe", Some("jdoe@example.org")),
+        ("mlopez", "Maria", "Lopez", None),
+    ] {
+        svc.add_user(
+            &admin,
+            "ACME",
+            &UserInput {
+                login: login.into(),
+                first: first.into(),
+                last: last.into(),
+                email: email.map(Into::into),
+                spr_enabled: true,
+                password: Some(USER_PW.into()),
+                ..UserInput::default()
+            },
+        )
+        .unwrap();
+    }
+    (dir, path)
+}
+
+/// The sentence the console must show instead of a native dialog on this machine.
+fn no_dialog_sentence() -> String {
+    dialog_unavailable_reason().expect(
+        "a native file dialog can be shown on this machine (zenity or the desktop portal is \
+         installed): run these tests with SPR_CONSOLE_NO_FILE_DIALOG=1",
+    )
+}
+
+fn has(h: &Console, text: &str) -> bool {
+    h.query_all_by_label_contains(text).next().is_some()
+}
+
+/// Steps the console until a label containing `text` shows, or fails after [`PATIENCE`].
+#[track_caller]
+fn wait_for(h: &mut Console, text: &str) {
+    let start = Instant::now();
+    loop {
+        h.step();
+        if has(h, text) {
+            h.step();
+            h.check_accessibility();
+            return;
+        }
+        assert!(
+            start.elapsed() < PATIENCE,
+            "\"{text}\" did not appear within {PATIENCE:?}; status line: {:?}",
+            h.state().status_text()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Steps until `done` holds (for facts read from the database or files).
+#[track_caller]
+fn wait_until(h: &mut Console, what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(
+            start.elapsed() < PATIENCE,
+            "{what} did not happen within {PATIENCE:?}; status line: {:?}",
+            h.state().status_text()
+        );
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    h.step();
+}
+
+/// Replaces the text of the field labelled `label`.
+#[track_caller]
+fn fill(h: &mut Console, label: &str, text: &str) {
+    h.get_by_label(label).set_text_value_accesskit(text);
+    h.step();
+    h.step();
+}
+
+/// Scrolls the button into view, as an operator would (kittest clicks with the pointer, at
+/// the button's centre), and clicks it.
+#[track_caller]
+fn click_button(h: &mut Console, label: &str) {
+    h.get_by_role_and_label(Role::Button, label).scroll_to_me();
+    // The request takes a frame or two to arrive and the scroll is animated: step until the
+    // button has stayed in one place for a few frames.
+    let (mut last, mut still) = (None, 0);
+    for _ in 0..120 {
+        h.step();
+        let now = h.get_by_role_and_label(Role::Button, label).rect();
+        still = if last == Some(now) { still + 1 } else { 0 };
+        if still == 5 {
+            break;
+        }
+        last = Some(now);
+    }
+    h.get_by_role_and_label(Role::Button, label).click();
+    h.step();
+    h.step();
+}
+
+#[track_caller]
+fn click_link(h: &mut Console, label: &str) {
+    h.get_by_role_and_label(Role::Link, label).click();
+    h.step();
+    h.step();
+}
+
+/// Presses Enter in the field labelled `label` (forms submit on Enter).
+#[track_caller]
+fn enter_in(h: &mut Console, label: &str) {
+    h.get_by_label(label).focus();
+    h.step();
+    h.key_press(egui::Key::Enter);
+    h.step();
+    h.step();
+}
+
+fn sign_in(h: &mut Console, login: &str, password: &str) {
+    wait_for(h, "Sign in to spr-console");
+    fill(h, "Operator", login);
+    fill(h, "Password", password);
+    click_button(h, "Sign in");
+    wait_for(h, &format!("Signed in as {login}"));
+}
+
+/// Opens the File menu and picks `item`.
+#[track_caller]
+fn file_menu(h: &mut Console, item: &str) {
+    h.get_by_role_and_label(Role::Button, "File").click();
+    h.step();
+    h.step();
+    click_button(h, item);
+}
+
+/// Answers the typed-path window that stands in for the native dialog: it says why there is
+/// no dialog, takes the path and goes away on OK.
+#[track_caller]
+fn type_path(h: &mut Console, title: &str, path: &Path) {
+    wait_for(h, title);
+    wait_for(h, &no_dialog_sentence());
+    fill(h, "File path", path.to_str().unwrap());
+    click_button(h, "OK");
+    assert!(
+        h.query_by_label("File path").is_none(),
+        "the typed-path window stays open after OK"
+    );
+}
+
+/// Signs in as the super admin and opens the Users panel.
+fn users_panel(path: &Path) -> Console {
+    let mut h = console(path);
+    sign_in(&mut h, ADMIN, ADMIN_PW);
+    // The first "Users" is the top bar's tab (the Provider panel also shows a count).
+    h.get_all_by_label("Users").next().unwrap().click();
+    h.step();
+    wait_for(&mut h, "users match");
+    h
+}
+
+/// Opens the import box and asks for a file: into ACME, the only provider.
+fn import_file(h: &mut Console, csv: &Path) {
+    click_button(h, "Import CSV…");
+    wait_for(h, "Import into provider");
+    // The providers arrive from the worker; then ACME is chosen and a file may be chosen.
+    let start = Instant::now();
+    while h
+        .get_by_role_and_label(Role::Button, "Choose file…")
+        .accesskit_node()
+        .is_disabled()
+    {
+        assert!(start.elapsed() < PATIENCE, "Choose file… stayed disabled");
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    click_button(h, "Choose file…");
+    type_path(h, "Import users from CSV", csv);
+}
+
+fn count_users(path: &Path) -> u64 {
+    Service::open(path)
+        .unwrap()
+        .count_users(&UserFilter::default())
+        .unwrap()
+}
+
+/// Every outbox message to `to` that carries a password token, oldest first, as tokens.
+fn tokens_sent_to(path: &Path, to: &str) -> Vec<String> {
+    let svc = Service::open(path).unwrap();
+    svc.outbox(None)
+        .unwrap()
+        .iter()
+        .filter(|m| m.to == to)
+        .filter_map(|m| {
+            m.body
+                .split_whitespace()
+                .map(|w| w.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '-'))
+                .find(|w| {
+                    w.len() == 9
+                        && w.as_bytes()[4] == b'-'
+                        && w.chars()
+                            .all(|c| c == '-' || c.is_ascii_uppercase() || c.is_ascii_digit())
+                })
+                .map(str::to_owned)
+        })
+        .collect()
+}
+
+#[test]
+fn file_menu_backup_copy_without_a_native_dialog_takes_a_typed_path_and_the_copy_opens_with_the_same_data()
+ {
+    let (dir, path) = world();
+    let backup = dir.path().join("copies").join("acme-backup.sqlite3");
+    let mut h = console(&path);
+    sign_in(&mut h, ADMIN, ADMIN_PW);
+    wait_for(&mut h, "ACME — Acme Care");
+
+    file_menu(&mut h, "Save a backup copy…");
+    type_path(&mut h, "Save a backup copy of the database", &backup);
+    wait_for(&mut h, "Backup copy saved to");
+    wait_for(&mut h, &backup.display().to_string());
+
+    assert!(backup.is_file(), "no file at {}", backup.display());
+    Store::open(&backup).expect("the backup copy opens as an spr-console database");
+    let copy = Service::open(&backup).unwrap();
+    assert_eq!(copy.provider("ACME").unwrap().name, "Acme Care");
+    let jdoe = copy.user("ACME", "jdoe").unwrap();
+    assert_eq!(jdoe.email.unwrap().as_str(), "jdoe@example.org");
+    assert_eq!(copy.count_users(&UserFilter::default()).unwrap(), 2);
+    assert!(copy.operators().unwrap().iter().any(|o| o.login == ADMIN));
+    // The console still works on the database it has open.
+    assert_eq!(h.state().operator().unwrap().login, ADMIN);
+}
+
+#[test]
+fn file_menu_open_another_database_goes_to_its_sign_in_and_the_top_bar_names_the_new_file() {
+    let (dir, path) = world();
+    let other = dir.path().join("beta-office.sqlite3");
+    {
+        let mut svc = Service::open(&other).unwrap();
+        let boss = svc.init_first_operator("beta-boss", NEW_PW).unwrap();
+        svc.add_provider(&boss, "BETA", "Beta Homes").unwrap();
+    }
+    let mut h = console(&path);
+    sign_in(&mut h, ADMIN, ADMIN_PW);
+    wait_for(&mut h, "Database: console.sqlite3");
+
+    file_menu(&mut h, "Open another database…");
+    type_path(&mut h, "Open another database", &other);
+    wait_for(&mut h, "Sign in to spr-console");
+    assert!(h.state().operator().is_none(), "still signed in");
+    wait_for(&mut h, "Database: beta-office.sqlite3");
+    assert!(
+        !has(&h, "console.sqlite3"),
+        "the old file's name is still shown"
+    );
+
+    // The operators of the other file sign in there, and see its providers.
+    sign_in(&mut h, "beta-boss", NEW_PW);
+    assert_eq!(h.state().operator().unwrap().login, "beta-boss");
+    wait_for(&mut h, "BETA — Beta Homes");
+    assert!(!has(&h, "ACME — Acme Care"));
+}
+
+#[test]
+fn users_csv_export_through_a_typed_path_writes_the_documented_header_and_every_user() {
+    let (dir, path) = world();
+    let csv = dir.path().join("users-export.csv");
+    let mut h = users_panel(&path);
+    wait_for(&mut h, "2 users match");
+
+    click_button(&mut h, "Export CSV…");
+    type_path(&mut h, "Export users as CSV", &csv);
+    wait_for(&mut h, "Exported 2 user(s) to");
+
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut lines = text.lines();
+    assert!(
+        lines.next().unwrap().starts_with(CSV_HEADER),
+        "header of:\n{text}"
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 2, "{text}");
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with("jdoe,Jane,Doe,jdoe@example.org,")),
+        "{text}"
+    );
+    assert!(
+        rows.iter().any(|r| r.starts_with("mlopez,Maria,Lopez,")),
+        "{text}"
+    );
+}
+
+#[test]
+fn users_csv_import_of_a_good_file_adds_the_users_and_the_table_shows_them() {
+    let (dir, path) = world();
+    let csv = dir.path().join("new-staff.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "{CSV_HEADER}\nkwong,Kim,Wong,kwong@example.org,,on\npnair,Priya,Nair,,5551234567@vtext.com,off\n"
+        ),
+    )
+    .unwrap();
+    let mut h = users_panel(&path);
+    wait_for(&mut h, "2 users match");
+
+    import_file(&mut h, &csv);
+    wait_for(&mut h, "Imported 2 user(s) into ACME");
+    wait_for(&mut h, "4 users match");
+    wait_for(&mut h, "kwong");
+    wait_for(&mut h, "pnair");
+
+    let svc = Service::open(&path).unwrap();
+    let kim = svc.user("ACME", "kwong").unwrap();
+    assert!(kim.spr_enabled);
+    assert_eq!(kim.email.unwrap().as_str(), "kwong@example.org");
+    let priya = svc.user("ACME", "pnair").unwrap();
+    assert!(!priya.spr_enabled);
+    assert_eq!(priya.text_email.unwrap().as_str(), "5551234567@vtext.com");
+}
+
+#[test]
+fn users_csv_import_of_a_file_with_a_bad_row_shows_its_line_number_and_adds_nobody() {
+    let (dir, path) = world();
+    let csv = dir.path().join("typo.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "{CSV_HEADER}\nkwong,Kim,Wong,kwong@example.org,,on\npnair,Priya,Nair,priya-at-example.org,,off\nolee,Oscar,Lee,,,no\n"
+        ),
+    )
+    .unwrap();
+    let mut h = users_panel(&path);
+    wait_for(&mut h, "2 users match");
+
+    import_file(&mut h, &csv);
+    wait_for(
+        &mut h,
+        "The import was refused and nothing was changed: 1 bad row(s).",
+    );
+    wait_for(&mut h, "Fix these rows and import the file again:");
+    wait_for(&mut h, "line 3: email \"priya-at-example.org\"");
+
+    assert_eq!(
+        count_users(&path),
+        2,
+        "an import with a bad row added users"
+    );
+    let svc = Service::open(&path).unwrap();
+    assert!(svc.user("ACME", "kwong").is_err());
+    assert!(svc.user("ACME", "olee").is_err());
+    // The table still shows only the two users there were.
+    for _ in 0..5 {
+        h.step();
+    }
+    assert!(has(&h, "2 users match"));
+    assert!(h.query_by_label("kwong").is_none());
+}
+
+#[test]
+fn resend_mails_a_second_token_to_the_same_address_and_only_the_newest_token_works() {
+    let (_dir, path) = world();
+    let to = "jdoe@example.org";
+    let mut h = console(&path);
+    sign_in(&mut h, ADMIN, ADMIN_PW);
+    click_button(&mut h, "Reset");
+    wait_for(&mut h, "Forgot Password?");
+    fill(&mut h, "Login Name", "jdoe");
+    fill(&mut h, "Provider Code", "ACME");
+    click_link(&mut h, "Forgot Password?");
+    wait_for(&mut h, "Email/Text");
+    fill(&mut h, "Email/Text", to);
+    enter_in(&mut h, "Email/Text");
+    wait_for(
+        &mut h,
+        "A message containing a password token was sent to jdoe@example.org",
+    );
+    wait_for(&mut h, "is valid for 4:");
+    let first = tokens_sent_to(&path, to);
+    assert_eq!(first.len(), 1, "{first:?}");
+
+    click_link(&mut h, "Resend");
+    wait_until(&mut h, "a second token message to the same address", || {
+        tokens_sent_to(&path, to).len() == 2
+    });
+    let tokens = tokens_sent_to(&path, to);
+    assert_ne!(tokens[0], tokens[1], "Resend sent the same token again");
+    let outbox = Service::open(&path).unwrap().outbox(None).unwrap();
+    assert!(
+        outbox.iter().all(|m| m.to == to),
+        "a message went elsewhere: {outbox:?}"
+    );
+    // The validity starts again.
+    wait_for(&mut h, "is valid for 4:");
+
+    // The first token no longer works: an incorrect entry, with the tries left shown.
+    fill(&mut h, "Password Token", &tokens[0]);
+    fill(&mut h, "New Password", NEW_PW);
+    fill(&mut h, "Confirm New Password", NEW_PW);
+    click_button(&mut h, "Submit");
+    wait_for(&mut h, "2 more incorrect entries are tolerated");
+    wait_for(&mut h, "token_incorrect");
+    wait_for(
+        &mut h,
+        "Incorrect entries tolerated before the account is Admin Locked: 2",
+    );
+
+    // The second one does.
+    fill(&mut h, "Password Token", &tokens[1]);
+    fill(&mut h, "New Password", NEW_PW);
+    fill(&mut h, "Confirm New Password", NEW_PW);
+    click_button(&mut h, "Submit");
+    wait_for(&mut h, "Your password was reset successfully");
+    let mut svc = Service::open(&path).unwrap();
+    assert_eq!(svc.user("ACME", "jdoe").unwrap().failed_attempts, 0);
+    svc.login("ACME", "jdoe", NEW_PW)
+        .expect("the new password logs in");
+}
+
+#[test]
+fn add_provider_dialog_creates_a_provider_and_escape_closes_it_without_adding() {
+    let (_dir, path) = world();
+    let mut h = console(&path);
+    sign_in(&mut h, ADMIN, ADMIN_PW);
+    wait_for(&mut h, "ACME — Acme Care");
+
+    // Escape closes the dialog and adds nothing.
+    click_button(&mut h, "Add provider…");
+    wait_for(&mut h, "A provider is an agency.");
+    h.get_by_role_and_label(Role::TextInput, "Provider Code")
+        .type_text("GAMMA");
+    h.step();
+    h.get_by_role_and_label(Role::TextInput, "Name")
+        .type_text("Gamma Care");
+    h.step();
+    h.key_press(egui::Key::Escape);
+    h.run_steps(3);
+    assert!(
+        !has(&h, "A provider is an agency."),
+        "Escape left the Add provider dialog open"
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    h.run_steps(3);
+    assert!(Service::open(&path).unwrap().provider("GAMMA").is_err());
+    assert!(!has(&h, "GAMMA"));
+
+    // The dialog adds a provider; the list shows it, selected.
+    click_button(&mut h, "Add provider…");
+    wait_for(&mut h, "A provider is an agency.");
+    assert_eq!(
+        h.get_by_role_and_label(Role::TextInput, "Provider Code")
+            .value()
+            .as_deref(),
+        Some(""),
+        "the dialog kept what was typed before Escape"
+    );
+    fill(&mut h, "Provider Code", "BETA");
+    fill(&mut h, "Name", "Beta Homes");
+    click_button(&mut h, "Add");
+    wait_for(&mut h, "Saved provider BETA.");
+    assert!(
+        !has(&h, "A provider is an agency."),
+        "the dialog stayed open"
+    );
+    wait_for(&mut h, "BETA — Beta Homes");
+    let beta = Service::open(&path).unwrap().provider("BETA").unwrap();
+    assert_eq!(beta.name, "Beta Homes");
+    assert!(!beta.spr_enabled, "a new provider starts with SPR off");
+}
+
+#[test]
+fn saving_smtp_settings_with_an_empty_host_says_why_and_changes_nothing() {
+    let (_dir, path) = world();
+    let audit_len = |path: &Path| {
+        Service::open(path)
+            .unwrap()
+            .audit_events(&Default::default())
+            .unwrap()
+            .len()
+    };
+    let mut h = console(&path);
+    sign_in(&mut h, ADMIN, ADMIN_PW);
+    wait_for(&mut h, "Mail settings (for the whole console)");
+    wait_for(&mut h, "SMTP relay");
+    let before = audit_len(&path);
+
+    h.get_by_role_and_label(Role::RadioButton, "SMTP relay")
+        .click();
+    h.run_steps(2);
+    wait_for(&mut h, "From address");
+    fill(&mut h, "Host", "");
+    fill(&mut h, "From address", "spr@example.org");
+    click_button(&mut h, "Save mail settings");
+    wait_for(&mut h, "The mail server's host name is empty.");
+
+    // Give a stray write time to land, then check that nothing changed.
+    std::thread::sleep(Duration::from_millis(300));
+    h.run_steps(3);
+    let svc = Service::open(&path).unwrap();
+    assert!(
+        matches!(svc.mail_settings().unwrap(), MailSettings::Outbox),
+        "the mail settings changed"
+    );
+    assert_eq!(audit_len(&path), before, "something was audited");
+    assert!(!has(&h, "Mail settings saved."));
+}
+
+#[test]
+fn file_menu_open_another_database_refuses_a_typed_path_where_there_is_no_file() {
+    let (dir, path) = world();
+    let typo = dir.path().join("consle.sqlite3");
+    let mut h = console(&path);
+    sign_in(&mut h, ADMIN, ADMIN_PW);
+
+    file_menu(&mut h, "Open another database…");
+    wait_for(&mut h, &no_dialog_sentence());
+    fill(&mut h, "File path", typo.to_str().unwrap());
+    click_button(&mut h, "OK");
+    // A native "open" dialog picks only files that are there; a typed path must not
+    // silently make a new, empty database where a name was mistyped.
+    wait_for(&mut h, "There is no file at");
+    assert!(
+        !typo.exists(),
+        "a database was created at the mistyped path"
+    );
+    assert_eq!(h.state().operator().unwrap().login, ADMIN, "signed out");
+    assert!(has(&h, "Database: console.sqlite3"));
+    click_button(&mut h, "Cancel");
+    assert!(h.query_by_label("File path").is_none());
+}
+
+#[test]
+fn file_menu_backup_onto_an_existing_file_asks_before_replacing_it() {
+    let (dir, path) = world();
+    let precious = dir.path().join("precious.sqlite3");
+    std::fs::write(&precious, "someone else's file\n").unwrap();
+    let mut h = console(&path);
+    sign_in(&mut h, ADMIN, ADMIN_PW);
+
+    file_menu(&mut h, "Save a backup copy…");
+    wait_for(&mut h, &no_dialog_sentence());
+    fill(&mut h, "File path", precious.to_str().unwrap());
+    click_button(&mut h, "OK");
+    // A native save dialog asks before it replaces a file; so does the typed path.
+    wait_for(&mut h, "already exists");
+    std::thread::sleep(Duration::from_millis(200));
+    h.run_steps(3);
+    assert_eq!(
+        std::fs::read_to_string(&precious).unwrap(),
+        "someone else's file\n",
+        "the file was replaced without asking"
+    );
+    // OK again on the same path replaces it.
+    click_button(&mut h, "OK");
+    wait_for(&mut h, "Backup copy saved to");
+    Service::open(&precious)
+        .unwrap()
+        .provider("ACME")
+        .expect("the replaced file is the backup copy");
+}
