@@ -1522,6 +1522,27 @@ impl Service {
         store::audit::count(self.store.conn(), f)
     }
 
+    /// The newest outbox message to any of these addresses (the user's mailbox or phone view).
+    pub fn latest_message_to(
+        &self,
+        addresses: &[String],
+    ) -> Result<Option<StoredMessage>, CoreError> {
+        let mut newest: Option<StoredMessage> = None;
+        for a in addresses {
+            if let Some(m) = store::messages::latest_to(self.store.conn(), a)?
+                && newest.as_ref().is_none_or(|old| m.id > old.id)
+            {
+                newest = Some(m);
+            }
+        }
+        Ok(newest)
+    }
+
+    /// Whether this database was made by `spr-console demo`.
+    pub fn is_demo(&self) -> Result<bool, CoreError> {
+        store::bulk::is_demo(self.store.conn())
+    }
+
     /// The last `n` outbox messages, oldest first.
     pub fn outbox(&self, n: Option<u32>) -> Result<Vec<StoredMessage>, CoreError> {
         store::messages::last(self.store.conn(), n)

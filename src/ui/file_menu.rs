@@ -11,7 +11,7 @@ use std::sync::mpsc::{Receiver, TryRecvError, channel};
 use egui::{RichText, TextEdit, Ui};
 
 use super::data::{DataJob, Progress};
-use super::widgets::{Note, block_on, entered};
+use super::widgets::{Note, entered};
 
 /// What a file is asked for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -235,9 +235,9 @@ fn native(ctx: &egui::Context, purpose: Purpose) -> Receiver<Option<PathBuf>> {
                 .set_title(purpose.title())
                 .add_filter(filter, extensions);
             let picked = if purpose.saves() {
-                block_on(dialog.set_file_name(purpose.default_name()).save_file())
+                pollster::block_on(dialog.set_file_name(purpose.default_name()).save_file())
             } else {
-                block_on(dialog.pick_file())
+                pollster::block_on(dialog.pick_file())
             };
             let _ = tx.send(picked.map(|h| h.path().to_path_buf()));
             ctx.request_repaint();

@@ -192,7 +192,7 @@ impl FilePick {
                     .set_title(&title)
                     .add_filter(&filter_name, &extensions)
                     .pick_file();
-                let picked = block_on(future).map(|h| h.path().to_path_buf());
+                let picked = pollster::block_on(future).map(|h| h.path().to_path_buf());
                 let _ = tx.send(picked);
                 ctx.request_repaint();
             });
@@ -205,28 +205,6 @@ impl FilePick {
             Ok(p) => Some(p),
             Err(TryRecvError::Empty) => None,
             Err(TryRecvError::Disconnected) => Some(None),
-        }
-    }
-}
-
-/// Runs a future to completion on this thread (the file dialog's; no async runtime needed).
-pub(crate) fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    use std::sync::Arc;
-    use std::task::{Context, Poll, Wake, Waker};
-
-    struct Unpark(std::thread::Thread);
-    impl Wake for Unpark {
-        fn wake(self: Arc<Self>) {
-            self.0.unpark();
-        }
-    }
-    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
-    let mut cx = Context::from_waker(&waker);
-    let mut future = std::pin::pin!(future);
-    loop {
-        match future.as_mut().poll(&mut cx) {
-            Poll::Ready(out) => return out,
-            Poll::Pending => std::thread::park(),
         }
     }
 }

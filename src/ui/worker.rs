@@ -317,7 +317,7 @@ fn run(
             let info = svc.needs_first_operator().and_then(|needs| {
                 Ok(Opened {
                     needs_first_operator: needs,
-                    is_demo: crate::store::bulk::is_demo(svc.store().conn())?,
+                    is_demo: svc.is_demo()?,
                 })
             });
             (Some(svc), Answer::Opened(info))
@@ -516,14 +516,7 @@ fn watch(svc: &Service, code: String, login: String) -> Result<WatchView, CoreEr
             addresses.push(t.address.clone());
         }
         if view.outbox {
-            let conn = svc.store().conn();
-            for a in addresses {
-                if let Some(m) = crate::store::messages::latest_to(conn, &a)?
-                    && view.message.as_ref().is_none_or(|old| m.id > old.id)
-                {
-                    view.message = Some(m);
-                }
-            }
+            view.message = svc.latest_message_to(&addresses)?;
         }
     }
     view.code = code;
