@@ -6,9 +6,9 @@
 mod common;
 
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
-use common::{ADMIN_PW, NEW_PW, USER_PW, token_in, wrong_token};
+use common::{ADMIN_PW, NEW_PW, Run, USER_PW, token_in, wrong_token};
 use serde_json::Value;
 
 const DESK_PW: &str = "violet-Copper-stream-77";
@@ -16,19 +16,6 @@ const DESK_PW: &str = "violet-Copper-stream-77";
 struct Cli {
     _dir: tempfile::TempDir,
     db: PathBuf,
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
-    }
 }
 
 impl Cli {
@@ -39,35 +26,11 @@ impl Cli {
     }
 
     fn command(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_spr-console"));
-        c.args(args)
-            .env("SPR_CONSOLE_DB", &self.db)
-            .env_remove("SPR_OPERATOR")
-            .env_remove("SPR_OPERATOR_PASSWORD")
-            .env_remove("SPR_NEW_PASSWORD")
-            .env_remove("SPR_USER_PASSWORD")
-            .env_remove("SPR_TOKEN")
-            .env_remove("SPR_SMTP_PASSWORD")
-            .stdin(Stdio::null());
-        for (k, v) in env {
-            c.env(k, v);
-        }
-        c
+        common::command(&self.db, args, env)
     }
 
     fn run(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let Output {
-            status,
-            stdout,
-            stderr,
-        } = self.command(args, env).output().unwrap();
-        let run = Run {
-            code: status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&stderr).into_owned(),
-        };
-        assert!(!run.stderr.contains("panicked"), "panic: {}", run.stderr);
-        run
+        common::run(&self.db, args, env)
     }
 
     fn admin(&self, args: &[&str]) -> Run {
@@ -142,6 +105,21 @@ impl Cli {
                 "jdoe",
                 "--address",
                 address,
+            ],
+            &[],
+        )
+    }
+
+    fn resend(&self) -> Run {
+        self.run(
+            &[
+                "--json",
+                "reset",
+                "resend",
+                "--provider",
+                "ACME",
+                "--login",
+                "jdoe",
             ],
             &[],
         )
@@ -284,18 +262,7 @@ fn every_request_reason_code_is_refused_with_exit_3_and_one_message() {
 fn every_change_password_reason_code_is_refused_with_exit_3() {
     let cli = Cli::ready();
     assert_refused(&cli.complete("2345-6789", NEW_PW), "no_active_token", &cli);
-    let r = cli.run(
-        &[
-            "--json",
-            "reset",
-            "resend",
-            "--provider",
-            "ACME",
-            "--login",
-            "jdoe",
-        ],
-        &[],
-    );
+    let r = cli.resend();
     assert_refused(&r, "no_active_token", &cli);
 
     assert_eq!(cli.request("jdoe@example.org").code, 0);
@@ -310,18 +277,7 @@ fn every_change_password_reason_code_is_refused_with_exit_3() {
     );
 
     // Resend works while the token is valid, and the old token stops working.
-    let r = cli.run(
-        &[
-            "--json",
-            "reset",
-            "resend",
-            "--provider",
-            "ACME",
-            "--login",
-            "jdoe",
-        ],
-        &[],
-    );
+    let r = cli.resend();
     assert_eq!(r.code, 0, "{}", r.stderr);
     let newer = cli.last_token();
     assert_refused(&cli.complete(&tok, NEW_PW), "token_incorrect", &cli);
@@ -336,18 +292,7 @@ fn every_change_password_reason_code_is_refused_with_exit_3() {
             .unwrap()
             .contains("Forgot Password?")
     );
-    let r = cli.run(
-        &[
-            "--json",
-            "reset",
-            "resend",
-            "--provider",
-            "ACME",
-            "--login",
-            "jdoe",
-        ],
-        &[],
-    );
+    let r = cli.resend();
     assert_refused(&r, "token_expired", &cli);
 
     // Locked: with 3 tolerated, the 4th consecutive wrong entry locks (1 counted above).

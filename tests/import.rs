@@ -101,6 +101,17 @@ impl Db {
     }
 }
 
+/// The arguments of `user import` into `provider` from `file`.
+fn import_args<'a>(provider: &'a str, file: &'a Path) -> [&'a str; 5] {
+    [
+        "user",
+        "import",
+        "--provider",
+        provider,
+        file.to_str().unwrap(),
+    ]
+}
+
 const GOOD: &str = "\
 login,first,last,email,text_email,spr
 ann.lee,Ann,Lee,ann@example.org,,on
@@ -112,13 +123,7 @@ bob,Bob,Marsh,,5551234567@vtext.com,off
 fn a_good_file_creates_users_without_passwords_and_one_summary_event() {
     let db = Db::new();
     let file = db.write("good.csv", GOOD);
-    let report = db.json(&[
-        "user",
-        "import",
-        "--provider",
-        "acme",
-        file.to_str().unwrap(),
-    ]);
+    let report = db.json(&import_args("acme", &file));
     assert_eq!(report["imported"], 3);
     assert_eq!(report["spr_enabled"], 2);
 
@@ -155,13 +160,10 @@ fn a_good_file_creates_users_without_passwords_and_one_summary_event() {
 #[test]
 fn a_file_with_bad_rows_changes_nothing_and_names_every_bad_line() {
     let db = Db::new();
-    db.ok(&[
-        "user",
-        "import",
-        "--provider",
+    db.ok(&import_args(
         "ACME",
-        db.write("first.csv", "login\nexisting\n").to_str().unwrap(),
-    ]);
+        &db.write("first.csv", "login\nexisting\n"),
+    ));
     let bad = db.write(
         "bad.csv",
         "login,first,last,email,text_email,spr\n\
@@ -174,13 +176,7 @@ fn a_file_with_bad_rows_changes_nothing_and_names_every_bad_line() {
          GOOD1,I,J,,,off\n\
          Existing,K,L,,,off\n",
     );
-    let out = db.run(&[
-        "user",
-        "import",
-        "--provider",
-        "ACME",
-        bad.to_str().unwrap(),
-    ]);
+    let out = db.run(&import_args("ACME", &bad));
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("nothing was changed"), "{err}");
@@ -246,13 +242,7 @@ fn a_misspelt_header_is_refused_on_line_1() {
         "typo.csv",
         "login,first,last,emial\nann,Ann,Lee,ann@example.org\n",
     );
-    let out = db.run(&[
-        "user",
-        "import",
-        "--provider",
-        "ACME",
-        file.to_str().unwrap(),
-    ]);
+    let out = db.run(&import_args("ACME", &file));
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("line 1:") && err.contains("emial"), "{err}");
@@ -262,13 +252,7 @@ fn a_misspelt_header_is_refused_on_line_1() {
 fn a_helpdesk_operator_may_export_but_not_import() {
     let db = Db::new();
     let file = db.write("good.csv", GOOD);
-    db.ok(&[
-        "user",
-        "import",
-        "--provider",
-        "ACME",
-        file.to_str().unwrap(),
-    ]);
+    db.ok(&import_args("ACME", &file));
     let as_desk = |args: &[&str]| {
         db.cmd(args)
             .env("SPR_OPERATOR", "desk")
@@ -276,13 +260,7 @@ fn a_helpdesk_operator_may_export_but_not_import() {
             .output()
             .unwrap()
     };
-    let refused = as_desk(&[
-        "user",
-        "import",
-        "--provider",
-        "BETA",
-        file.to_str().unwrap(),
-    ]);
+    let refused = as_desk(&import_args("BETA", &file));
     assert_eq!(refused.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("super admin"));
     assert!(db.users("BETA").is_empty());
@@ -304,13 +282,7 @@ fn a_helpdesk_operator_may_export_but_not_import() {
 fn an_export_imports_into_another_provider_unchanged() {
     let db = Db::new();
     let file = db.write("good.csv", GOOD);
-    db.ok(&[
-        "user",
-        "import",
-        "--provider",
-        "ACME",
-        file.to_str().unwrap(),
-    ]);
+    db.ok(&import_args("ACME", &file));
     let exported = db.dir().join("acme.csv");
     let said = db.ok(&[
         "user",
@@ -327,13 +299,7 @@ fn an_export_imports_into_another_provider_unchanged() {
         assert_eq!(mode & 0o777, 0o600, "contact details are owner-only");
     }
     // The export names its provider on each row: importing it elsewhere is refused…
-    let out = db.run(&[
-        "user",
-        "import",
-        "--provider",
-        "BETA",
-        exported.to_str().unwrap(),
-    ]);
+    let out = db.run(&import_args("BETA", &exported));
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("for provider ACME"));
     // …unless the provider column is emptied; then the rows arrive as they left.
@@ -341,13 +307,7 @@ fn an_export_imports_into_another_provider_unchanged() {
         .unwrap()
         .replace(",ACME,", ",,");
     let moved = db.write("moved.csv", &text);
-    db.ok(&[
-        "user",
-        "import",
-        "--provider",
-        "BETA",
-        moved.to_str().unwrap(),
-    ]);
+    db.ok(&import_args("BETA", &moved));
     let strip = |mut v: Vec<Value>| {
         for u in &mut v {
             u.as_object_mut().unwrap().remove("provider");
@@ -378,13 +338,7 @@ fn a_hundred_thousand_rows_import_in_seconds_through_the_binary() {
     drop(f);
 
     let started = Instant::now();
-    let report = db.json(&[
-        "user",
-        "import",
-        "--provider",
-        "ACME",
-        path.to_str().unwrap(),
-    ]);
+    let report = db.json(&import_args("ACME", &path));
     let took = started.elapsed();
     eprintln!("imported {N} rows through the binary in {took:?}");
     assert_eq!(report["imported"], N);
@@ -402,13 +356,7 @@ fn a_hundred_thousand_rows_import_in_seconds_through_the_binary() {
     assert!(took.as_secs() < 60, "the import took {took:?}");
 
     // Importing the same file again: every row clashes, nothing changes.
-    let again = db.run(&[
-        "user",
-        "import",
-        "--provider",
-        "ACME",
-        path.to_str().unwrap(),
-    ]);
+    let again = db.run(&import_args("ACME", &path));
     assert_eq!(again.status.code(), Some(2));
     let err = String::from_utf8_lossy(&again.stderr);
     assert!(

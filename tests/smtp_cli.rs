@@ -8,7 +8,6 @@ mod common;
 mod smtp_relay;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use common::{ADMIN_PW, NEW_PW, USER_PW, token_in};
 use serde_json::Value;
@@ -22,26 +21,15 @@ struct Env {
     ca_file: PathBuf,
 }
 
+/// Runs the binary as the super admin `root`, with `extra` in its environment.
 fn run(db: &Path, args: &[&str], extra: &[(&str, &str)]) -> (i32, String, String) {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_spr-console"));
-    c.args(args)
-        .env("SPR_CONSOLE_DB", db)
-        .env("SPR_OPERATOR", "root")
-        .env("SPR_OPERATOR_PASSWORD", ADMIN_PW)
-        .env_remove("SPR_NEW_PASSWORD")
-        .env_remove("SPR_USER_PASSWORD")
-        .env_remove("SPR_SMTP_PASSWORD")
-        .stdin(Stdio::null());
-    for (k, v) in extra {
-        c.env(k, v);
-    }
-    let out = c.output().unwrap();
-    let (o, e) = (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    );
-    assert!(!e.contains("panicked"), "{e}");
-    (out.status.code().unwrap_or(-1), o, e)
+    let mut env = vec![
+        ("SPR_OPERATOR", "root"),
+        ("SPR_OPERATOR_PASSWORD", ADMIN_PW),
+    ];
+    env.extend_from_slice(extra);
+    let r = common::run(db, args, &env);
+    (r.code, r.stdout, r.stderr)
 }
 
 fn ok(db: &Path, args: &[&str], extra: &[(&str, &str)]) -> String {
@@ -80,34 +68,37 @@ fn setup(relay: &Relay, ca: &TestCa) -> Env {
         &["user", "spr", "--provider", "ACME", "--login", "jdoe", "on"],
         &[],
     );
-    ok(
-        &db,
-        &[
-            "mail",
-            "set",
-            "smtp",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &relay.port.to_string(),
-            "--security",
-            "starttls",
-            "--username",
-            "spr",
-            "--from",
-            "spr@example.org",
-            "--ca-file",
-            ca_file.to_str().unwrap(),
-            "--timeout-secs",
-            "5",
-        ],
-        &[("SPR_SMTP_PASSWORD", RELAY_PW)],
-    );
+    set_relay(&db, relay, &ca_file, RELAY_PW, &["--timeout-secs", "5"]);
     Env {
         _dir: dir,
         db,
         ca_file,
     }
+}
+
+/// Sends mail through `relay` with STARTTLS, signed in as `spr` with `password`; `more` adds
+/// flags to `mail set smtp`.
+fn set_relay(db: &Path, relay: &Relay, ca_file: &Path, password: &str, more: &[&str]) {
+    let port = relay.port.to_string();
+    let mut args = vec![
+        "mail",
+        "set",
+        "smtp",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--security",
+        "starttls",
+        "--username",
+        "spr",
+        "--from",
+        "spr@example.org",
+        "--ca-file",
+        ca_file.to_str().unwrap(),
+    ];
+    args.extend_from_slice(more);
+    ok(db, &args, &[("SPR_SMTP_PASSWORD", password)]);
 }
 
 fn starttls_relay(ca: &TestCa) -> Relay {
@@ -279,27 +270,7 @@ fn mail_test_reports_the_relay_answer_and_a_wrong_password_in_one_sentence() {
     assert!(out.contains("250"), "{out}");
     assert_eq!(relay.received().len(), 1);
 
-    ok(
-        &env.db,
-        &[
-            "mail",
-            "set",
-            "smtp",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &relay.port.to_string(),
-            "--security",
-            "starttls",
-            "--username",
-            "spr",
-            "--from",
-            "spr@example.org",
-            "--ca-file",
-            env.ca_file.to_str().unwrap(),
-        ],
-        &[("SPR_SMTP_PASSWORD", "not-the-password")],
-    );
+    set_relay(&env.db, &relay, &env.ca_file, "not-the-password", &[]);
     let (code, _, err) = run(&env.db, &["mail", "test", "--to", "admin@example.org"], &[]);
     assert_eq!(code, 3);
     assert_eq!(err.trim().lines().count(), 1, "{err}");

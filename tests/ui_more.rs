@@ -10,90 +10,25 @@
 // Test code may unwrap: a failed unwrap there is a failed test with its location.
 #![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::time::{Duration, Instant};
 
+use common::ui::{
+    ADMIN, ADMIN_PW, Console, NEW_PW, PATIENCE, click_link, console, enter_in, fill, has, sign_in,
+    tokens_sent_to, wait_for, wait_until, world,
+};
 use egui::accesskit::Role;
-use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use spr_console::core::Service;
-use spr_console::core::model::Role as OperatorRole;
-use spr_console::core::service::{ProviderChanges, UserInput};
 use spr_console::mail::MailSettings;
 use spr_console::store::Store;
 use spr_console::store::users::UserFilter;
-use spr_console::ui::ConsoleApp;
 use spr_console::ui::file_menu::dialog_unavailable_reason;
-use tempfile::TempDir;
-
-const ADMIN: &str = "trainer";
-const ADMIN_PW: &str = "Lighthouse-Keeper-Sunrise-7";
-const USER_PW: &str = "Harbor-Lantern-42-Violet";
-const NEW_PW: &str = "Quiet-Orchard-Ribbon-88";
 
 /// The header of a users CSV (SPEC §4), export and import alike.
 const CSV_HEADER: &str = "login,first,last,email,text_email,spr";
-
-/// How long a step may take before the test fails (argon2 is real).
-const PATIENCE: Duration = Duration::from_secs(20);
-
-type Console = Harness<'static, ConsoleApp>;
-
-fn console(path: &Path) -> Console {
-    Harness::builder()
-        .with_size([1280.0, 800.0])
-        .build_ui_state(
-            |ui, app: &mut ConsoleApp| app.ui_root(ui),
-            ConsoleApp::new(path),
-        )
-}
-
-/// A database with a super admin, a helpdesk operator, provider ACME (SPR on, 3 incorrect
-/// entries tolerated) and two users: jdoe (configured, ready for a reset) and mlopez.
-fn world() -> (TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("console.sqlite3");
-    let mut svc = Service::open(&path).unwrap();
-    let admin = svc.init_first_operator(ADMIN, ADMIN_PW).unwrap();
-    svc.add_operator(
-        &admin,
-        "desk",
-        OperatorRole::Helpdesk,
-        "Meadow-Kettle-Window-4",
-    )
-    .unwrap();
-    svc.add_provider(&admin, "ACME", "Acme Care").unwrap();
-    svc.update_provider(
-        &admin,
-        "ACME",
-        &ProviderChanges {
-            spr_enabled: Some(true),
-            max_incorrect: Some(3),
-            ..ProviderChanges::default()
-        },
-    )
-    .unwrap();
-    for (login, first, last, email) in [
-        ("jdoe", "Jane", "Doe", Some("jdoe@example.org")),
-        ("mlopez", "Maria", "Lopez", None),
-    ] {
-        svc.add_user(
-            &admin,
-            "ACME",
-            &UserInput {
-                login: login.into(),
-                first: first.into(),
-                last: last.into(),
-                email: email.map(Into::into),
-                spr_enabled: true,
-                password: Some(USER_PW.into()),
-                ..UserInput::default()
-            },
-        )
-        .unwrap();
-    }
-    (dir, path)
-}
 
 /// The sentence the console must show instead of a native dialog on this machine.
 fn no_dialog_sentence() -> String {
@@ -103,56 +38,9 @@ fn no_dialog_sentence() -> String {
     )
 }
 
-fn has(h: &Console, text: &str) -> bool {
-    h.query_all_by_label_contains(text).next().is_some()
-}
-
-/// Steps the console until a label containing `text` shows, or fails after [`PATIENCE`].
-#[track_caller]
-fn wait_for(h: &mut Console, text: &str) {
-    let start = Instant::now();
-    loop {
-        h.step();
-        if has(h, text) {
-            h.step();
-            h.check_accessibility();
-            return;
-        }
-        assert!(
-            start.elapsed() < PATIENCE,
-            "\"{text}\" did not appear within {PATIENCE:?}; status line: {:?}",
-            h.state().status_text()
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-/// Steps until `done` holds (for facts read from the database or files).
-#[track_caller]
-fn wait_until(h: &mut Console, what: &str, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(
-            start.elapsed() < PATIENCE,
-            "{what} did not happen within {PATIENCE:?}; status line: {:?}",
-            h.state().status_text()
-        );
-        h.step();
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    h.step();
-}
-
-/// Replaces the text of the field labelled `label`.
-#[track_caller]
-fn fill(h: &mut Console, label: &str, text: &str) {
-    h.get_by_label(label).set_text_value_accesskit(text);
-    h.step();
-    h.step();
-}
-
 /// Scrolls the button into view, as an operator would (kittest clicks with the pointer, at
-/// the button's centre), and clicks it.
+/// the button's centre), and clicks it. (The shared `sign_in` clicks where the button stands:
+/// the sign-in screen does not scroll.)
 #[track_caller]
 fn click_button(h: &mut Console, label: &str) {
     h.get_by_role_and_label(Role::Button, label).scroll_to_me();
@@ -173,29 +61,11 @@ fn click_button(h: &mut Console, label: &str) {
     h.step();
 }
 
-#[track_caller]
-fn click_link(h: &mut Console, label: &str) {
-    h.get_by_role_and_label(Role::Link, label).click();
-    h.step();
-    h.step();
-}
-
-/// Presses Enter in the field labelled `label` (forms submit on Enter).
-#[track_caller]
-fn enter_in(h: &mut Console, label: &str) {
-    h.get_by_label(label).focus();
-    h.step();
-    h.key_press(egui::Key::Enter);
-    h.step();
-    h.step();
-}
-
-fn sign_in(h: &mut Console, login: &str, password: &str) {
-    wait_for(h, "Sign in to spr-console");
-    fill(h, "Operator", login);
-    fill(h, "Password", password);
-    click_button(h, "Sign in");
-    wait_for(h, &format!("Signed in as {login}"));
+fn count_users(path: &Path) -> u64 {
+    Service::open(path)
+        .unwrap()
+        .count_users(&UserFilter::default())
+        .unwrap()
 }
 
 /// Opens the File menu and picks `item`.
@@ -249,35 +119,6 @@ fn import_file(h: &mut Console, csv: &Path) {
     }
     click_button(h, "Choose file…");
     type_path(h, "Import users from CSV", csv);
-}
-
-fn count_users(path: &Path) -> u64 {
-    Service::open(path)
-        .unwrap()
-        .count_users(&UserFilter::default())
-        .unwrap()
-}
-
-/// Every outbox message to `to` that carries a password token, oldest first, as tokens.
-fn tokens_sent_to(path: &Path, to: &str) -> Vec<String> {
-    let svc = Service::open(path).unwrap();
-    svc.outbox(None)
-        .unwrap()
-        .iter()
-        .filter(|m| m.to == to)
-        .filter_map(|m| {
-            m.body
-                .split_whitespace()
-                .map(|w| w.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '-'))
-                .find(|w| {
-                    w.len() == 9
-                        && w.as_bytes()[4] == b'-'
-                        && w.chars()
-                            .all(|c| c == '-' || c.is_ascii_uppercase() || c.is_ascii_digit())
-                })
-                .map(str::to_owned)
-        })
-        .collect()
 }
 
 #[test]

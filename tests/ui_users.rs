@@ -4,9 +4,12 @@
 // Test code may unwrap: a failure is a failed test with its location.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
+use common::ui::{console_sized, has};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use spr_console::core::Service;
@@ -62,12 +65,7 @@ fn database() -> (tempfile::TempDir, PathBuf) {
 }
 
 fn harness(path: &std::path::Path) -> Harness<'static, ConsoleApp> {
-    Harness::builder()
-        .with_size([1400.0, 900.0])
-        .build_ui_state(
-            |ui, app: &mut ConsoleApp| app.ui_root(ui),
-            ConsoleApp::new(path),
-        )
+    console_sized(ConsoleApp::new(path), [1400.0, 900.0])
 }
 
 /// Steps frames until `cond` holds (the worker answers on its own thread).
@@ -93,10 +91,6 @@ fn type_into(h: &mut Harness<'_, ConsoleApp>, label: &str, text: &str) {
     h.step();
     h.get_by_label(label).type_text(text);
     h.step();
-}
-
-fn has(h: &Harness<'_, ConsoleApp>, label: &str) -> bool {
-    h.query_all_by_label_contains(label).next().is_some()
 }
 
 fn sign_in_to_users(path: &std::path::Path, login: &str, pw: &str) -> Harness<'static, ConsoleApp> {

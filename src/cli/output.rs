@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::CliError;
 use crate::core::Service;
-use crate::core::audit::AuditEvent;
+use crate::core::audit::{AuditEvent, write_audit_csv};
 use crate::core::clock::rfc3339;
 use crate::core::model::User;
 use crate::mail::carriers;
@@ -148,32 +148,9 @@ pub fn audit(out: &mut Out, events: &[AuditEvent], format: &str) -> Result<(), C
     match format {
         "json" => out.json(&serde_json::to_value(events).unwrap_or_default()),
         "csv" => {
-            let mut w = csv::Writer::from_writer(Vec::new());
-            let io = |e: csv::Error| CliError {
-                code: 1,
-                message: format!("Could not write CSV: {e}."),
-            };
-            w.write_record([
-                "at", "actor", "action", "provider", "login", "outcome", "reason", "detail",
-            ])
-            .map_err(io)?;
-            for e in events {
-                w.write_record([
-                    e.at.as_str(),
-                    &e.actor,
-                    &e.action,
-                    e.provider.as_deref().unwrap_or(""),
-                    e.login.as_deref().unwrap_or(""),
-                    &e.outcome,
-                    e.reason.as_deref().unwrap_or(""),
-                    &e.detail,
-                ])
-                .map_err(io)?;
-            }
-            let bytes = w.into_inner().map_err(|e| CliError {
-                code: 1,
-                message: format!("Could not write CSV: {e}."),
-            })?;
+            // Written whole, then sent: a closed pipe is not an error worth a message.
+            let mut bytes = Vec::new();
+            write_audit_csv(events, &mut bytes, "the CSV")?;
             let _ = std::io::stdout().lock().write_all(&bytes);
         }
         _ => {

@@ -1,6 +1,10 @@
 //! Audit events (SPEC §3.10): who did what to which account, and why it was refused.
 
+use std::io::Write;
+
 use serde::Serialize;
+
+use super::CoreError;
 
 /// The actor written for the person at the reset form.
 pub const USER_ACTOR: &str = "user";
@@ -46,6 +50,38 @@ pub struct AuditFilter {
     pub newest_first: bool,
     pub limit: Option<u32>,
     pub offset: Option<u32>,
+}
+
+/// The columns of the audit CSV export, in order.
+pub const CSV_HEADER: [&str; 8] = [
+    "at", "actor", "action", "provider", "login", "outcome", "reason", "detail",
+];
+
+/// Writes `events` as CSV under [`CSV_HEADER`]; `destination` names `out` in an error.
+pub fn write_audit_csv(
+    events: &[AuditEvent],
+    out: impl Write,
+    destination: &str,
+) -> Result<(), CoreError> {
+    let cannot = |e: &dyn std::fmt::Display| {
+        CoreError::Internal(format!("Cannot write {destination}: {e}."))
+    };
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(CSV_HEADER).map_err(|e| cannot(&e))?;
+    for e in events {
+        w.write_record([
+            e.at.as_str(),
+            &e.actor,
+            &e.action,
+            e.provider.as_deref().unwrap_or(""),
+            e.login.as_deref().unwrap_or(""),
+            &e.outcome,
+            e.reason.as_deref().unwrap_or(""),
+            &e.detail,
+        ])
+        .map_err(|e| cannot(&e))?;
+    }
+    w.flush().map_err(|e| cannot(&e))
 }
 
 /// Action names, one place.

@@ -244,8 +244,10 @@ pub fn create(path: &Path, generated: u32) -> Result<DemoSummary, CoreError> {
         spr_enabled: i % 3 != 2,
         password_hash: None,
     });
-    let inserted =
-        store::bulk::insert_users_without_password(svc.store().conn(), p.id, users, &now)?;
+    // One transaction for all of them: a commit per row would take minutes.
+    let tx = svc.store().conn().unchecked_transaction()?;
+    let inserted = store::bulk::insert_users_without_password(&tx, p.id, users, &now)?;
+    tx.commit()?;
     Ok(DemoSummary {
         path: path.to_path_buf(),
         named_users: NAMED.len() as u32,

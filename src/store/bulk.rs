@@ -1,15 +1,15 @@
-//! Fast bulk inserts (many users in one transaction) and the demo database's marker.
+//! Bulk inserts (many users in the caller's transaction) and the demo database's marker.
 
-use rusqlite::{Connection, params};
+use rusqlite::Connection;
 
 use super::optional;
-use super::users::NewUser;
+use super::users::{self, NewUser};
 use crate::core::CoreError;
 
 /// The settings key that marks a database made by `spr-console demo`.
 const DEMO_KEY: &str = "demo";
 
-/// Inserts many users of one provider with one prepared statement, in one transaction.
+/// Inserts many users of one provider; the caller holds the transaction around them.
 ///
 /// Only users without a password: an imported or demo user has none yet, so there is no
 /// history to write. Returns how many were inserted.
@@ -19,33 +19,16 @@ pub fn insert_users_without_password<'a>(
     users: impl IntoIterator<Item = NewUser<'a>>,
     now: &str,
 ) -> Result<u64, CoreError> {
-    let tx = c.unchecked_transaction()?;
     let mut n = 0;
-    {
-        let mut stmt = tx.prepare(
-            "INSERT INTO users (provider_id, login, first, last, email, text_email, spr_enabled, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )?;
-        for u in users {
-            if u.password_hash.is_some() {
-                return Err(CoreError::Internal(
-                    "bulk insert is for users without a password".into(),
-                ));
-            }
-            stmt.execute(params![
-                provider_id,
-                u.login,
-                u.first,
-                u.last,
-                u.email,
-                u.text_email,
-                u.spr_enabled,
-                now
-            ])?;
-            n += 1;
+    for u in users {
+        if u.password_hash.is_some() {
+            return Err(CoreError::Internal(
+                "bulk insert is for users without a password".into(),
+            ));
         }
+        users::insert(c, provider_id, &u, now)?;
+        n += 1;
     }
-    tx.commit()?;
     Ok(n)
 }
 

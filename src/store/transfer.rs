@@ -2,6 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::users::{self, NewUser};
 use crate::core::CoreError;
 
 /// One user row of an import, already checked.
@@ -31,19 +32,15 @@ pub fn insert_imported(
     u: &ImportedUser,
     now: &str,
 ) -> Result<(), CoreError> {
-    let mut stmt = c.prepare_cached(
-        "INSERT INTO users (provider_id, login, first, last, email, text_email, spr_enabled, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?;
-    stmt.execute(params![
-        provider_id,
-        u.login,
-        u.first,
-        u.last,
-        u.email,
-        u.text_email,
-        u.spr_enabled,
-        now
-    ])?;
+    let new = NewUser {
+        login: &u.login,
+        first: &u.first,
+        last: &u.last,
+        email: u.email.as_deref(),
+        text_email: u.text_email.as_deref(),
+        spr_enabled: u.spr_enabled,
+        password_hash: None,
+    };
+    users::insert(c, provider_id, &new, now)?;
     Ok(())
 }

@@ -75,27 +75,30 @@ pub struct NewUser<'a> {
 }
 
 /// Inserts a user; returns its id.
+///
+/// The statement is cached, so bulk inserts (import, demo) that call this once a row inside
+/// the caller's transaction stay fast.
 pub fn insert(
     c: &Connection,
     provider_id: i64,
     u: &NewUser<'_>,
     now: &str,
 ) -> Result<i64, CoreError> {
-    c.execute(
+    let mut stmt = c.prepare_cached(
         "INSERT INTO users (provider_id, login, first, last, email, text_email, spr_enabled, password_hash, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![
-            provider_id,
-            u.login,
-            u.first,
-            u.last,
-            u.email,
-            u.text_email,
-            u.spr_enabled,
-            u.password_hash,
-            now
-        ],
     )?;
+    stmt.execute(params![
+        provider_id,
+        u.login,
+        u.first,
+        u.last,
+        u.email,
+        u.text_email,
+        u.spr_enabled,
+        u.password_hash,
+        now
+    ])?;
     let id = c.last_insert_rowid();
     if let Some(hash) = u.password_hash {
         push_history(c, id, hash, now)?;

@@ -106,18 +106,23 @@ impl AuditView {
         }
     }
 
-    /// Draws the view; returns the jobs to send to the worker.
-    #[must_use]
-    pub fn panel_ui(&mut self, ui: &mut Ui) -> Vec<DataJob> {
-        let mut jobs = Vec::new();
-        let before = (
+    /// The filter fields as typed, to tell when one changed.
+    fn typed(&self) -> [String; 6] {
+        [
             self.provider.clone(),
             self.login.clone(),
             self.action.clone(),
             self.outcome.clone(),
             self.since.clone(),
             self.until.clone(),
-        );
+        ]
+    }
+
+    /// Draws the view; returns the jobs to send to the worker.
+    #[must_use]
+    pub fn panel_ui(&mut self, ui: &mut Ui) -> Vec<DataJob> {
+        let mut jobs = Vec::new();
+        let before = self.typed();
         ui.horizontal_wrapped(|ui| {
             for (label, value, width) in [
                 ("Provider Code", &mut self.provider, 80.0),
@@ -153,14 +158,7 @@ impl AuditView {
                 .labelled_by(l.id);
             }
         });
-        let now = (
-            self.provider.clone(),
-            self.login.clone(),
-            self.action.clone(),
-            self.outcome.clone(),
-            self.since.clone(),
-            self.until.clone(),
-        );
+        let now = self.typed();
         if now != before {
             self.page = 0;
         }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::core::audit::{AuditEvent, AuditFilter};
+use crate::core::audit::{AuditEvent, AuditFilter, write_audit_csv};
 use crate::core::model::{Operator, User};
 use crate::core::transfer::{ImportError, ImportReport};
 use crate::core::{CoreError, Service};
@@ -363,25 +363,7 @@ fn export_audit(
             w.write_all(b"\n").map_err(|e| io_error(path, e))?;
         }
         AuditFormat::Csv => {
-            let mut c = csv::Writer::from_writer(&mut w);
-            c.write_record([
-                "at", "actor", "action", "provider", "login", "outcome", "reason", "detail",
-            ])
-            .map_err(|e| io_error(path, e))?;
-            for e in &events {
-                c.write_record([
-                    e.at.as_str(),
-                    &e.actor,
-                    &e.action,
-                    e.provider.as_deref().unwrap_or(""),
-                    e.login.as_deref().unwrap_or(""),
-                    &e.outcome,
-                    e.reason.as_deref().unwrap_or(""),
-                    &e.detail,
-                ])
-                .map_err(|e| io_error(path, e))?;
-            }
-            c.flush().map_err(|e| io_error(path, e))?;
+            write_audit_csv(&events, &mut w, &path.display().to_string())?;
         }
     }
     w.flush().map_err(|e| io_error(path, e))?;

@@ -22,6 +22,9 @@ use crate::core::policy::lockout_in_words;
 use crate::core::{CoreError, Refusal};
 use crate::mail::carriers;
 
+/// The link that leaves a step of the flow.
+const BACK_TO_LOGIN: &str = "Back to the login page";
+
 /// How often the operator's view is read again.
 const WATCH_EVERY: Duration = Duration::from_secs(1);
 
@@ -118,6 +121,24 @@ impl Default for ResetPanel {
             watch_pending: false,
         }
     }
+}
+
+/// A form of labelled fields (label, value, hidden); true when Enter was pressed in one.
+fn fields_ui<const N: usize>(
+    ui: &mut Ui,
+    id: &str,
+    fields: [(&str, &mut String, bool); N],
+) -> bool {
+    form_grid(id)
+        .show(ui, |ui| {
+            let mut submit = false;
+            for (label, value, password) in fields {
+                let r = field_row(ui, label, value, password);
+                submit |= entered(ui, &r);
+            }
+            submit
+        })
+        .inner
 }
 
 fn step_name(step: FlowStep) -> &'static str {
@@ -409,24 +430,51 @@ impl ResetPanel {
         }
     }
 
-    fn login_page(&mut self, ui: &mut Ui, busy: bool) -> Option<Job> {
-        let mut submit = false;
-        form_grid("login-page").show(ui, |ui| {
-            let r = field_row(ui, "Login Name", &mut self.login, false);
-            submit |= entered(ui, &r);
-            let r = field_row(ui, "Provider Code", &mut self.code, false);
-            submit |= entered(ui, &r);
-            let r = field_row(ui, "Password", &mut self.password, true);
-            submit |= entered(ui, &r);
-        });
-        ui.add_space(6.0);
+    /// "Login Name … · Provider Code …" above a page that no longer asks for them.
+    fn account_caption_ui(&self, ui: &mut Ui) {
+        ui.label(
+            RichText::new(format!(
+                "Login Name {} · Provider Code {}",
+                self.login.trim(),
+                self.code.trim().to_uppercase()
+            ))
+            .weak(),
+        );
+    }
+
+    /// The row under a form: its button (off while `busy`), then a link to page `to`.
+    /// True when the button was clicked.
+    fn submit_row_ui(
+        &mut self,
+        ui: &mut Ui,
+        busy: bool,
+        button: &str,
+        link: &str,
+        to: Page,
+    ) -> bool {
         ui.horizontal(|ui| {
-            submit |= ui.add_enabled(!busy, egui::Button::new("Login")).clicked();
+            let clicked = ui.add_enabled(!busy, egui::Button::new(button)).clicked();
             ui.add_space(16.0);
-            if ui.link("Forgot Password?").clicked() {
-                self.go(Page::ForgotPassword);
+            if ui.link(link).clicked() {
+                self.go(to);
             }
-        });
+            clicked
+        })
+        .inner
+    }
+
+    fn login_page(&mut self, ui: &mut Ui, busy: bool) -> Option<Job> {
+        let mut submit = fields_ui(
+            ui,
+            "login-page",
+            [
+                ("Login Name", &mut self.login, false),
+                ("Provider Code", &mut self.code, false),
+                ("Password", &mut self.password, true),
+            ],
+        );
+        ui.add_space(6.0);
+        submit |= self.submit_row_ui(ui, busy, "Login", "Forgot Password?", Page::ForgotPassword);
         if !submit || busy {
             return None;
         }
@@ -442,23 +490,17 @@ impl ResetPanel {
     fn forgot_page(&mut self, ui: &mut Ui, busy: bool) -> Option<Job> {
         ui.label("Enter your Login Name, Provider Code and the Email/Text address you entered in the 'Self Password Reset Configuration' page, and click Submit.");
         ui.add_space(6.0);
-        let mut submit = false;
-        form_grid("forgot-page").show(ui, |ui| {
-            let r = field_row(ui, "Login Name", &mut self.login, false);
-            submit |= entered(ui, &r);
-            let r = field_row(ui, "Provider Code", &mut self.code, false);
-            submit |= entered(ui, &r);
-            let r = field_row(ui, "Email/Text", &mut self.address, false);
-            submit |= entered(ui, &r);
-        });
+        let mut submit = fields_ui(
+            ui,
+            "forgot-page",
+            [
+                ("Login Name", &mut self.login, false),
+                ("Provider Code", &mut self.code, false),
+                ("Email/Text", &mut self.address, false),
+            ],
+        );
         ui.add_space(6.0);
-        ui.horizontal(|ui| {
-            submit |= ui.add_enabled(!busy, egui::Button::new("Submit")).clicked();
-            ui.add_space(16.0);
-            if ui.link("Back to the login page").clicked() {
-                self.go(Page::Login);
-            }
-        });
+        submit |= self.submit_row_ui(ui, busy, "Submit", BACK_TO_LOGIN, Page::Login);
         if !submit || busy {
             return None;
         }
@@ -488,14 +530,7 @@ impl ResetPanel {
     }
 
     fn change_page(&mut self, ui: &mut Ui, busy: bool) -> Option<Job> {
-        ui.label(
-            RichText::new(format!(
-                "Login Name {} · Provider Code {}",
-                self.login.trim(),
-                self.code.trim().to_uppercase()
-            ))
-            .weak(),
-        );
+        self.account_caption_ui(ui);
         // The live countdown and tries left, from the operator's watch of this account.
         if let Some(w) = self.watched() {
             if let Some(t) = &w.token {
@@ -523,15 +558,15 @@ impl ResetPanel {
             }
         }
         ui.add_space(6.0);
-        let mut submit = false;
-        form_grid("change-page").show(ui, |ui| {
-            let r = field_row(ui, "Password Token", &mut self.token, false);
-            submit |= entered(ui, &r);
-            let r = field_row(ui, "New Password", &mut self.new_password, true);
-            submit |= entered(ui, &r);
-            let r = field_row(ui, "Confirm New Password", &mut self.confirm, true);
-            submit |= entered(ui, &r);
-        });
+        let mut submit = fields_ui(
+            ui,
+            "change-page",
+            [
+                ("Password Token", &mut self.token, false),
+                ("New Password", &mut self.new_password, true),
+                ("Confirm New Password", &mut self.confirm, true),
+            ],
+        );
         ui.add_space(6.0);
         let mut resend = false;
         ui.horizontal(|ui| {
@@ -544,7 +579,7 @@ impl ResetPanel {
                 )
                 .clicked();
             ui.add_space(16.0);
-            if ui.link("Back to the login page").clicked() {
+            if ui.link(BACK_TO_LOGIN).clicked() {
                 self.go(Page::Login);
             }
         });
@@ -574,23 +609,17 @@ impl ResetPanel {
     fn verify_page(&mut self, ui: &mut Ui, busy: bool) -> Option<Job> {
         ui.label("To configure Self Password Reset, enter your current password and click Verify.");
         ui.add_space(6.0);
-        let mut submit = false;
-        form_grid("verify-page").show(ui, |ui| {
-            let r = field_row(ui, "Login Name", &mut self.login, false);
-            submit |= entered(ui, &r);
-            let r = field_row(ui, "Provider Code", &mut self.code, false);
-            submit |= entered(ui, &r);
-            let r = field_row(ui, "Current Password", &mut self.current_password, true);
-            submit |= entered(ui, &r);
-        });
+        let mut submit = fields_ui(
+            ui,
+            "verify-page",
+            [
+                ("Login Name", &mut self.login, false),
+                ("Provider Code", &mut self.code, false),
+                ("Current Password", &mut self.current_password, true),
+            ],
+        );
         ui.add_space(6.0);
-        ui.horizontal(|ui| {
-            submit |= ui.add_enabled(!busy, egui::Button::new("Verify")).clicked();
-            ui.add_space(16.0);
-            if ui.link("Back to the login page").clicked() {
-                self.go(Page::Login);
-            }
-        });
+        submit |= self.submit_row_ui(ui, busy, "Verify", BACK_TO_LOGIN, Page::Login);
         if !submit || busy {
             return None;
         }
@@ -602,22 +631,16 @@ impl ResetPanel {
     }
 
     fn configure_page(&mut self, ui: &mut Ui, busy: bool) -> Option<Job> {
-        ui.label(
-            RichText::new(format!(
-                "Login Name {} · Provider Code {}",
-                self.login.trim(),
-                self.code.trim().to_uppercase()
-            ))
-            .weak(),
-        );
+        self.account_caption_ui(ui);
         ui.add_space(6.0);
-        let mut submit = false;
-        form_grid("configure-page").show(ui, |ui| {
-            let r = field_row(ui, "Email", &mut self.email, false);
-            submit |= entered(ui, &r);
-            let r = field_row(ui, "Phone/Text Message Email", &mut self.text_email, false);
-            submit |= entered(ui, &r);
-        });
+        let mut submit = fields_ui(
+            ui,
+            "configure-page",
+            [
+                ("Email", &mut self.email, false),
+                ("Phone/Text Message Email", &mut self.text_email, false),
+            ],
+        );
         if let Some(w) = carriers::warning_for_address(&self.text_email) {
             ui.label(RichText::new(w).color(warn_color(ui)));
         }
@@ -667,13 +690,7 @@ impl ResetPanel {
                 }
             });
         ui.add_space(8.0);
-        ui.horizontal(|ui| {
-            submit |= ui.add_enabled(!busy, egui::Button::new("Update")).clicked();
-            ui.add_space(16.0);
-            if ui.link("Back to the login page").clicked() {
-                self.go(Page::Login);
-            }
-        });
+        submit |= self.submit_row_ui(ui, busy, "Update", BACK_TO_LOGIN, Page::Login);
         if !submit || busy {
             return None;
         }

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
@@ -12,6 +13,8 @@ use spr_console::core::model::{Operator, Role};
 use spr_console::core::service::{ProviderChanges, UserInput};
 use spr_console::store::Store;
 use tempfile::TempDir;
+
+pub mod ui;
 
 pub const ADMIN_PW: &str = "orange-Kettle-93-violet";
 pub const USER_PW: &str = "maple-Harbor-quiet-4521";
@@ -112,4 +115,50 @@ pub fn operator(login: &str, role: Role) -> Operator {
 
 pub fn exists(p: &Path) -> bool {
     p.exists()
+}
+
+/// What one run of the spr-console binary said.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Stdout as JSON; fails the test when it is not.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
+    }
+}
+
+/// The spr-console binary on the database `db`, without the operator, passwords or token of
+/// the test's own environment; `env` is set on top.
+pub fn command(db: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_spr-console"));
+    c.args(args)
+        .env("SPR_CONSOLE_DB", db)
+        .env_remove("SPR_OPERATOR")
+        .env_remove("SPR_OPERATOR_PASSWORD")
+        .env_remove("SPR_NEW_PASSWORD")
+        .env_remove("SPR_USER_PASSWORD")
+        .env_remove("SPR_TOKEN")
+        .env_remove("SPR_SMTP_PASSWORD")
+        .stdin(Stdio::null());
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c
+}
+
+/// Runs the binary as [`command`] sets it up; a panic in it fails the test.
+pub fn run(db: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let out = command(db, args, env).output().expect("the binary runs");
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert!(!run.stderr.contains("panicked"), "panic: {}", run.stderr);
+    run
 }

@@ -1,0 +1,206 @@
+//! Driving the desktop console headless with egui_kittest: the harness, stepping until
+//! something shows, filling, clicking and signing in, and a database ready for a reset.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use spr_console::core::Service;
+use spr_console::core::model::Role as OperatorRole;
+use spr_console::core::service::{ProviderChanges, UserInput};
+use spr_console::ui::ConsoleApp;
+use tempfile::TempDir;
+
+pub const ADMIN: &str = "trainer";
+pub const ADMIN_PW: &str = "Lighthouse-Keeper-Sunrise-7";
+pub const HELPDESK: &str = "desk";
+pub const HELPDESK_PW: &str = "Meadow-Kettle-Window-4";
+pub const USER_PW: &str = "Harbor-Lantern-42-Violet";
+pub const NEW_PW: &str = "Quiet-Orchard-Ribbon-88";
+
+/// How long a step may take before the test fails (argon2 is real).
+pub const PATIENCE: Duration = Duration::from_secs(20);
+
+pub type Console = Harness<'static, ConsoleApp>;
+
+/// The console in a window of `size` points.
+pub fn console_sized(app: ConsoleApp, size: [f32; 2]) -> Console {
+    Harness::builder()
+        .with_size(size)
+        .build_ui_state(|ui, app: &mut ConsoleApp| app.ui_root(ui), app)
+}
+
+/// The console in a 1280×800 window.
+pub fn console_with(app: ConsoleApp) -> Console {
+    console_sized(app, [1280.0, 800.0])
+}
+
+/// The console on the database at `path`, in a 1280×800 window.
+pub fn console(path: &Path) -> Console {
+    console_with(ConsoleApp::new(path))
+}
+
+/// A database with a super admin, a helpdesk operator, provider ACME (SPR on, 3 incorrect
+/// entries tolerated) and two users: jdoe (configured, ready for a reset) and mlopez.
+pub fn world() -> (TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("console.sqlite3");
+    let mut svc = Service::open(&path).expect("open");
+    let admin = svc.init_first_operator(ADMIN, ADMIN_PW).expect("init");
+    svc.add_operator(&admin, HELPDESK, OperatorRole::Helpdesk, HELPDESK_PW)
+        .expect("helpdesk operator");
+    svc.add_provider(&admin, "ACME", "Acme Care")
+        .expect("provider");
+    svc.update_provider(
+        &admin,
+        "ACME",
+        &ProviderChanges {
+            spr_enabled: Some(true),
+            max_incorrect: Some(3),
+            ..ProviderChanges::default()
+        },
+    )
+    .expect("policy");
+    for (login, first, last, email) in [
+        ("jdoe", "Jane", "Doe", Some("jdoe@example.org")),
+        ("mlopez", "Maria", "Lopez", None),
+    ] {
+        svc.add_user(
+            &admin,
+            "ACME",
+            &UserInput {
+                login: login.into(),
+                first: first.into(),
+                last: last.into(),
+                email: email.map(Into::into),
+                spr_enabled: true,
+                password: Some(USER_PW.into()),
+                ..UserInput::default()
+            },
+        )
+        .expect("user");
+    }
+    (dir, path)
+}
+
+/// Whether a label containing `text` shows.
+pub fn has(h: &Harness<'_, ConsoleApp>, text: &str) -> bool {
+    h.query_all_by_label_contains(text).next().is_some()
+}
+
+/// Steps the console until a label containing `text` shows, or fails after [`PATIENCE`].
+#[track_caller]
+pub fn wait_for(h: &mut Console, text: &str) {
+    let start = Instant::now();
+    loop {
+        h.step();
+        if has(h, text) {
+            h.step();
+            h.check_accessibility();
+            return;
+        }
+        assert!(
+            start.elapsed() < PATIENCE,
+            "\"{text}\" did not appear within {PATIENCE:?}; status line: {:?}",
+            h.state().status_text()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Steps until `done` holds (for facts read from the database or files).
+#[track_caller]
+pub fn wait_until(h: &mut Console, what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(
+            start.elapsed() < PATIENCE,
+            "{what} did not happen within {PATIENCE:?}; status line: {:?}",
+            h.state().status_text()
+        );
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    h.step();
+}
+
+/// Replaces the text of the field labelled `label`.
+#[track_caller]
+pub fn fill(h: &mut Console, label: &str, text: &str) {
+    h.get_by_label(label).set_text_value_accesskit(text);
+    h.step();
+    h.step();
+}
+
+/// Clicks the button labelled `label` where it stands.
+#[track_caller]
+pub fn click_button(h: &mut Console, label: &str) {
+    h.get_by_role_and_label(Role::Button, label).click();
+    h.step();
+    h.step();
+}
+
+#[track_caller]
+pub fn click_link(h: &mut Console, label: &str) {
+    h.get_by_role_and_label(Role::Link, label).click();
+    h.step();
+    h.step();
+}
+
+/// Presses Enter in the field labelled `label` (forms submit on Enter).
+#[track_caller]
+pub fn enter_in(h: &mut Console, label: &str) {
+    h.get_by_label(label).focus();
+    h.step();
+    h.key_press(egui::Key::Enter);
+    h.step();
+    h.step();
+}
+
+/// Signs in on the sign-in screen and waits for the console.
+pub fn sign_in(h: &mut Console, login: &str, password: &str) {
+    wait_for(h, "Sign in to spr-console");
+    fill(h, "Operator", login);
+    fill(h, "Password", password);
+    click_button(h, "Sign in");
+    wait_for(h, &format!("Signed in as {login}"));
+}
+
+/// The password token in a message body, as the user would copy it.
+fn token_in_body(body: &str) -> Option<&str> {
+    body.split_whitespace()
+        .map(|w| w.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '-'))
+        .find(|w| {
+            w.len() == 9
+                && w.as_bytes()[4] == b'-'
+                && w.chars()
+                    .all(|c| c == '-' || c.is_ascii_uppercase() || c.is_ascii_digit())
+        })
+}
+
+/// The token of the newest message to `to` in the outbox (the user's mailbox).
+pub fn token_in_outbox(path: &Path, to: &str) -> String {
+    let svc = Service::open(path).expect("open");
+    let msgs = svc.outbox(None).expect("outbox");
+    let m = msgs
+        .iter()
+        .rev()
+        .find(|m| m.to == to)
+        .expect("a message to the user");
+    token_in_body(&m.body)
+        .expect("a token in the message")
+        .to_owned()
+}
+
+/// Every outbox message to `to` that carries a password token, oldest first, as tokens.
+pub fn tokens_sent_to(path: &Path, to: &str) -> Vec<String> {
+    let svc = Service::open(path).expect("open");
+    svc.outbox(None)
+        .expect("outbox")
+        .iter()
+        .filter(|m| m.to == to)
+        .filter_map(|m| token_in_body(&m.body).map(str::to_owned))
+        .collect()
+}
