@@ -57,6 +57,16 @@ impl Details {
     }
 }
 
+/// A switch that starts on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OnByDefault(pub bool);
+
+impl Default for OnByDefault {
+    fn default() -> Self {
+        Self(true)
+    }
+}
+
 /// The Users panel.
 #[derive(Debug, Default)]
 pub struct UsersPanel {
@@ -66,7 +76,9 @@ pub struct UsersPanel {
     pub spr: Option<bool>,
     pub configured: Option<bool>,
     pub retired_only: bool,
-    pub locked_first: bool,
+    /// Admin Locked users at the top, newest lock first: on by default, since finding a
+    /// locked account is what super admins come here for most.
+    pub locked_first: OnByDefault,
     providers: Vec<Provider>,
     asked_providers: bool,
     /// The filter of the rows held, and a number that changes with it (late answers to an
@@ -146,7 +158,7 @@ impl UsersPanel {
             spr_enabled: self.spr,
             configured: self.configured,
             search: Some(self.search.trim().to_owned()).filter(|s| !s.is_empty()),
-            locked_first: self.locked_first,
+            locked_first: self.locked_first.0,
             retired_gateway_only: self.retired_only,
         }
     }
@@ -432,7 +444,7 @@ impl UsersPanel {
                 .on_hover_text(
                     "Users whose every contact is on a carrier gateway that no longer delivers",
                 );
-            ui.checkbox(&mut self.locked_first, "Admin Locked first");
+            ui.checkbox(&mut self.locked_first.0, "Admin Locked first");
         });
     }
 
