@@ -104,3 +104,31 @@ fn a_new_file_is_readable_by_its_owner_only() {
         }
     }
 }
+
+#[test]
+fn a_search_keystroke_uses_the_indexes_not_a_scan_of_users() {
+    use spr_console::store::users::{UserFilter, count_plan};
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(&dir.path().join("spr.sqlite3")).unwrap();
+    let filter = UserFilter {
+        search: Some("smi".into()),
+        ..UserFilter::default()
+    };
+    let plan = count_plan(s.conn(), &filter).unwrap();
+    assert!(
+        plan.iter().all(|step| !step.starts_with("SCAN u")),
+        "a full scan of users: {plan:?}"
+    );
+    for index in [
+        "users_login",
+        "users_first",
+        "users_last",
+        "users_email",
+        "users_text_email",
+    ] {
+        assert!(
+            plan.iter().any(|step| step.contains(index)),
+            "{index} unused: {plan:?}"
+        );
+    }
+}

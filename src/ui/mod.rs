@@ -19,6 +19,7 @@ pub use app::ConsoleApp;
 
 /// Opens the console window on the database at `path`; returns when the window closes.
 pub fn run(path: &Path) -> Result<(), String> {
+    no_display_check()?;
     let name = path.file_name().map_or_else(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
@@ -28,7 +29,8 @@ pub fn run(path: &Path) -> Result<(), String> {
             .with_title(format!("spr-console — {name}"))
             .with_inner_size([1280.0, 800.0])
             .with_min_inner_size([900.0, 600.0])
-            .with_app_id("spr-console"),
+            .with_app_id("spr-console")
+            .with_icon(window_icon()),
         renderer: eframe::Renderer::Glow,
         ..eframe::NativeOptions::default()
     };
@@ -45,4 +47,30 @@ pub fn run(path: &Path) -> Result<(), String> {
             e.trim_end_matches('.')
         )
     })
+}
+
+/// The window and taskbar icon, from the PNG that the installers ship too.
+fn window_icon() -> egui::IconData {
+    eframe::icon_data::from_png_bytes(include_bytes!("../../assets/icon/icon-256.png"))
+        .unwrap_or_default()
+}
+
+/// On Linux and the BSDs, says in words that there is no display instead of winit's error.
+fn no_display_check() -> Result<(), String> {
+    if cfg!(any(
+        target_os = "linux",
+        target_os = "freebsd",
+        target_os = "openbsd"
+    )) {
+        let set = |v: &str| std::env::var_os(v).is_some_and(|x| !x.is_empty());
+        if !set("DISPLAY") && !set("WAYLAND_DISPLAY") && !set("WAYLAND_SOCKET") {
+            return Err(
+                "No graphical display was found (DISPLAY and WAYLAND_DISPLAY are not set): \
+                 start the console from a desktop session. The subcommands work without one \
+                 (see spr-console --help)."
+                    .to_owned(),
+            );
+        }
+    }
+    Ok(())
 }
