@@ -293,6 +293,8 @@ fn resend_mails_a_second_token_to_the_same_address_and_only_the_newest_token_wor
         "A message containing a password token was sent to jdoe@example.org",
     );
     wait_for(&mut h, "is valid for 4:");
+    // The person can type the token at once: the cursor waits in the Password Token field.
+    assert!(h.get_by_label("Password Token").is_focused());
     let first = tokens_sent_to(&path, to);
     assert_eq!(first.len(), 1, "{first:?}");
 

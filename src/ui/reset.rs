@@ -73,6 +73,8 @@ struct Outcome {
 #[derive(Debug)]
 pub struct ResetPanel {
     pub page: Page,
+    /// Put the cursor in the page's first empty field on the next frame.
+    focus_first: bool,
     login: String,
     code: String,
     password: String,
@@ -97,6 +99,7 @@ impl Default for ResetPanel {
     fn default() -> Self {
         Self {
             page: Page::Login,
+            focus_first: true,
             login: String::new(),
             code: String::new(),
             password: String::new(),
@@ -124,16 +127,28 @@ impl Default for ResetPanel {
 }
 
 /// A form of labelled fields (label, value, hidden); true when Enter was pressed in one.
+/// With `focus` set, the first empty field (else the first) takes the cursor, once.
 fn fields_ui<const N: usize>(
     ui: &mut Ui,
     id: &str,
+    focus: &mut bool,
     fields: [(&str, &mut String, bool); N],
 ) -> bool {
+    let first_empty = fields.iter().position(|f| f.1.is_empty()).unwrap_or(0);
     form_grid(id)
         .show(ui, |ui| {
             let mut submit = false;
-            for (label, value, password) in fields {
+            for (i, (label, value, password)) in fields.into_iter().enumerate() {
                 let r = field_row(ui, label, value, password);
+                // A new form's first pass only sizes the grid (its widgets cannot take focus
+                // yet), so keep asking until the field has it.
+                if *focus && i == first_empty {
+                    if r.has_focus() {
+                        *focus = false;
+                    } else {
+                        r.request_focus();
+                    }
+                }
                 submit |= entered(ui, &r);
             }
             submit
@@ -162,6 +177,7 @@ impl ResetPanel {
 
     fn go(&mut self, page: Page) {
         self.page = page;
+        self.focus_first = true;
         self.person = None;
         self.password.clear();
         self.token.clear();
@@ -249,6 +265,7 @@ impl ResetPanel {
                 match r {
                     Ok(u) => {
                         self.page = Page::SettingsConfigure;
+                        self.focus_first = true;
                         self.email = u.email.map(|e| e.to_string()).unwrap_or_default();
                         self.text_email = u.text_email.map(|e| e.to_string()).unwrap_or_default();
                         self.person = Some(PersonNote::Plain(Note::Info(
@@ -467,6 +484,7 @@ impl ResetPanel {
         let mut submit = fields_ui(
             ui,
             "login-page",
+            &mut self.focus_first,
             [
                 ("Login Name", &mut self.login, false),
                 ("Provider Code", &mut self.code, false),
@@ -493,6 +511,7 @@ impl ResetPanel {
         let mut submit = fields_ui(
             ui,
             "forgot-page",
+            &mut self.focus_first,
             [
                 ("Login Name", &mut self.login, false),
                 ("Provider Code", &mut self.code, false),
@@ -561,6 +580,7 @@ impl ResetPanel {
         let mut submit = fields_ui(
             ui,
             "change-page",
+            &mut self.focus_first,
             [
                 ("Password Token", &mut self.token, false),
                 ("New Password", &mut self.new_password, true),
@@ -612,6 +632,7 @@ impl ResetPanel {
         let mut submit = fields_ui(
             ui,
             "verify-page",
+            &mut self.focus_first,
             [
                 ("Login Name", &mut self.login, false),
                 ("Provider Code", &mut self.code, false),
@@ -636,6 +657,7 @@ impl ResetPanel {
         let mut submit = fields_ui(
             ui,
             "configure-page",
+            &mut self.focus_first,
             [
                 ("Email", &mut self.email, false),
                 ("Phone/Text Message Email", &mut self.text_email, false),
