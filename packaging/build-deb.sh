@@ -3,7 +3,7 @@
 #
 #   packaging/build-deb.sh [extra cargo-deb options, e.g. --no-build]
 #
-# Needs the [package.metadata.deb] section of packaging/deb-metadata.toml in
+# Needs the [package.metadata.deb] section in
 # Cargo.toml. Installs cargo-deb (cargo install) and, when run as root, the
 # Debian validators (desktop-file-utils, appstream, lintian) if they are missing.
 # Fails on any error from desktop-file-validate, appstreamcli or lintian;
@@ -17,7 +17,7 @@ die() { printf 'build-deb.sh: %s\n' "$*" >&2; exit 1; }
 version=$(sed -n '/^\[package\]/,/^\[/{s/^version *= *"\([^"]*\)".*/\1/p}' Cargo.toml | head -n1)
 [[ -n $version ]] || die "cannot read package.version from Cargo.toml"
 grep -q '^\[package\.metadata\.deb\]' Cargo.toml \
-    || die "Cargo.toml has no [package.metadata.deb]; paste packaging/deb-metadata.toml into it"
+    || die "Cargo.toml has no [package.metadata.deb]; see packaging/README.md"
 [[ -f README.md ]] || die "README.md is missing (it is packaged as usr/share/doc/spr-console/README.md)"
 
 # --- tools -------------------------------------------------------------------
