@@ -179,9 +179,57 @@ fn a_helpdesk_operator_finds_no_unlock_control() {
     assert!(h.query_by_label("Reason for the unlock").is_none());
     assert!(h.query_by_label("Unlock").is_none());
     assert!(h.query_by_label("Import CSV…").is_none());
+    assert!(h.query_by_label("Add user…").is_none());
     assert!(h.query_by_label_contains("Enable SPR").is_none());
     // Helpdesk may export (SPEC §4).
     assert!(h.query_by_label("Export CSV…").is_some());
+}
+
+#[test]
+fn a_super_admin_adds_a_user_from_the_users_panel() {
+    let (_dir, path) = database();
+    let mut h = sign_in_to_users(&path, ADMIN, ADMIN_PW);
+    settle(&mut h, "all 43 users", |h| has(h, "43 users match"));
+    h.get_by_label("Add user…").click();
+    settle(&mut h, "the Add user dialog", |h| {
+        h.query_by_label("Confirm initial password").is_some()
+    });
+    // The table's header is also named "Login Name": type into the dialog's field.
+    let login = || {
+        egui_kittest::kittest::By::new()
+            .role(egui::accesskit::Role::TextInput)
+            .label("Login Name")
+    };
+    h.get(login()).focus();
+    h.step();
+    h.get(login()).type_text("new.person");
+    h.step();
+    type_into(&mut h, "Email", "new.person@example.org");
+    h.get_by_label("Self Password Reset enabled").click();
+    h.step();
+    type_into(&mut h, "Initial password", "tundra-Lantern-slow-8830");
+    type_into(
+        &mut h,
+        "Confirm initial password",
+        "tundra-Lantern-slow-8830",
+    );
+    h.get_by_label("Add").click();
+    settle(&mut h, "the new user", |h| {
+        has(h, "Added user new.person to ACME.")
+    });
+    settle(&mut h, "the table refreshed", |h| has(h, "44 users match"));
+    assert!(h.query_by_label("Confirm initial password").is_none());
+
+    let mut svc = Service::open(&path).unwrap();
+    let u = svc.user("ACME", "new.person").unwrap();
+    assert_eq!(
+        u.email.as_ref().map(ToString::to_string).as_deref(),
+        Some("new.person@example.org")
+    );
+    assert!(u.spr_enabled);
+    assert!(u.has_password);
+    svc.login("ACME", "new.person", "tundra-Lantern-slow-8830")
+        .unwrap();
 }
 
 #[test]

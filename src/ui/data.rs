@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::core::audit::{AuditEvent, AuditFilter, write_audit_csv};
 use crate::core::model::{Operator, User};
+use crate::core::service::UserInput;
 use crate::core::transfer::{ImportError, ImportReport};
 use crate::core::{CoreError, Service};
 use crate::store::messages::StoredMessage;
@@ -103,6 +104,12 @@ pub enum DataJob {
         target: BulkTarget,
         on: bool,
     },
+    /// One new user, entered in the Add user dialog.
+    AddUser {
+        actor: Operator,
+        code: String,
+        input: UserInput,
+    },
     /// CSV import into a provider.
     Import {
         actor: Operator,
@@ -153,6 +160,7 @@ impl DataJob {
         match self {
             DataJob::ChangeUser { .. } => "Saving…",
             DataJob::BulkSpr { .. } => "Changing Self Password Reset…",
+            DataJob::AddUser { .. } => "Adding the user…",
             DataJob::Import { .. } => "Importing users…",
             DataJob::Export { .. } => "Exporting users…",
             DataJob::AuditExport { .. } => "Exporting the audit log…",
@@ -184,6 +192,7 @@ pub enum DataAnswer {
         on: bool,
         result: Result<usize, CoreError>,
     },
+    UserAdded(Result<User, CoreError>),
     Imported(Result<ImportReport, ImportError>),
     Exported {
         path: PathBuf,
@@ -246,6 +255,9 @@ pub fn handle(svc: &mut Service, job: DataJob) -> DataAnswer {
                 BulkTarget::Matching(f) => svc.set_spr_matching(&actor, &f, on),
             },
         },
+        DataJob::AddUser { actor, code, input } => {
+            DataAnswer::UserAdded(svc.add_user(&actor, &code, &input))
+        }
         DataJob::Import {
             actor,
             code,
@@ -408,6 +420,7 @@ impl DataViews {
                     a,
                     DataAnswer::UserChanged { .. }
                         | DataAnswer::BulkDone { .. }
+                        | DataAnswer::UserAdded(Ok(_))
                         | DataAnswer::Imported(Ok(_))
                         | DataAnswer::Exported { .. }
                 );

@@ -13,9 +13,10 @@ use egui_extras::{Column, TableBuilder};
 
 use super::data::{BulkTarget, DataAnswer, DataJob, Progress, USER_PAGE, UserChange};
 use super::file_menu::{Dialogs, Purpose, progress_ui};
-use super::widgets::{Note, entered, error_color, short_time, warn_color};
+use super::widgets::{Note, entered, error_color, field_row, form_grid, short_time, warn_color};
 use crate::core::clock::rfc3339;
 use crate::core::model::{Operator, Provider, Status, User};
+use crate::core::service::UserInput;
 use crate::core::transfer::{BadRow, ImportError};
 use crate::mail::carriers;
 use crate::store::users::UserFilter;
@@ -55,6 +56,30 @@ impl Details {
             ..Self::default()
         }
     }
+}
+
+/// The Add user dialog's form.
+#[derive(Debug, Default)]
+struct AddUserForm {
+    code: String,
+    login: String,
+    first: String,
+    last: String,
+    email: String,
+    text_email: String,
+    spr: bool,
+    password: String,
+    confirm: String,
+    note: Option<Note>,
+    /// The cursor went to the first field when the dialog opened.
+    focused: bool,
+    /// The job is on the worker: no second submit until it answers.
+    adding: bool,
+}
+
+/// `None` for an empty (or blank) text.
+fn non_empty(s: &str) -> Option<String> {
+    Some(s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
 /// A switch that starts on.
@@ -101,6 +126,7 @@ pub struct UsersPanel {
     import_open: bool,
     import_progress: Option<Progress>,
     export_progress: Option<Progress>,
+    add_user: Option<AddUserForm>,
     pub dialogs: Dialogs,
     focus_search: bool,
 }
@@ -249,6 +275,23 @@ impl UsersPanel {
                     jobs.push(DataJob::UserDetail { id: u.id });
                 }
             }
+            DataAnswer::UserAdded(result) => match result {
+                Ok(u) => {
+                    self.add_user = None;
+                    self.note = Some(Note::Ok(format!(
+                        "Added user {} to {}.",
+                        u.login, u.provider_code
+                    )));
+                    self.refresh();
+                }
+                Err(e) => match &mut self.add_user {
+                    Some(f) => {
+                        f.adding = false;
+                        f.note = Some(Note::Error(e.to_string()));
+                    }
+                    None => self.note = Some(Note::Error(e.to_string())),
+                },
+            },
             DataAnswer::Imported(result) => {
                 self.import_progress = None;
                 self.bad_rows.clear();
@@ -374,6 +417,7 @@ impl UsersPanel {
             }
         }
         self.import_ui(ui, actor);
+        self.add_user_ui(ui, actor, &mut jobs);
         if let Some(n) = &self.note {
             n.ui(ui);
         }
@@ -507,6 +551,22 @@ impl UsersPanel {
                         self.import_code = p.code.to_string();
                     }
                 }
+                if ui
+                    .button("Add user…")
+                    .on_hover_text("Add one user to a provider")
+                    .clicked()
+                {
+                    let code = self
+                        .provider_id
+                        .and_then(|id| self.providers.iter().find(|p| p.id == id))
+                        .or(self.providers.first())
+                        .map(|p| p.code.to_string())
+                        .unwrap_or_default();
+                    self.add_user = Some(AddUserForm {
+                        code,
+                        ..AddUserForm::default()
+                    });
+                }
             }
             if ui
                 .add_enabled(
@@ -521,6 +581,111 @@ impl UsersPanel {
             if let Some(p) = &self.export_progress {
                 progress_ui(ui, "Exporting", p);
             }
+        });
+    }
+
+    /// The Add user dialog (super admins only): Esc or Cancel closes it, Enter submits.
+    fn add_user_ui(&mut self, ui: &mut Ui, actor: &Operator, jobs: &mut Vec<DataJob>) {
+        if !actor.is_super_admin() {
+            self.add_user = None;
+        }
+        let Some(f) = &mut self.add_user else { return };
+        let providers = &self.providers;
+        let mut submit = false;
+        let mut cancel = false;
+        let modal = egui::Modal::new(egui::Id::unique("add-user")).show(ui.ctx(), |ui| {
+            ui.set_width(500.0);
+            ui.heading("Add user");
+            ui.add_space(8.0);
+            form_grid("add-user-form").show(ui, |ui| {
+                let combo_label = ui.label("Provider");
+                egui::ComboBox::from_id_salt("add-user-provider")
+                    .selected_text(if f.code.is_empty() {
+                        "Choose…"
+                    } else {
+                        f.code.as_str()
+                    })
+                    .show_ui(ui, |ui| {
+                        for p in providers {
+                            ui.selectable_value(&mut f.code, p.code.to_string(), p.code.as_str());
+                        }
+                    })
+                    .response
+                    .labelled_by(combo_label.id);
+                ui.end_row();
+                let r = field_row(ui, "Login Name", &mut f.login, false);
+                if !std::mem::replace(&mut f.focused, true) {
+                    r.request_focus();
+                }
+                submit |= entered(ui, &r);
+                for (label, value) in [
+                    ("First name", &mut f.first),
+                    ("Last name", &mut f.last),
+                    ("Email", &mut f.email),
+                    ("Phone/Text Message Email", &mut f.text_email),
+                ] {
+                    let r = field_row(ui, label, value, false);
+                    submit |= entered(ui, &r);
+                }
+                ui.label("");
+                ui.checkbox(&mut f.spr, "Self Password Reset enabled");
+                ui.end_row();
+                let r = field_row(ui, "Initial password", &mut f.password, true);
+                submit |= entered(ui, &r);
+                let r = field_row(ui, "Confirm initial password", &mut f.confirm, true);
+                submit |= entered(ui, &r);
+            });
+            for addr in [&f.email, &f.text_email] {
+                if let Some(w) = carriers::warning_for_address(addr) {
+                    ui.colored_label(warn_color(ui), format!("Warning: {w}"));
+                }
+            }
+            ui.label(
+                RichText::new(
+                    "The initial password is optional: leave both empty to add the user without a password; they then set one through Self Password Reset. A password given must meet the provider's policy.",
+                )
+                .weak(),
+            );
+            if providers.is_empty() {
+                ui.colored_label(error_color(ui), "Add a provider first.");
+            }
+            if let Some(n) = &f.note {
+                n.ui(ui);
+            }
+            ui.add_space(8.0);
+            ui.horizontal(|ui| {
+                let can = !f.adding && !f.code.is_empty();
+                submit |= ui.add_enabled(can, egui::Button::new("Add")).clicked();
+                cancel |= ui.button("Cancel").clicked();
+            });
+        });
+        if cancel || modal.should_close() {
+            self.add_user = None;
+            return;
+        }
+        if !submit || f.adding || f.code.is_empty() {
+            return;
+        }
+        if f.password != f.confirm {
+            f.note = Some(Note::Error(
+                "The initial password and its confirmation do not match.".into(),
+            ));
+            return;
+        }
+        f.note = None;
+        f.adding = true;
+        jobs.push(DataJob::AddUser {
+            actor: actor.clone(),
+            code: f.code.clone(),
+            input: UserInput {
+                login: f.login.trim().to_owned(),
+                first: f.first.trim().to_owned(),
+                last: f.last.trim().to_owned(),
+                email: non_empty(&f.email),
+                text_email: non_empty(&f.text_email),
+                spr_enabled: f.spr,
+                password: Some(f.password.clone()).filter(|p| !p.is_empty()),
+            },
         });
     }
 
