@@ -272,15 +272,6 @@ impl Policy {
         }
         Ok(())
     }
-
-    /// Checks every field's range.
-    pub fn validate(&self) -> Result<(), CoreError> {
-        let mut copy = *self;
-        for f in POLICY_FIELDS {
-            copy.set(f.key, self.get(f.key).unwrap_or_default())?;
-        }
-        Ok(())
-    }
 }
 
 /// A provider (agency).
@@ -291,13 +282,6 @@ pub struct Provider {
     pub name: String,
     pub spr_enabled: bool,
     pub policy: Policy,
-}
-
-/// What made an account Admin Locked: wrong tokens or wrong passwords, and how many.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LockCause {
-    pub cause: String,
-    pub count: u32,
 }
 
 /// A user of a provider.

@@ -9,7 +9,7 @@ use chrono::{TimeZone, Utc};
 use spr_console::core::Service;
 use spr_console::core::clock::SettableClock;
 use spr_console::core::hashing::Hasher;
-use spr_console::core::model::{Operator, Role};
+use spr_console::core::model::Operator;
 use spr_console::core::service::{ProviderChanges, UserInput};
 use spr_console::store::Store;
 use tempfile::TempDir;
@@ -103,18 +103,6 @@ pub fn token_in(text: &str) -> Option<String> {
 pub fn wrong_token(right: &str) -> String {
     let first = if right.starts_with('2') { '3' } else { '2' };
     format!("{first}{}", &right[1..])
-}
-
-pub fn operator(login: &str, role: Role) -> Operator {
-    Operator {
-        id: 0,
-        login: login.into(),
-        role,
-    }
-}
-
-pub fn exists(p: &Path) -> bool {
-    p.exists()
 }
 
 /// What one run of the spr-console binary said.
