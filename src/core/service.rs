@@ -58,6 +58,19 @@ pub struct ProviderChanges {
     pub max_tokens_per_hour: Option<u32>,
 }
 
+impl ProviderChanges {
+    /// The policy values by their `POLICY_FIELDS` key, `None` where unchanged.
+    fn policy_values(&self) -> [(&'static str, Option<u32>); 5] {
+        [
+            ("max_incorrect", self.max_incorrect),
+            ("token_minutes", self.token_minutes),
+            ("min_length", self.min_length),
+            ("history", self.history),
+            ("max_tokens_per_hour", self.max_tokens_per_hour),
+        ]
+    }
+}
+
 /// A new user as an operator enters it.
 #[derive(Clone, Debug, Default)]
 pub struct UserInput {
@@ -490,13 +503,7 @@ impl Service {
         let code = ProviderCode::parse(code)?;
         let mut policy = Policy::default();
         // Validate every value before touching anything.
-        for (key, v) in [
-            ("max_incorrect", ch.max_incorrect),
-            ("token_minutes", ch.token_minutes),
-            ("min_length", ch.min_length),
-            ("history", ch.history),
-            ("max_tokens_per_hour", ch.max_tokens_per_hour),
-        ] {
+        for (key, v) in ch.policy_values() {
             if let Some(v) = v {
                 policy.set(key, v)?;
             }
@@ -529,13 +536,7 @@ impl Service {
                 ));
                 p.spr_enabled = on;
             }
-            for (key, v) in [
-                ("max_incorrect", ch.max_incorrect),
-                ("token_minutes", ch.token_minutes),
-                ("min_length", ch.min_length),
-                ("history", ch.history),
-                ("max_tokens_per_hour", ch.max_tokens_per_hour),
-            ] {
+            for (key, v) in ch.policy_values() {
                 if let Some(v) = v {
                     let old = p.policy.get(key).unwrap_or_default();
                     if old != v {
@@ -1358,11 +1359,11 @@ impl Service {
             let cur = store::users::by_id(c, u.id)?
                 .ok_or_else(|| CoreError::Internal("user vanished".into()))?;
             if let Some(r) = status_reason(cur.status) {
-                return Ok(Err(r));
+                return Ok(Err(Refusal::new(r, status_message(cur.status))));
             }
             match store::tokens::latest(c, u.id)? {
                 Some(latest) if latest.id == t.id && latest.state == "live" => {}
-                _ => return Ok(Err(Reason::NoActiveToken)),
+                _ => return Ok(Err(Refusal::new(Reason::NoActiveToken, NO_TOKEN))),
             }
             store::users::set_password(c, u.id, &hash, &now_s)?;
             store::tokens::mark_used(c, t.id)?;
@@ -1372,13 +1373,8 @@ impl Service {
             store::audit::append(c, &now_s, &ok)?;
             Ok(Ok(()))
         })?;
-        if let Err(r) = done {
-            let msg = if r == Reason::NoActiveToken {
-                NO_TOKEN.to_owned()
-            } else {
-                status_message(cur_status(r))
-            };
-            return Err(self.refuse(e, Refusal::new(r, msg)));
+        if let Err(refusal) = done {
+            return Err(self.refuse(e, refusal));
         }
         for (addr, is_text) in [(u.email.as_ref(), false), (u.text_email.as_ref(), true)] {
             if let Some(addr) = addr {
@@ -1546,14 +1542,6 @@ impl Service {
     /// The last `n` outbox messages, oldest first.
     pub fn outbox(&self, n: Option<u32>) -> Result<Vec<StoredMessage>, CoreError> {
         store::messages::last(self.store.conn(), n)
-    }
-}
-
-fn cur_status(r: Reason) -> Status {
-    match r {
-        Reason::AccountAdminLocked => Status::AdminLocked,
-        Reason::AccountDeactivated => Status::Deactivated,
-        _ => Status::Deleted,
     }
 }
 
