@@ -116,6 +116,26 @@ fn ev(actor: &str, act: &'static str, provider: Option<&str>, login: Option<&str
     }
 }
 
+/// The person's flow event for the account as typed (before it is known to exist).
+fn typed_event(act: &'static str, code: &str, login: &str) -> NewEvent {
+    ev(
+        USER_ACTOR,
+        act,
+        Some(&code.trim().to_uppercase()),
+        Some(login.trim()),
+    )
+}
+
+/// The person's flow event for an account that exists, in its stored spelling.
+fn account_event(act: &'static str, u: &User) -> NewEvent {
+    ev(
+        USER_ACTOR,
+        act,
+        Some(u.provider_code.as_str()),
+        Some(u.login.as_str()),
+    )
+}
+
 fn status_reason(s: Status) -> Option<Reason> {
     match s {
         Status::Active => None,
@@ -943,30 +963,39 @@ impl Service {
         })
     }
 
-    fn reset_failures(&mut self, user_id: i64) -> Result<(), CoreError> {
-        store::users::set_failed_attempts(self.store.conn(), user_id, 0)
-    }
-
     /// Logs in as the user (SPEC §3.7): the console's check that a reset worked.
     pub fn login(&mut self, code: &str, login: &str, password: &str) -> Result<FlowOk, CoreError> {
-        let e = ev(
-            USER_ACTOR,
-            action::LOGIN,
-            Some(&code.trim().to_uppercase()),
-            Some(login.trim()),
-        );
-        let Some((p, u)) = self.lookup(code, login)? else {
+        let e = typed_event(action::LOGIN, code, login);
+        let Some((_, u)) = self.lookup(code, login)? else {
             return Err(self.refuse(e, Refusal::new(Reason::UnknownAccount, LOGIN_FAILED)));
         };
-        let e = ev(
-            USER_ACTOR,
-            action::LOGIN,
-            Some(p.code.as_str()),
-            Some(u.login.as_str()),
-        );
+        let e = account_event(action::LOGIN, &u);
         if let Some(r) = status_reason(u.status) {
             return Err(self.refuse(e, Refusal::new(r, status_message(u.status))));
         }
+        match self.check_password(&u, password, e, "logged in")? {
+            Ok(()) => Ok(FlowOk {
+                message: format!("Welcome, {}: you are logged in.", u.display_name()),
+            }),
+            Err(mut refusal) => {
+                if refusal.reason == Reason::PasswordIncorrect && !refusal.locked_now {
+                    // Login tells the person no more than "incorrect"; operators see tries left.
+                    refusal.message = LOGIN_FAILED.into();
+                }
+                Err(CoreError::Refused(refusal))
+            }
+        }
+    }
+
+    /// Checks the user's password; a wrong one counts toward the lock (§3.6), a right one
+    /// resets the count. Either way the event is audited.
+    fn check_password(
+        &mut self,
+        u: &User,
+        password: &str,
+        e: NewEvent,
+        ok_detail: &str,
+    ) -> Result<Result<(), Refusal>, CoreError> {
         let hash = store::users::password_hash(self.store.conn(), u.id)?;
         if hash
             .as_deref()
@@ -975,20 +1004,18 @@ impl Service {
             let now = self.now_str();
             self.store.immediate(|c| {
                 store::users::set_failed_attempts(c, u.id, 0)?;
-                let mut ok = e.clone();
-                ok.detail = "logged in".into();
+                let mut ok = e;
+                ok.detail = ok_detail.into();
                 store::audit::append(c, &now, &ok)
             })?;
-            return Ok(FlowOk {
-                message: format!("Welcome, {}: you are logged in.", u.display_name()),
-            });
+            return Ok(Ok(()));
         }
-        let mut refusal = self.record_incorrect(u.id, "password", e, Reason::PasswordIncorrect)?;
-        if refusal.reason == Reason::PasswordIncorrect && !refusal.locked_now {
-            // Login tells the person no more than "incorrect"; operators see tries left.
-            refusal.message = LOGIN_FAILED.into();
-        }
-        Err(CoreError::Refused(refusal))
+        Ok(Err(self.record_incorrect(
+            u.id,
+            "password",
+            e,
+            Reason::PasswordIncorrect,
+        )?))
     }
 
     /// §3.2 step 1: checks the user's current password (a wrong one counts toward the lock).
@@ -998,21 +1025,11 @@ impl Service {
         login: &str,
         password: &str,
     ) -> Result<User, CoreError> {
-        let e = ev(
-            USER_ACTOR,
-            action::CONFIGURE_VERIFY,
-            Some(&code.trim().to_uppercase()),
-            Some(login.trim()),
-        );
+        let e = typed_event(action::CONFIGURE_VERIFY, code, login);
         let Some((p, u)) = self.lookup(code, login)? else {
             return Err(self.refuse(e, Refusal::new(Reason::UnknownAccount, LOGIN_FAILED)));
         };
-        let e = ev(
-            USER_ACTOR,
-            action::CONFIGURE_VERIFY,
-            Some(p.code.as_str()),
-            Some(u.login.as_str()),
-        );
+        let e = account_event(action::CONFIGURE_VERIFY, &u);
         if let Some(r) = status_reason(u.status) {
             return Err(self.refuse(e, Refusal::new(r, status_message(u.status))));
         }
@@ -1028,25 +1045,16 @@ impl Service {
         if !u.spr_enabled {
             return Err(self.refuse(e, Refusal::new(Reason::UserSprDisabled, "Self Password Reset is not enabled for your user account. Ask a super admin to enable it.")));
         }
-        let hash = store::users::password_hash(self.store.conn(), u.id)?;
-        if hash
-            .as_deref()
-            .is_some_and(|h| self.hasher.verify(password, h))
-        {
-            self.reset_failures(u.id)?;
-            let mut ok = e;
-            ok.detail = "current password verified".into();
-            self.audit(&ok)?;
-            return Ok(u);
+        match self.check_password(&u, password, e, "current password verified")? {
+            Ok(()) => Ok(u),
+            Err(mut refusal) => {
+                if refusal.reason == Reason::PasswordIncorrect && !refusal.locked_now {
+                    refusal.message =
+                        tries_message("current password", refusal.tries_left.unwrap_or(0));
+                }
+                Err(CoreError::Refused(refusal))
+            }
         }
-        let mut refusal = self.record_incorrect(u.id, "password", e, Reason::PasswordIncorrect)?;
-        if refusal.reason == Reason::PasswordIncorrect && !refusal.locked_now {
-            refusal.message = format!(
-                "The current password is incorrect. {}",
-                refusal.message.split_once(". ").map_or("", |x| x.1)
-            );
-        }
-        Err(CoreError::Refused(refusal))
     }
 
     /// §3.2: verifies the current password, then saves the contacts (`None` keeps, `""` clears).
@@ -1078,12 +1086,7 @@ impl Service {
         let now = self.now_str();
         self.store.immediate(|c| {
             store::users::set_contacts(c, u.id, e_new.as_deref(), t_new.as_deref())?;
-            let mut e = ev(
-                USER_ACTOR,
-                action::CONFIGURE,
-                Some(u.provider_code.as_str()),
-                Some(u.login.as_str()),
-            );
+            let mut e = account_event(action::CONFIGURE, &u);
             e.detail = contacts_detail(e_new.as_deref(), t_new.as_deref());
             store::audit::append(c, &now, &e)?;
             store::users::by_id(c, u.id)?.ok_or_else(|| CoreError::Internal("user vanished".into()))
@@ -1115,12 +1118,7 @@ impl Service {
         code: &str,
         address: &str,
     ) -> Result<FlowOk, CoreError> {
-        let mut e = ev(
-            USER_ACTOR,
-            action::RESET_REQUEST,
-            Some(&code.trim().to_uppercase()),
-            Some(login.trim()),
-        );
+        let mut e = typed_event(action::RESET_REQUEST, code, login);
         e.detail = format!("address entered: {}", address.trim());
         let generic = |r: Reason| Refusal::new(r, password_reset_error_text());
         let Some((p, u)) = self.lookup(code, login)? else {
@@ -1249,24 +1247,14 @@ impl Service {
 
     /// §3.5 Resend: a new token to the same address while the live one is still valid.
     pub fn resend(&mut self, code: &str, login: &str) -> Result<FlowOk, CoreError> {
-        let e = ev(
-            USER_ACTOR,
-            action::RESET_RESEND,
-            Some(&code.trim().to_uppercase()),
-            Some(login.trim()),
-        );
+        let e = typed_event(action::RESET_RESEND, code, login);
         let Some((p, u)) = self.lookup(code, login)? else {
             return Err(self.refuse(
                 e,
                 Refusal::new(Reason::UnknownAccount, password_reset_error_text()),
             ));
         };
-        let e = ev(
-            USER_ACTOR,
-            action::RESET_RESEND,
-            Some(p.code.as_str()),
-            Some(u.login.as_str()),
-        );
+        let e = account_event(action::RESET_RESEND, &u);
         if let Some(r) = status_reason(u.status) {
             return Err(self.refuse(e, Refusal::new(r, password_reset_error_text())));
         }
@@ -1301,21 +1289,11 @@ impl Service {
                 "The new password and its confirmation differ.".into(),
             ));
         }
-        let e = ev(
-            USER_ACTOR,
-            action::RESET_COMPLETE,
-            Some(&code.trim().to_uppercase()),
-            Some(login.trim()),
-        );
+        let e = typed_event(action::RESET_COMPLETE, code, login);
         let Some((p, u)) = self.lookup(code, login)? else {
             return Err(self.refuse(e, Refusal::new(Reason::UnknownAccount, NO_TOKEN)));
         };
-        let e = ev(
-            USER_ACTOR,
-            action::RESET_COMPLETE,
-            Some(p.code.as_str()),
-            Some(u.login.as_str()),
-        );
+        let e = account_event(action::RESET_COMPLETE, &u);
         if let Some(r) = status_reason(u.status) {
             return Err(self.refuse(e, Refusal::new(r, status_message(u.status))));
         }
