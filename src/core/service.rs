@@ -342,12 +342,14 @@ impl Service {
 
     /// How long the operator must wait before the next password try (growing after wrong ones).
     pub fn operator_wait(&self, login: &str) -> Result<StdDuration, CoreError> {
-        let Some(row) = store::operators::find(self.store.conn(), login)? else {
-            return Ok(StdDuration::ZERO);
-        };
+        Ok(store::operators::find(self.store.conn(), login)?
+            .map_or(StdDuration::ZERO, |row| self.wait_left(&row)))
+    }
+
+    /// What is left of the delay that the operator's recent wrong passwords earned.
+    fn wait_left(&self, row: &store::operators::OperatorRow) -> StdDuration {
         let delay = operator_delay(row.failed_attempts);
-        let last = row.last_failed_at.as_deref().and_then(parse_rfc3339);
-        Ok(match last {
+        match row.last_failed_at.as_deref().and_then(parse_rfc3339) {
             Some(t) => {
                 let until = t + Duration::from_std(delay).unwrap_or_default();
                 (until - self.clock.now())
@@ -355,20 +357,22 @@ impl Service {
                     .unwrap_or(StdDuration::ZERO)
             }
             None => StdDuration::ZERO,
-        })
+        }
     }
 
     /// Checks an operator's password. A wrong one grows the delay before the next try;
     /// no number of wrong tries locks an operator out for good.
     pub fn operator_login(&mut self, login: &str, password: &str) -> Result<Operator, CoreError> {
-        let wait = self.operator_wait(login)?;
+        let row = store::operators::find(self.store.conn(), login)?;
+        let wait = row
+            .as_ref()
+            .map_or(StdDuration::ZERO, |r| self.wait_left(r));
         if !wait.is_zero() {
             return Err(CoreError::Forbidden(format!(
                 "Too many wrong passwords: wait {} seconds before trying again.",
                 wait.as_secs().max(1)
             )));
         }
-        let row = store::operators::find(self.store.conn(), login)?;
         let ok = row
             .as_ref()
             .is_some_and(|r| self.hasher.verify(password, &r.password_hash));
