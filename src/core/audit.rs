@@ -100,6 +100,8 @@ pub mod action {
     pub const USER_SPR: &str = "user_spr";
     pub const USER_CONTACTS: &str = "user_contacts";
     pub const USER_UNLOCK: &str = "user_unlock";
+    /// The summary of one unlock of many accounts (an incident of the Overview).
+    pub const UNLOCK_BATCH: &str = "unlock_batch";
     pub const USER_DEACTIVATE: &str = "user_deactivate";
     pub const USER_REACTIVATE: &str = "user_reactivate";
     pub const USER_DELETE: &str = "user_delete";

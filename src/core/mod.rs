@@ -6,6 +6,7 @@ pub mod demo;
 pub mod error;
 pub mod hashing;
 pub mod model;
+pub mod overview;
 pub mod policy;
 pub mod service;
 pub mod token;

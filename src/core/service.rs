@@ -264,6 +264,11 @@ impl Service {
         &self.store
     }
 
+    /// The store, for the writes of the core's other files (each its own `impl Service`).
+    pub(crate) fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
     /// The current time of this service's clock.
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod bulk;
 pub mod messages;
 pub mod operators;
+pub mod overview;
 pub mod providers;
 pub mod settings;
 pub mod tokens;

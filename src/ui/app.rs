@@ -19,6 +19,7 @@ pub const IDLE_LOCK: Duration = Duration::from_secs(10 * 60);
 /// The panels of the console.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Panel {
+    Overview,
     Provider,
     Users,
     Reset,
@@ -28,7 +29,8 @@ pub enum Panel {
 
 impl Panel {
     /// Every panel, in the order of the top bar.
-    pub const ALL: [Panel; 5] = [
+    pub const ALL: [Panel; 6] = [
+        Panel::Overview,
         Panel::Provider,
         Panel::Users,
         Panel::Reset,
@@ -39,6 +41,7 @@ impl Panel {
     /// The tab's words.
     pub fn label(self) -> &'static str {
         match self {
+            Panel::Overview => "Overview",
             Panel::Provider => "Provider",
             Panel::Users => "Users",
             Panel::Reset => "Reset",
@@ -90,6 +93,7 @@ pub struct Shell<'a> {
 struct Main {
     operator: Operator,
     panel: Panel,
+    overview: super::overview::OverviewPanel,
     provider: ProviderPanel,
     reset: ResetPanel,
     /// Users, Audit, Outbox and the File menu (part 2).
@@ -268,7 +272,8 @@ impl ConsoleApp {
                             "Super admin {} created. Next: add a provider and enable Self Password Reset.",
                             op.login
                         ));
-                        self.sign_in(op);
+                        // A new database has nothing to overview yet: its next step is a provider.
+                        self.sign_in(op, Some(Panel::Provider));
                     }
                     Err(e) => {
                         if let Screen::FirstRun(f) = &mut self.screen {
@@ -283,7 +288,7 @@ impl ConsoleApp {
                     Ok(op) => {
                         self.status
                             .ok(format!("Signed in as {} ({}).", op.login, op.role.label()));
-                        self.sign_in(op);
+                        self.sign_in(op, None);
                     }
                     Err(e) => {
                         if let Screen::Login(f) = &mut self.screen {
@@ -320,6 +325,9 @@ impl ConsoleApp {
             operator: &m.operator,
             status: &mut self.status,
         };
+        let Some(a) = m.overview.on_answer(a, &mut sh) else {
+            return;
+        };
         let Some(a) = m.provider.on_answer(a, &mut sh) else {
             return;
         };
@@ -329,11 +337,20 @@ impl ConsoleApp {
         let _unrouted = m.data.route(a, &mut sh);
     }
 
-    fn sign_in(&mut self, operator: Operator) {
+    /// Opens the console for `operator`, on `panel` or the role's first panel.
+    fn sign_in(&mut self, operator: Operator, panel: Option<Panel>) {
         self.last_input = Instant::now();
+        // The Overview is the super admin's morning (SPEC §5); helpdesk operators start at the
+        // provider they help with.
+        let panel = panel.unwrap_or(if operator.is_super_admin() {
+            Panel::Overview
+        } else {
+            Panel::Provider
+        });
         self.screen = Screen::Main(Box::new(Main {
             operator,
-            panel: Panel::Provider,
+            panel,
+            overview: super::overview::OverviewPanel::default(),
             provider: ProviderPanel::default(),
             reset: ResetPanel::default(),
             data: super::data::DataViews::default(),
@@ -344,11 +361,18 @@ impl ConsoleApp {
         let db_name = self.db_name();
         let path = self.path.display().to_string();
         let mut lock = false;
+        // Below this width the tabs and the right-hand controls would overlap: the database
+        // name (also in the window title) and the word "Theme" give way.
+        let narrow = ui.available_width() < 1120.0;
         ui.horizontal(|ui| {
             ui.add_space(2.0);
-            ui.label(RichText::new("spr-console").strong());
-            ui.label(RichText::new(format!("Database: {db_name}")).weak())
-                .on_hover_text(path);
+            let name = ui.label(RichText::new("spr-console").strong());
+            if narrow {
+                name.on_hover_text(format!("Database: {path}"));
+            } else {
+                ui.label(RichText::new(format!("Database: {db_name}")).weak())
+                    .on_hover_text(path);
+            }
             if let Screen::Main(m) = &mut self.screen {
                 ui.separator();
                 m.data.files.menu_ui(ui, m.operator.is_super_admin());
@@ -357,6 +381,9 @@ impl ConsoleApp {
                         m.panel = p;
                         if p == Panel::Provider {
                             m.provider.refresh();
+                        }
+                        if p == Panel::Overview {
+                            m.overview.refresh();
                         }
                     }
                 }
@@ -368,7 +395,7 @@ impl ConsoleApp {
                         .on_hover_text("Lock the console now; sign in again to go on")
                         .clicked();
                 }
-                theme_switch(ui);
+                theme_switch(ui, narrow);
                 if let Screen::Main(m) = &self.screen {
                     ui.label(format!(
                         "{} ({})",
@@ -450,6 +477,7 @@ impl ConsoleApp {
         };
         let file_action = m.data.files_ui(ui, &mut sh);
         match m.panel {
+            Panel::Overview => m.overview.ui(ui, &mut sh),
             Panel::Provider => m.provider.ui(ui, &mut sh),
             Panel::Reset => {
                 m.reset.suggest_code(m.provider.selected.as_deref());
@@ -472,7 +500,7 @@ impl ConsoleApp {
 
 /// Light, dark, or following the system (the start), in words: the default fonts have no
 /// glyphs for egui's theme icons.
-fn theme_switch(ui: &mut Ui) {
+fn theme_switch(ui: &mut Ui, narrow: bool) {
     use egui::ThemePreference as T;
     let mut pref = ui.options(|o| o.theme_preference);
     let before = pref;
@@ -485,7 +513,9 @@ fn theme_switch(ui: &mut Ui) {
         ui.selectable_value(&mut pref, t, words)
             .on_hover_text(format!("Theme: {}", words.to_lowercase()));
     }
-    ui.label(RichText::new("Theme").weak());
+    if !narrow {
+        ui.label(RichText::new("Theme").weak());
+    }
     if pref != before {
         ui.ctx().set_theme(pref);
     }

@@ -7,6 +7,7 @@ pub mod data; // the jobs of the data views and the File menu
 pub mod file_menu; // File menu, file dialogs and typed paths
 pub mod login;
 pub mod outbox; // the Outbox view
+pub mod overview; // the Overview panel
 pub mod provider;
 pub mod reset;
 pub mod users;

@@ -50,6 +50,24 @@ pub fn entered(ui: &Ui, resp: &Response) -> bool {
     resp.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter))
 }
 
+/// A count with thousands separators: `100,007`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
+/// `n` with its noun in the singular or the plural: `1 account`, `12 accounts`.
+pub fn count_of(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
+}
+
 /// A two-column grid for a form, with its own id.
 pub fn form_grid(id: &str) -> egui::Grid {
     egui::Grid::new(id)
@@ -218,5 +236,16 @@ mod tests {
         assert_eq!(mm_ss(299), "4:59");
         assert_eq!(mm_ss(5), "0:05");
         assert_eq!(mm_ss(-3), "0:00");
+    }
+
+    #[test]
+    fn counts_read_with_thousands_separators_and_the_right_noun() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(100_007), "100,007");
+        assert_eq!(thousands(1_000_000), "1,000,000");
+        assert_eq!(count_of(1, "event", "events"), "1 event");
+        assert_eq!(count_of(12_345, "event", "events"), "12,345 events");
     }
 }

@@ -86,6 +86,14 @@ pub enum Job {
     Watch { code: String, login: String },
     /// A job of the Users, Audit and Outbox views or the File menu (see `data`).
     Data(super::data::DataJob),
+    /// The Overview panel's counts, activity and incidents.
+    Overview { actor: Operator },
+    /// Unlocks the accounts of one incident with one reason.
+    UnlockAccounts {
+        actor: Operator,
+        ids: Vec<i64>,
+        reason: String,
+    },
 }
 
 /// The fields of the person's flow forms.
@@ -112,6 +120,7 @@ impl Job {
                 | Job::ProviderView { .. }
                 | Job::Mail
                 | Job::Watch { .. }
+                | Job::Overview { .. }
         )
     }
 
@@ -139,6 +148,7 @@ impl Job {
             Job::ConfigureVerify { .. } => "Verifying…",
             Job::Data(j) => j.describe(),
             Job::Configure { .. } => "Updating…",
+            Job::UnlockAccounts { .. } => "Unlocking…",
             _ => "Reading…",
         }
     }
@@ -200,6 +210,9 @@ pub enum Answer {
     Watch(Result<Box<WatchView>, CoreError>),
     /// The answer to a [`Job::Data`].
     Data(super::data::DataAnswer),
+    Overview(Result<Box<crate::core::overview::Overview>, CoreError>),
+    /// How many accounts an incident's unlock unlocked.
+    AccountsUnlocked(Result<usize, CoreError>),
     /// A job panicked; the worker goes on with the next.
     Crashed(String),
 }
@@ -436,6 +449,10 @@ fn handle(svc: &mut Service, job: Job) -> Answer {
         )),
         Job::Watch { code, login } => Answer::Watch(watch(svc, code, login).map(Box::new)),
         Job::Data(j) => Answer::Data(super::data::handle(svc, j)),
+        Job::Overview { actor } => Answer::Overview(svc.overview(&actor).map(Box::new)),
+        Job::UnlockAccounts { actor, ids, reason } => {
+            Answer::AccountsUnlocked(svc.unlock_accounts(&actor, &ids, &reason))
+        }
     }
 }
 

@@ -159,13 +159,30 @@ pub fn enter_in(h: &mut Console, label: &str) {
     h.step();
 }
 
-/// Signs in on the sign-in screen and waits for the console.
-pub fn sign_in(h: &mut Console, login: &str, password: &str) {
+/// Signs in on the sign-in screen and waits for the console, on the panel it opens with
+/// (the Overview for a super admin, the Provider panel for helpdesk).
+pub fn sign_in_as(h: &mut Console, login: &str, password: &str) {
     wait_for(h, "Sign in to spr-console");
     fill(h, "Operator", login);
     fill(h, "Password", password);
     click_button(h, "Sign in");
     wait_for(h, &format!("Signed in as {login}"));
+}
+
+/// Signs in and goes to the Provider panel, where most stories start.
+pub fn sign_in(h: &mut Console, login: &str, password: &str) {
+    sign_in_as(h, login, password);
+    open_panel(h, "Provider");
+}
+
+/// Clicks a panel's tab in the top bar (the first label of that name).
+pub fn open_panel(h: &mut Console, panel: &str) {
+    h.get_all_by_label(panel)
+        .next()
+        .unwrap_or_else(|| panic!("no {panel} tab"))
+        .click();
+    h.step();
+    h.step();
 }
 
 /// The password token in a message body, as the user would copy it.
