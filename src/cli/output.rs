@@ -7,9 +7,9 @@ use serde_json::{Value, json};
 use super::CliError;
 use crate::core::Service;
 use crate::core::audit::{AuditEvent, ChainReport, write_audit_csv};
-use crate::core::text::escape_controls;
 use crate::core::clock::rfc3339;
 use crate::core::model::User;
+use crate::core::text::escape_controls;
 use crate::mail::carriers;
 use crate::store::users::UserFilter;
 

@@ -24,7 +24,11 @@ fn resolved_parent(path: &Path) -> Option<PathBuf> {
 
 /// Refuses `target` when it is (or leads by symlinks to) the database or its WAL files.
 pub fn refuse_database_target(target: &Path, database: &Path) -> Result<(), CoreError> {
-    let Some(db) = database.canonicalize().ok().or_else(|| resolved_parent(database)) else {
+    let Some(db) = database
+        .canonicalize()
+        .ok()
+        .or_else(|| resolved_parent(database))
+    else {
         return Ok(());
     };
     let mut guarded = vec![db.clone()];
@@ -120,6 +124,11 @@ pub fn write_private<T>(
 mod tests {
     use super::*;
 
+    fn put(w: &mut std::io::BufWriter<&fs::File>, bytes: &[u8]) -> Result<(), CoreError> {
+        w.write_all(bytes)
+            .map_err(|e| CoreError::Internal(e.to_string()))
+    }
+
     #[test]
     fn an_export_never_lands_on_the_database_or_through_a_symlink_to_it() {
         let dir = tempfile::tempdir().unwrap();
@@ -127,26 +136,29 @@ mod tests {
         fs::write(&db, b"db").unwrap();
         let wal = dir.path().join("spr.sqlite3-wal");
         for target in [db.clone(), wal.clone()] {
-            assert!(write_private(&target, &db, |w| Ok(w.write_all(b"x").unwrap())).is_err());
+            assert!(write_private(&target, &db, |w| put(w, b"x")).is_err());
         }
         #[cfg(unix)]
         {
             let link = dir.path().join("out.csv");
             std::os::unix::fs::symlink(&db, &link).unwrap();
-            assert!(write_private(&link, &db, |w| Ok(w.write_all(b"x").unwrap())).is_err());
+            assert!(write_private(&link, &db, |w| put(w, b"x")).is_err());
             let link2 = dir.path().join("out2.csv");
             std::os::unix::fs::symlink(&wal, &link2).unwrap();
-            assert!(write_private(&link2, &db, |w| Ok(w.write_all(b"x").unwrap())).is_err());
+            assert!(write_private(&link2, &db, |w| put(w, b"x")).is_err());
         }
         assert_eq!(fs::read(&db).unwrap(), b"db");
         assert!(!wal.exists());
         let out = dir.path().join("users.csv");
-        write_private(&out, &db, |w| Ok(w.write_all(b"a,b\n").unwrap())).unwrap();
+        write_private(&out, &db, |w| put(w, b"a,b\n")).unwrap();
         assert_eq!(fs::read(&out).unwrap(), b"a,b\n");
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(fs::metadata(&out).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(
+                fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
         }
         // Only the target is left: no temporary files.
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 4);

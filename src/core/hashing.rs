@@ -91,7 +91,10 @@ mod tests {
             "$argon2id$v=19$m={},t={},p={}$c3ByLWNvbnNvbGUtZHVtbXk$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
             h.m_cost_kib, h.t_cost, h.p_cost
         );
-        assert!(argon2::PasswordHash::new(&phc).is_ok(), "the dummy must parse");
+        assert!(
+            argon2::PasswordHash::new(&phc).is_ok(),
+            "the dummy must parse"
+        );
         h.verify_dummy("anything");
     }
 

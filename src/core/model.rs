@@ -54,11 +54,7 @@ pub struct LoginName(String);
 impl LoginName {
     /// Parses a Login Name typed by a person (surrounding spaces are dropped).
     pub fn parse(s: &str) -> Result<Self, CoreError> {
-        crate::core::text::check_typed(
-            s.trim(),
-            "Login Name",
-            crate::core::text::LOGIN_NAME_MAX,
-        )?;
+        crate::core::text::check_typed(s.trim(), "Login Name", crate::core::text::LOGIN_NAME_MAX)?;
         let login = s.trim();
         let n = login.chars().count();
         if (1..=64).contains(&n) && !login.chars().any(char::is_control) {

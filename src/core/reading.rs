@@ -24,7 +24,11 @@ impl Service {
 
     /// Checks an operator's password for a command that only reads: nothing is written, no
     /// event; an unknown login costs the same argon2 work as a known one. `None` when wrong.
-    pub fn operator_check(&self, login: &str, password: &str) -> Result<Option<Operator>, CoreError> {
+    pub fn operator_check(
+        &self,
+        login: &str,
+        password: &str,
+    ) -> Result<Option<Operator>, CoreError> {
         let row = store::operators::find(self.store().conn(), login)?;
         Ok(match row {
             Some(r) if self.hasher().verify(password, &r.password_hash) => Some(r.operator),

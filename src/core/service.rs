@@ -146,11 +146,11 @@ fn status_reason(s: Status) -> Option<Reason> {
     }
 }
 
-
 /// The one answer to a failed login or Verify step (SPEC §3.2, §3.7).
 pub const LOGIN_FAILED: &str = "Login failed: the Login Name, Provider Code or password is wrong.";
 /// The one answer to Resend and Change Password for every invalid token (SPEC §3.5).
-pub const INVALID_TOKEN: &str = "The password token is not valid. Go back to the login page and click Forgot Password? again.";
+pub const INVALID_TOKEN: &str =
+    "The password token is not valid. Go back to the login page and click Forgot Password? again.";
 
 /// What a right password on an account that is not active is told (SPEC §3.7); a Deleted
 /// account is told nothing more than a failed login.
@@ -1001,13 +1001,15 @@ impl Service {
     /// Checks the user's password with one argon2 verification whatever the account: an
     /// account without a password is checked against the dummy hash (SPEC §3.3, §3.7).
     fn password_is_right(&self, u: &User, password: &str) -> Result<bool, CoreError> {
-        Ok(match store::users::password_hash(self.store.conn(), u.id)? {
-            Some(h) => self.hasher.verify(password, &h),
-            None => {
-                self.hasher.verify_dummy(password);
-                false
-            }
-        })
+        Ok(
+            match store::users::password_hash(self.store.conn(), u.id)? {
+                Some(h) => self.hasher.verify(password, &h),
+                None => {
+                    self.hasher.verify_dummy(password);
+                    false
+                }
+            },
+        )
     }
 
     /// A right password, in one transaction that re-reads the account: still active (and,
@@ -1093,7 +1095,8 @@ impl Service {
             return Err(self.refuse(e, Refusal::new(r, message)));
         }
         if !right {
-            let mut refusal = self.record_incorrect(u.id, "password", e, Reason::PasswordIncorrect)?;
+            let mut refusal =
+                self.record_incorrect(u.id, "password", e, Reason::PasswordIncorrect)?;
             if !refusal.locked_now {
                 refusal.message = LOGIN_FAILED.into();
             }
@@ -1334,7 +1337,9 @@ impl Service {
                 })
             }
             Err(err) => {
-                e.detail = format!("sending to {to} failed: {err}; the new password token ended{replaced}");
+                e.detail = format!(
+                    "sending to {to} failed: {err}; the new password token ended{replaced}"
+                );
                 Err(self.refuse(e, Refusal::new(Reason::DeliveryFailed, format!("Password Reset Error: the message could not be sent to {to}. Try again later or contact your administrator."))))
             }
         }

@@ -452,8 +452,8 @@ impl Service {
                         &locked,
                     ]
                     .map(crate::core::text::csv_cell)
-                .iter()
-                .map(|c| c.as_bytes()),
+                    .iter()
+                    .map(|c| c.as_bytes()),
                 )
                 .map_err(io)?;
             }

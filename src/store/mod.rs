@@ -28,11 +28,14 @@ pub const DEFAULT_FILE_NAME: &str = "spr-console.sqlite3";
 /// The file name of the demo database, beside the default one.
 pub const DEMO_FILE_NAME: &str = "spr-console-demo.sqlite3";
 
+/// A migration's Rust step, run in the migration's transaction after its SQL.
+type RustStep = fn(&Connection) -> Result<(), CoreError>;
+
 /// One schema step: SQL, then (for a step that must compute values) a Rust function run in
 /// the same transaction.
 struct Migration {
     sql: &'static str,
-    then: Option<fn(&Connection) -> Result<(), CoreError>>,
+    then: Option<RustStep>,
 }
 
 /// Append-only migrations: never edit or remove one; add the next at the end.
@@ -421,9 +424,8 @@ impl Store {
             // One file, no WAL beside it: the copy is complete on its own.
             out.pragma_update(None, "journal_mode", "DELETE")?;
             out.close().map_err(|(_, e)| CoreError::from(e))?;
-            fs::rename(&tmp, dest).map_err(|e| {
-                CoreError::Internal(format!("Cannot write {}: {e}.", dest.display()))
-            })
+            fs::rename(&tmp, dest)
+                .map_err(|e| CoreError::Internal(format!("Cannot write {}: {e}.", dest.display())))
         };
         let result = copy();
         if result.is_err() {

@@ -113,7 +113,10 @@ pub fn invalidate_live_not_to(
             .collect::<rusqlite::Result<_>>()?
     };
     for (id, address) in live {
-        if !contacts.iter().any(|k| k.eq_ignore_ascii_case(address.trim())) {
+        if !contacts
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(address.trim()))
+        {
             ended += c.execute(
                 "UPDATE tokens SET state = 'invalidated', ended_by = ?2 WHERE id = ?1",
                 params![id, why],
