@@ -159,6 +159,12 @@ impl Cli {
     }
 }
 
+/// A refusal with its reason audited and exactly these words shown to the person.
+fn assert_says(r: &Run, reason: &str, cli: &Cli, message: &str) {
+    assert_refused(r, reason, cli);
+    assert_eq!(r.json()["message"].as_str(), Some(message), "{reason}");
+}
+
 fn assert_refused(r: &Run, reason: &str, cli: &Cli) {
     assert_eq!(r.code, 3, "{reason}: {} {}", r.stdout, r.stderr);
     let v = r.json();
@@ -196,7 +202,12 @@ fn a_full_reset_story_through_the_command_line() {
         &["login", "--provider", "ACME", "--login", "jdoe", "--json"],
         &[("SPR_USER_PASSWORD", USER_PW)],
     );
-    assert_refused(&r, "password_incorrect", &cli);
+    assert_says(
+        &r,
+        "password_incorrect",
+        &cli,
+        spr_console::core::service::LOGIN_FAILED,
+    );
 }
 
 #[test]
@@ -216,16 +227,15 @@ fn every_request_reason_code_is_refused_with_exit_3_and_one_message() {
         ],
         &[],
     );
-    assert_refused(&r, "unknown_account", &cli);
-    let generic = r.json()["message"].clone();
+    let generic = spr_console::core::error::password_reset_error_text();
+    let generic = generic.as_str();
+    assert_says(&r, "unknown_account", &cli, generic);
     let r = cli.request("nobody@example.org");
-    assert_refused(&r, "unknown_account", &cli);
-    assert_eq!(r.json()["message"], generic);
+    assert_says(&r, "unknown_account", &cli, generic);
 
     cli.ok(&["provider", "set", "ACME", "--spr", "off"]);
     let r = cli.request("jdoe@example.org");
-    assert_refused(&r, "provider_spr_disabled", &cli);
-    assert_eq!(r.json()["message"], generic, "no account enumeration");
+    assert_says(&r, "provider_spr_disabled", &cli, generic);
     cli.ok(&["provider", "set", "ACME", "--spr", "on"]);
 
     cli.ok(&[
@@ -237,11 +247,21 @@ fn every_request_reason_code_is_refused_with_exit_3_and_one_message() {
         "jdoe",
         "off",
     ]);
-    assert_refused(&cli.request("jdoe@example.org"), "user_spr_disabled", &cli);
+    assert_says(
+        &cli.request("jdoe@example.org"),
+        "user_spr_disabled",
+        &cli,
+        generic,
+    );
     cli.ok(&["user", "spr", "--provider", "ACME", "--all", "on"]);
 
     cli.sql("UPDATE users SET email = NULL WHERE login = 'jdoe'");
-    assert_refused(&cli.request("jdoe@example.org"), "spr_not_configured", &cli);
+    assert_says(
+        &cli.request("jdoe@example.org"),
+        "spr_not_configured",
+        &cli,
+        generic,
+    );
     cli.sql("UPDATE users SET email = 'jdoe@example.org' WHERE login = 'jdoe'");
 
     for (cmd, reason) in [
@@ -249,51 +269,60 @@ fn every_request_reason_code_is_refused_with_exit_3_and_one_message() {
         ("delete", "account_deleted"),
     ] {
         cli.ok(&["user", cmd, "--provider", "ACME", "--login", "jdoe"]);
-        assert_refused(&cli.request("jdoe@example.org"), reason, &cli);
+        assert_says(&cli.request("jdoe@example.org"), reason, &cli, generic);
         cli.sql("UPDATE users SET status = 'active' WHERE login = 'jdoe'");
     }
 
     cli.ok(&["provider", "set", "ACME", "--max-tokens-per-hour", "1"]);
     assert_eq!(cli.request("jdoe@example.org").code, 0);
-    assert_refused(&cli.request("jdoe@example.org"), "rate_limited", &cli);
+    assert_says(
+        &cli.request("jdoe@example.org"),
+        "rate_limited",
+        &cli,
+        generic,
+    );
 }
 
 #[test]
 fn every_change_password_reason_code_is_refused_with_exit_3() {
     let cli = Cli::ready();
-    assert_refused(&cli.complete("2345-6789", NEW_PW), "no_active_token", &cli);
+    let invalid = spr_console::core::service::INVALID_TOKEN;
+    assert_says(
+        &cli.complete("2345-6789", NEW_PW),
+        "no_active_token",
+        &cli,
+        invalid,
+    );
     let r = cli.resend();
-    assert_refused(&r, "no_active_token", &cli);
+    assert_says(&r, "no_active_token", &cli, invalid);
 
     assert_eq!(cli.request("jdoe@example.org").code, 0);
     let tok = cli.last_token();
     let r = cli.complete(&tok, "short");
-    assert_refused(&r, "password_policy", &cli);
-    assert!(
-        r.json()["message"]
-            .as_str()
-            .unwrap()
-            .contains("at least 15 characters")
+    assert_says(
+        &r,
+        "password_policy",
+        &cli,
+        "The new password does not meet the password policy:\n - The password must be at least 15 characters long (it has 5).\n - The password is too common or easy to guess. A word by itself is easy to guess.",
     );
 
     // Resend works while the token is valid, and the old token stops working.
     let r = cli.resend();
     assert_eq!(r.code, 0, "{}", r.stderr);
     let newer = cli.last_token();
-    assert_refused(&cli.complete(&tok, NEW_PW), "token_incorrect", &cli);
+    assert_says(
+        &cli.complete(&tok, NEW_PW),
+        "token_incorrect",
+        &cli,
+        "The password token is incorrect. 2 more incorrect entries are tolerated before your account is Admin Locked.",
+    );
 
     // Expiry: the stored validity is moved into the past, as the clock would.
     cli.sql("UPDATE tokens SET expires_at = '2000-01-01T00:00:00.000Z'");
     let r = cli.complete(&newer, NEW_PW);
-    assert_refused(&r, "token_expired", &cli);
-    assert!(
-        r.json()["message"]
-            .as_str()
-            .unwrap()
-            .contains("Forgot Password?")
-    );
+    assert_says(&r, "token_expired", &cli, invalid);
     let r = cli.resend();
-    assert_refused(&r, "token_expired", &cli);
+    assert_says(&r, "token_expired", &cli, invalid);
 
     // Locked: with 3 tolerated, the 4th consecutive wrong entry locks (1 counted above).
     cli.ok(&["provider", "set", "ACME", "--max-tokens-per-hour", "100"]);
@@ -319,7 +348,13 @@ fn every_change_password_reason_code_is_refused_with_exit_3() {
     let events = cli.ok(&["audit", "--json"]).json();
     let n = events.as_array().unwrap().len();
     assert_eq!(events[n - 2]["action"], "account_locked");
-    assert_refused(&cli.complete(&tok, NEW_PW), "account_admin_locked", &cli);
+    assert_says(
+        &cli.complete(&tok, NEW_PW),
+        "account_admin_locked",
+        &cli,
+        invalid,
+    );
+    assert_says(&cli.resend(), "account_admin_locked", &cli, invalid);
 
     let r = cli.ok(&[
         "user",
@@ -707,108 +742,215 @@ fn odd_input_never_makes_the_binary_panic() {
         ("SPR_NEW_PASSWORD", "é"),
         ("SPR_USER_PASSWORD", "é"),
     ];
-    let cases: Vec<Vec<&str>> = vec![
-        vec![
-            "reset",
-            "request",
-            "--provider",
-            emoji,
-            "--login",
-            &long,
-            "--address",
-            emoji,
-        ],
-        vec![
-            "reset",
-            "request",
-            "--provider",
-            "ACME",
-            "--login",
-            "jdoe",
-            "--address",
-            "@@@",
-        ],
-        vec![
-            "reset",
-            "complete",
-            "--provider",
-            "ACME",
-            "--login",
-            emoji,
-            "--token",
-            emoji,
-        ],
-        vec![
-            "reset",
-            "complete",
-            "--provider",
-            "ACME",
-            "--login",
-            "jdoe",
-            "--token",
-            &long,
-        ],
-        vec!["reset", "resend", "--provider", "", "--login", ""],
-        vec!["login", "--provider", "A", "--login", "\u{202e}evil"],
-        vec!["user", "add", "--provider", "ACME", "--login", &long],
-        vec![
-            "user",
-            "add",
-            "--provider",
-            "ACME",
-            "--login",
-            "ok",
-            "--first",
-            &long,
-        ],
-        vec!["user", "show", "--provider", "ACME", "--login", emoji],
-        vec!["user", "list", "--status", "sideways"],
-        vec!["user", "list", "--search", "%_\\'\""],
-        vec![
-            "user",
-            "unlock",
-            "--provider",
-            "ACME",
-            "--login",
-            "jdoe",
-            "--reason",
-            "",
-        ],
-        vec![
-            "user",
-            "configure",
-            "--provider",
-            "ACME",
-            "--login",
-            "jdoe",
-            "--email",
-            "",
-        ],
-        vec!["provider", "add", "x", "--name", ""],
-        vec!["provider", "add", &long, "--name", &long],
-        vec!["provider", "set", "ACME", "--max-incorrect", "-1"],
-        vec![
-            "provider",
-            "set",
-            "ACME",
-            "--token-minutes",
-            "99999999999999999999",
-        ],
-        vec!["outbox", "--last", "4294967295"],
-        vec!["audit", "--since", "yesterday"],
-        vec!["audit", "--format", "xml"],
-        vec!["mail", "test", "--to", "no-at-sign"],
-        vec!["operator", "add", "", "--role", "helpdesk"],
-        vec!["init"],
+    // What stderr says in one line, as the binary joins a message's lines.
+    let one_line = |s: &str| {
+        s.lines()
+            .map(|l| l.trim().trim_start_matches("- ").trim())
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let generic = one_line(&spr_console::core::error::password_reset_error_text());
+    let invalid_token = spr_console::core::service::INVALID_TOKEN;
+    let login_failed = spr_console::core::service::LOGIN_FAILED;
+    let no_emoji_user = format!("There is no user with Login Name {emoji} in provider ACME.");
+    // (arguments, exit status, the first line of stderr exactly; "" = nothing on stderr)
+    let cases: Vec<(Vec<&str>, i32, &str)> = vec![
+        (
+            vec![
+                "reset",
+                "request",
+                "--provider",
+                emoji,
+                "--login",
+                &long,
+                "--address",
+                emoji,
+            ],
+            2,
+            "spr-console: The Login Name is 10000 characters long: at most 64 are allowed.",
+        ),
+        (
+            vec![
+                "reset",
+                "request",
+                "--provider",
+                "ACME",
+                "--login",
+                "jdoe",
+                "--address",
+                "@@@",
+            ],
+            3,
+            &generic,
+        ),
+        (
+            vec![
+                "reset",
+                "complete",
+                "--provider",
+                "ACME",
+                "--login",
+                emoji,
+                "--token",
+                emoji,
+            ],
+            3,
+            invalid_token,
+        ),
+        (
+            vec![
+                "reset",
+                "complete",
+                "--provider",
+                "ACME",
+                "--login",
+                "jdoe",
+                "--token",
+                &long,
+            ],
+            2,
+            "spr-console: The password token is 10000 characters long: at most 64 are allowed.",
+        ),
+        (
+            vec!["reset", "resend", "--provider", "", "--login", ""],
+            3,
+            invalid_token,
+        ),
+        (
+            vec!["login", "--provider", "A", "--login", "\u{202e}evil"],
+            3,
+            login_failed,
+        ),
+        (
+            vec!["user", "add", "--provider", "ACME", "--login", &long],
+            2,
+            "spr-console: The Login Name is 10000 characters long: at most 64 are allowed.",
+        ),
+        (
+            vec![
+                "user",
+                "add",
+                "--provider",
+                "ACME",
+                "--login",
+                "ok",
+                "--first",
+                &long,
+            ],
+            2,
+            "spr-console: The first name must be at most 100 characters, without control characters.",
+        ),
+        (
+            vec!["user", "show", "--provider", "ACME", "--login", emoji],
+            2,
+            &no_emoji_user,
+        ),
+        (
+            vec!["user", "list", "--status", "sideways"],
+            2,
+            "spr-console: \"sideways\" is not a status: use active, admin_locked, deactivated or deleted.",
+        ),
+        (vec!["user", "list", "--search", "%_\\'\""], 0, ""),
+        (
+            vec![
+                "user",
+                "unlock",
+                "--provider",
+                "ACME",
+                "--login",
+                "jdoe",
+                "--reason",
+                "",
+            ],
+            2,
+            "spr-console: Give a reason for the unlock; it is written to the audit log.",
+        ),
+        (
+            vec![
+                "user",
+                "configure",
+                "--provider",
+                "ACME",
+                "--login",
+                "jdoe",
+                "--email",
+                "",
+            ],
+            3,
+            login_failed,
+        ),
+        (
+            vec!["provider", "add", "x", "--name", ""],
+            2,
+            "spr-console: \"x\" is not a valid Provider Code: use 2 to 32 letters, digits, '-' or '_'.",
+        ),
+        (
+            vec!["provider", "add", &long, "--name", &long],
+            2,
+            "spr-console: The Provider Code is 10000 characters long: at most 32 are allowed.",
+        ),
+        (
+            vec!["provider", "set", "ACME", "--max-incorrect", "-1"],
+            2,
+            "error: unexpected argument '-1' found",
+        ),
+        (
+            vec![
+                "provider",
+                "set",
+                "ACME",
+                "--token-minutes",
+                "99999999999999999999",
+            ],
+            2,
+            "error: invalid value '99999999999999999999' for '--token-minutes <TOKEN_MINUTES>': number too large to fit in target type",
+        ),
+        (vec!["outbox", "--last", "4294967295"], 0, ""),
+        (
+            vec!["audit", "--since", "yesterday"],
+            2,
+            "spr-console: --since \"yesterday\" is not an RFC 3339 time (e.g. 2026-11-28T09:00:00Z).",
+        ),
+        (
+            vec!["audit", "--format", "xml"],
+            2,
+            "error: invalid value 'xml' for '--format <FORMAT>'",
+        ),
+        (
+            vec!["mail", "test", "--to", "no-at-sign"],
+            2,
+            "spr-console: \"no-at-sign\" is not a valid email address (expected name@example.org).",
+        ),
+        (
+            vec!["operator", "add", "", "--role", "helpdesk"],
+            2,
+            "spr-console: \"\" is not a valid operator login: use 1 to 64 characters without spaces.",
+        ),
+        (
+            vec!["init"],
+            2,
+            "spr-console: This database already has operators: sign in as one of them instead.",
+        ),
     ];
-    for args in cases {
+    for (args, code, first_line) in cases {
         let r = cli.run(&args, &env);
-        assert!(
-            (0..=3).contains(&r.code),
-            "{args:?} exited {}: {}",
-            r.code,
-            r.stderr
-        );
+        let shown: String = args
+            .iter()
+            .map(|a| a.chars().take(40).collect::<String>())
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert_eq!(r.code, code, "{shown}: {}", r.stderr);
+        let got = r.stderr.lines().next().unwrap_or("");
+        let want = if first_line.starts_with("spr-console: ")
+            || first_line.starts_with("error: ")
+            || first_line.is_empty()
+        {
+            first_line.to_owned()
+        } else {
+            format!("spr-console: {first_line}")
+        };
+        assert_eq!(got, want, "{shown}");
         assert!(!r.stderr.contains("RUST_BACKTRACE"), "{}", r.stderr);
     }
 }

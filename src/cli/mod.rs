@@ -64,8 +64,10 @@ pub enum Command {
         #[arg(long)]
         last: Option<u32>,
     },
-    /// Show the audit log, oldest first.
+    /// Show the audit log, oldest first; `audit verify` checks its hash chain.
     Audit {
+        #[command(subcommand)]
+        check: Option<AuditCmd>,
         #[arg(long)]
         provider: Option<String>,
         #[arg(long)]
@@ -84,6 +86,14 @@ pub enum Command {
         #[arg(long, default_value_t = 25)]
         users: u32,
     },
+}
+
+/// Audit subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AuditCmd {
+    /// Recompute the audit hash chain: the number of events and the head hash, or the
+    /// sequence number of the first event that does not match (exit 3).
+    Verify,
 }
 
 /// Operator subcommands.
@@ -327,7 +337,17 @@ pub fn run(cli: Cli, command: Command) -> i32 {
     let mut out = Out::new(cli.json);
     match dispatch(&cli, command, &mut out) {
         Ok(()) => 0,
-        Err(e) => {
+        Err(mut e) => {
+            // SQLite found the file damaged mid-command: name the file, in one sentence.
+            if e.message.starts_with(crate::store::DAMAGED_PREFIX)
+                && let Ok(path) = db_path(cli.db.as_deref())
+            {
+                e.message = crate::store::name_damaged_file(
+                    CoreError::BadDatabase(e.message.clone()),
+                    &path,
+                )
+                .to_string();
+            }
             out.error(&e.message);
             e.code
         }
@@ -337,6 +357,37 @@ pub fn run(cli: Cli, command: Command) -> i32 {
 fn open(cli: &Cli) -> Result<Service, CliError> {
     let path = db_path(cli.db.as_deref())?;
     Ok(Service::open(&path)?)
+}
+
+/// Opens the database for a command that only reads (SPEC §3.13): never creates it, never
+/// writes a byte of it.
+fn open_read_only(cli: &Cli) -> Result<Service, CliError> {
+    let path = db_path(cli.db.as_deref())?;
+    Ok(Service::open_read_only(&path)?)
+}
+
+/// The operator of a command that only reads: a wrong password is refused after a fixed
+/// one-second pause, and nothing is written (SPEC §3.9).
+fn authenticate_reader(cli: &Cli, svc: &Service) -> Result<Operator, CliError> {
+    let login = cli.operator.as_deref().ok_or_else(|| {
+        CliError::usage(
+            "This command needs an operator: give --operator LOGIN (or set SPR_OPERATOR).",
+        )
+    })?;
+    let password = secret(
+        "SPR_OPERATOR_PASSWORD",
+        &format!("Password for operator {login}: "),
+    )?;
+    match svc.operator_check(login, &password)? {
+        Some(op) => Ok(op),
+        None => {
+            std::thread::sleep(std::time::Duration::from_secs(1));
+            Err(CoreError::Forbidden(format!(
+                "The operator login or password is wrong for \"{login}\"."
+            ))
+            .into())
+        }
+    }
 }
 
 /// Checks the operator's password and returns the operator; waits out a growing delay first.
@@ -410,8 +461,8 @@ fn dispatch(cli: &Cli, command: Command, out: &mut Out) -> Result<(), CliError> 
         }
         Command::Mail(cmd) => mail_cmd(cli, cmd, out)?,
         Command::Outbox { last } => {
-            let mut svc = open(cli)?;
-            authenticate(cli, &mut svc)?;
+            let svc = open_read_only(cli)?;
+            authenticate_reader(cli, &svc)?;
             let msgs = svc.outbox(last)?;
             if cli.json {
                 out.json(&serde_json::to_value(&msgs).unwrap_or_default());
@@ -428,13 +479,43 @@ fn dispatch(cli: &Cli, command: Command, out: &mut Out) -> Result<(), CliError> 
             }
         }
         Command::Audit {
+            check: Some(AuditCmd::Verify),
+            ..
+        } => {
+            let svc = open_read_only(cli)?;
+            authenticate_reader(cli, &svc)?;
+            let report = svc.audit_verify()?;
+            out.value(
+                &json!({"events": report.events, "head": report.head, "ok": report.ok, "first_bad": report.first_bad}),
+                &match report.first_bad {
+                    None => format!(
+                        "The audit chain is intact: {} events, head {}.",
+                        report.events, report.head
+                    ),
+                    Some(seq) => format!(
+                        "The audit chain is broken at event {seq}: it or an event before it was changed ({} events).",
+                        report.events
+                    ),
+                },
+            );
+            if let Some(seq) = report.first_bad {
+                return Err(CliError {
+                    code: 3,
+                    message: format!(
+                        "The audit chain does not match at event {seq}: the log was changed outside spr-console."
+                    ),
+                });
+            }
+        }
+        Command::Audit {
+            check: None,
             provider,
             login,
             since,
             format,
         } => {
-            let mut svc = open(cli)?;
-            authenticate(cli, &mut svc)?;
+            let svc = open_read_only(cli)?;
+            authenticate_reader(cli, &svc)?;
             if let Some(s) = &since
                 && crate::core::clock::parse_rfc3339(s).is_none()
             {
@@ -459,7 +540,8 @@ fn dispatch(cli: &Cli, command: Command, out: &mut Out) -> Result<(), CliError> 
                     "table".into()
                 }
             });
-            output::audit(out, &events, &format)?;
+            let head = svc.audit_verify()?;
+            output::audit(out, &events, &head, &format)?;
         }
         Command::Carriers => output::carriers(out),
         Command::Demo { users } => {
@@ -479,10 +561,26 @@ fn on_off(s: &str) -> bool {
 }
 
 fn provider_cmd(cli: &Cli, cmd: ProviderCmd, out: &mut Out) -> Result<(), CliError> {
-    let mut svc = open(cli)?;
-    let actor = authenticate(cli, &mut svc)?;
-    let p = match cmd {
-        ProviderCmd::Add { code, name } => svc.add_provider(&actor, &code, &name)?,
+    let p = if let ProviderCmd::Show { code } = &cmd {
+        let svc = open_read_only(cli)?;
+        authenticate_reader(cli, &svc)?;
+        svc.provider(code)?
+    } else {
+        let mut svc = open(cli)?;
+        let actor = authenticate(cli, &mut svc)?;
+        provider_change(&mut svc, &actor, cmd)?
+    };
+    provider_out(out, &p);
+    Ok(())
+}
+
+fn provider_change(
+    svc: &mut Service,
+    actor: &Operator,
+    cmd: ProviderCmd,
+) -> Result<crate::core::model::Provider, CliError> {
+    Ok(match cmd {
+        ProviderCmd::Add { code, name } => svc.add_provider(actor, &code, &name)?,
         ProviderCmd::Set {
             code,
             spr,
@@ -501,10 +599,13 @@ fn provider_cmd(cli: &Cli, cmd: ProviderCmd, out: &mut Out) -> Result<(), CliErr
                 history,
                 max_tokens_per_hour,
             };
-            svc.update_provider(&actor, &code, &ch)?
+            svc.update_provider(actor, &code, &ch)?
         }
         ProviderCmd::Show { code } => svc.provider(&code)?,
-    };
+    })
+}
+
+fn provider_out(out: &mut Out, p: &crate::core::model::Provider) {
     let v = json!({
         "code": p.code.as_str(), "name": p.name, "spr_enabled": p.spr_enabled,
         "max_incorrect": p.policy.max_incorrect, "token_minutes": p.policy.token_minutes,
@@ -524,10 +625,15 @@ fn provider_cmd(cli: &Cli, cmd: ProviderCmd, out: &mut Out) -> Result<(), CliErr
         p.policy.max_tokens_per_hour
     );
     out.value(&v, &text);
-    Ok(())
 }
 
 fn user_cmd(cli: &Cli, cmd: UserCmd, out: &mut Out) -> Result<(), CliError> {
+    if matches!(
+        cmd,
+        UserCmd::Show(_) | UserCmd::List { .. } | UserCmd::Export { .. }
+    ) {
+        return user_read(cli, cmd, out);
+    }
     let mut svc = open(cli)?;
     if let UserCmd::Configure {
         account,
@@ -645,6 +751,22 @@ fn user_cmd(cli: &Cli, cmd: UserCmd, out: &mut Out) -> Result<(), CliError> {
             let u = svc.delete(&actor, u.id)?;
             out.value(&user_json(&u), &format!("Deleted {}.", u.login));
         }
+        UserCmd::Import { provider, file } => {
+            transfer::import(out, &mut svc, &actor, &provider, &file)?
+        }
+        UserCmd::Configure { .. }
+        | UserCmd::Show(_)
+        | UserCmd::List { .. }
+        | UserCmd::Export { .. } => {}
+    }
+    Ok(())
+}
+
+/// `user show`, `user list` and `user export`: read-only (SPEC §3.13).
+fn user_read(cli: &Cli, cmd: UserCmd, out: &mut Out) -> Result<(), CliError> {
+    let mut svc = open_read_only(cli)?;
+    let actor = authenticate_reader(cli, &svc)?;
+    match cmd {
         UserCmd::Show(a) => {
             let u = svc.user(&a.provider, &a.login)?;
             out.value(&user_json(&u), &output::user_text(&u));
@@ -666,13 +788,10 @@ fn user_cmd(cli: &Cli, cmd: UserCmd, out: &mut Out) -> Result<(), CliError> {
             };
             output::user_list(out, &svc, &filter)?;
         }
-        UserCmd::Import { provider, file } => {
-            transfer::import(out, &mut svc, &actor, &provider, &file)?
-        }
         UserCmd::Export { provider, file } => {
             transfer::export(out, &mut svc, &actor, provider.as_deref(), file.as_deref())?;
         }
-        UserCmd::Configure { .. } => {}
+        _ => {}
     }
     Ok(())
 }

@@ -6,9 +6,10 @@ use serde_json::{Value, json};
 
 use super::CliError;
 use crate::core::Service;
-use crate::core::audit::{AuditEvent, write_audit_csv};
+use crate::core::audit::{AuditEvent, ChainReport, write_audit_csv};
 use crate::core::clock::rfc3339;
 use crate::core::model::User;
+use crate::core::text::escape_controls;
 use crate::mail::carriers;
 use crate::store::users::UserFilter;
 
@@ -28,9 +29,9 @@ impl Out {
         self.json
     }
 
-    /// A line on stdout.
+    /// A line on stdout, control characters escaped (SPEC §3.14).
     pub fn line(&mut self, s: &str) {
-        let _ = writeln!(std::io::stdout().lock(), "{s}");
+        let _ = writeln!(std::io::stdout().lock(), "{}", escape_controls(s));
     }
 
     /// A JSON value on stdout.
@@ -50,7 +51,11 @@ impl Out {
 
     /// One sentence on stderr.
     pub fn error(&mut self, s: &str) {
-        let _ = writeln!(std::io::stderr().lock(), "spr-console: {s}");
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "spr-console: {}",
+            escape_controls(s)
+        );
     }
 }
 
@@ -144,13 +149,19 @@ pub fn user_list(out: &mut Out, svc: &Service, filter: &UserFilter) -> Result<()
 }
 
 /// The audit log as a table, CSV or JSON, oldest first.
-pub fn audit(out: &mut Out, events: &[AuditEvent], format: &str) -> Result<(), CliError> {
+/// CSV ends with the chain head of the whole log (SPEC §3.10).
+pub fn audit(
+    out: &mut Out,
+    events: &[AuditEvent],
+    head: &ChainReport,
+    format: &str,
+) -> Result<(), CliError> {
     match format {
         "json" => out.json(&serde_json::to_value(events).unwrap_or_default()),
         "csv" => {
             // Written whole, then sent: a closed pipe is not an error worth a message.
             let mut bytes = Vec::new();
-            write_audit_csv(events, &mut bytes, "the CSV")?;
+            write_audit_csv(events, Some(head), &mut bytes, "the CSV")?;
             let _ = std::io::stdout().lock().write_all(&bytes);
         }
         _ => {

@@ -1,7 +1,5 @@
 //! `user import` and `user export`: the core's CSV transfer, with files and stdout.
 
-use std::fs;
-use std::io::Write;
 use std::path::Path;
 
 use serde_json::json;
@@ -78,18 +76,9 @@ pub fn export(
             }
         }
         Some(path) => {
-            let f = create_private(path)?;
-            let mut w = std::io::BufWriter::new(f);
-            let n = svc.export_users(
-                actor,
-                &filter,
-                &path.display().to_string(),
-                &mut w,
-                |_, _| {},
-            )?;
-            w.flush().map_err(|e| CliError {
-                code: 1,
-                message: format!("Cannot write {}: {e}.", path.display()),
+            let db = svc.store().path().to_path_buf();
+            let n = crate::core::files::write_private(path, &db, |w| {
+                svc.export_users(actor, &filter, &path.display().to_string(), w, |_, _| {})
             })?;
             out.value(
                 &json!({"exported": n, "file": path.display().to_string()}),
@@ -98,19 +87,4 @@ pub fn export(
             Ok(())
         }
     }
-}
-
-/// The export holds people's contact details: owner-only, like the database (Unix 0600).
-fn create_private(path: &Path) -> Result<fs::File, CliError> {
-    let mut opts = fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    opts.open(path).map_err(|e| CliError {
-        code: 1,
-        message: format!("Cannot create {}: {e}.", path.display()),
-    })
 }

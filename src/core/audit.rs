@@ -12,7 +12,6 @@ pub const USER_ACTOR: &str = "user";
 /// One audit event as stored and exported.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct AuditEvent {
-    #[serde(skip)]
     pub seq: i64,
     pub at: String,
     pub actor: String,
@@ -22,6 +21,114 @@ pub struct AuditEvent {
     pub outcome: String,
     pub reason: Option<String>,
     pub detail: String,
+    /// SHA-256 over the previous event's hash and this event's canonical form, 64 hex digits.
+    pub hash: String,
+}
+
+/// The hash the first event chains from: 32 zero bytes.
+pub const CHAIN_START: [u8; 32] = [0; 32];
+
+/// The fixed canonical form of an event's fields, the input of its chain hash (SPEC §3.10).
+///
+/// Every field, in this order, as a tag (0 = absent, 1 = present) and for a present one its
+/// byte length (8 bytes, big-endian) and its UTF-8 bytes; `seq` as 8 bytes big-endian.
+/// A field added to the audit later goes at the end of this list, in this one function.
+#[allow(clippy::too_many_arguments)]
+pub fn canonical_form(
+    seq: i64,
+    at: &str,
+    actor: &str,
+    action: &str,
+    provider: Option<&str>,
+    login: Option<&str>,
+    outcome: &str,
+    reason: Option<&str>,
+    detail: &str,
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(128 + detail.len());
+    out.extend_from_slice(b"spr-console audit v1\0");
+    out.extend_from_slice(&seq.to_be_bytes());
+    for field in [
+        Some(at),
+        Some(actor),
+        Some(action),
+        provider,
+        login,
+        Some(outcome),
+        reason,
+        Some(detail),
+    ] {
+        match field {
+            None => out.push(0),
+            Some(v) => {
+                out.push(1);
+                out.extend_from_slice(&(v.len() as u64).to_be_bytes());
+                out.extend_from_slice(v.as_bytes());
+            }
+        }
+    }
+    out
+}
+
+/// The chain hash of an event: SHA-256 over the previous hash and the canonical form.
+pub fn chain_hash(previous: &[u8; 32], canonical: &[u8]) -> [u8; 32] {
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    ctx.update(previous);
+    ctx.update(canonical);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(ctx.finish().as_ref());
+    out
+}
+
+/// 64 lowercase hex characters.
+pub fn to_hex(bytes: &[u8; 32]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(64);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// The 32 bytes of a 64-hex-digit hash, or `None` when it is not one.
+pub fn from_hex(s: &str) -> Option<[u8; 32]> {
+    if s.len() != 64 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(out)
+}
+
+impl AuditEvent {
+    /// This event's canonical form (see [`canonical_form`]).
+    pub fn canonical(&self) -> Vec<u8> {
+        canonical_form(
+            self.seq,
+            &self.at,
+            &self.actor,
+            &self.action,
+            self.provider.as_deref(),
+            self.login.as_deref(),
+            &self.outcome,
+            self.reason.as_deref(),
+            &self.detail,
+        )
+    }
+}
+
+/// What `audit verify` found (SPEC §3.10).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ChainReport {
+    /// How many events the log holds.
+    pub events: u64,
+    /// The head hash: the last event's stored hash (64 zeros for an empty log).
+    pub head: String,
+    pub ok: bool,
+    /// The sequence number of the first event whose hash does not match.
+    pub first_bad: Option<i64>,
 }
 
 /// An event about to be written; `at` and `seq` are set by the store.
@@ -57,31 +164,45 @@ pub const CSV_HEADER: [&str; 8] = [
     "at", "actor", "action", "provider", "login", "outcome", "reason", "detail",
 ];
 
-/// Writes `events` as CSV under [`CSV_HEADER`]; `destination` names `out` in an error.
+/// Writes `events` as CSV under [`CSV_HEADER`], each cell neutralised for spreadsheets
+/// (SPEC §3.14), then the chain head of the whole log as a final comment line
+/// `# chain-head <hex> events <n>` when `head` is given; `destination` names `out` in an error.
 pub fn write_audit_csv(
     events: &[AuditEvent],
-    out: impl Write,
+    head: Option<&ChainReport>,
+    mut out: impl Write,
     destination: &str,
 ) -> Result<(), CoreError> {
     let cannot = |e: &dyn std::fmt::Display| {
         CoreError::Internal(format!("Cannot write {destination}: {e}."))
     };
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(CSV_HEADER).map_err(|e| cannot(&e))?;
-    for e in events {
-        w.write_record([
-            e.at.as_str(),
-            &e.actor,
-            &e.action,
-            e.provider.as_deref().unwrap_or(""),
-            e.login.as_deref().unwrap_or(""),
-            &e.outcome,
-            e.reason.as_deref().unwrap_or(""),
-            &e.detail,
-        ])
-        .map_err(|e| cannot(&e))?;
+    {
+        let mut w = csv::Writer::from_writer(&mut out);
+        w.write_record(CSV_HEADER).map_err(|e| cannot(&e))?;
+        for e in events {
+            w.write_record(
+                [
+                    e.at.as_str(),
+                    &e.actor,
+                    &e.action,
+                    e.provider.as_deref().unwrap_or(""),
+                    e.login.as_deref().unwrap_or(""),
+                    &e.outcome,
+                    e.reason.as_deref().unwrap_or(""),
+                    &e.detail,
+                ]
+                .map(crate::core::text::csv_cell)
+                .iter()
+                .map(|c| c.as_bytes()),
+            )
+            .map_err(|e| cannot(&e))?;
+        }
+        w.flush().map_err(|e| cannot(&e))?;
     }
-    w.flush().map_err(|e| cannot(&e))
+    if let Some(h) = head {
+        writeln!(out, "# chain-head {} events {}", h.head, h.events).map_err(|e| cannot(&e))?;
+    }
+    out.flush().map_err(|e| cannot(&e))
 }
 
 /// Action names, one place.
@@ -113,4 +234,5 @@ pub mod action {
     pub const MAIL_SET: &str = "mail_set";
     pub const MAIL_TEST: &str = "mail_test";
     pub const INIT: &str = "init";
+    pub const BACKUP: &str = "backup";
 }

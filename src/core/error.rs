@@ -205,6 +205,22 @@ impl From<rusqlite::Error> for CoreError {
         {
             return Self::Busy;
         }
+        if let rusqlite::Error::SqliteFailure(err, _) = &e
+            && matches!(
+                err.code,
+                rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase
+            )
+        {
+            // The store names the file (store::name_damaged_file); never any SQL here.
+            return Self::BadDatabase(format!(
+                "{}{}",
+                crate::store::DAMAGED_PREFIX,
+                match err.code {
+                    rusqlite::ErrorCode::NotADatabase => "its header is broken",
+                    _ => "the database disk image is malformed",
+                }
+            ));
+        }
         Self::Internal(format!("Database error: {e}."))
     }
 }

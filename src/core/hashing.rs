@@ -57,6 +57,17 @@ impl Hasher {
         };
         argon.verify_password(secret.as_bytes(), &parsed).is_ok()
     }
+
+    /// The same argon2 work as [`Hasher::verify`] against a hash of these parameters, on a
+    /// fixed dummy hash that no secret matches: a refusal that has no real hash to check
+    /// (an unknown account, no password, no token) takes as long as one that has (SPEC §3.3).
+    pub fn verify_dummy(&self, secret: &str) {
+        let phc = format!(
+            "$argon2id$v=19$m={},t={},p={}$c3ByLWNvbnNvbGUtZHVtbXk$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            self.m_cost_kib, self.t_cost, self.p_cost
+        );
+        let _ = self.verify(secret, &phc);
+    }
 }
 
 #[cfg(test)]
@@ -71,6 +82,20 @@ mod tests {
         assert!(h.verify("correct horse", &phc));
         assert!(!h.verify("correct horsE", &phc));
         assert!(!h.verify("x", "not a phc string"));
+    }
+
+    #[test]
+    fn the_dummy_hash_is_a_real_argon2_check() {
+        let h = Hasher::fast_for_tests();
+        let phc = format!(
+            "$argon2id$v=19$m={},t={},p={}$c3ByLWNvbnNvbGUtZHVtbXk$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            h.m_cost_kib, h.t_cost, h.p_cost
+        );
+        assert!(
+            argon2::PasswordHash::new(&phc).is_ok(),
+            "the dummy must parse"
+        );
+        h.verify_dummy("anything");
     }
 
     #[test]

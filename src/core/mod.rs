@@ -4,11 +4,14 @@ pub mod audit;
 pub mod clock;
 pub mod demo;
 pub mod error;
+pub mod files;
 pub mod hashing;
 pub mod model;
 pub mod overview;
 pub mod policy;
+pub mod reading;
 pub mod service;
+pub mod text;
 pub mod token;
 pub mod transfer;
 

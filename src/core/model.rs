@@ -15,6 +15,12 @@ pub struct ProviderCode(String);
 impl ProviderCode {
     /// Parses and normalises a Provider Code typed by a person.
     pub fn parse(s: &str) -> Result<Self, CoreError> {
+        // Over its limit or with a control character, the input is not echoed back.
+        crate::core::text::check_typed(
+            s.trim(),
+            "Provider Code",
+            crate::core::text::PROVIDER_CODE_MAX,
+        )?;
         let code = s.trim().to_uppercase();
         let ok_len = (2..=32).contains(&code.chars().count());
         let ok_chars = code
@@ -48,6 +54,7 @@ pub struct LoginName(String);
 impl LoginName {
     /// Parses a Login Name typed by a person (surrounding spaces are dropped).
     pub fn parse(s: &str) -> Result<Self, CoreError> {
+        crate::core::text::check_typed(s.trim(), "Login Name", crate::core::text::LOGIN_NAME_MAX)?;
         let login = s.trim();
         let n = login.chars().count();
         if (1..=64).contains(&n) && !login.chars().any(char::is_control) {
@@ -78,6 +85,7 @@ pub struct Email(String);
 impl Email {
     /// Parses an email address; the error names the field it came from.
     pub fn parse(s: &str) -> Result<Self, CoreError> {
+        crate::core::text::check_typed(s.trim(), "address", crate::core::text::ADDRESS_MAX)?;
         let addr = s.trim();
         let valid = addr.len() <= 254
             && lettre::Address::from_str(addr).is_ok_and(|a| a.domain().contains('.'));

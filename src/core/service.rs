@@ -13,6 +13,7 @@ use super::model::{
     Email, LoginName, Operator, Policy, Provider, ProviderCode, Role, Status, User,
 };
 use super::policy::{self, PolicyViolation};
+use super::text;
 use super::token::Token;
 use crate::mail::{MailError, MailSettings, OutgoingMessage};
 use crate::store::messages::StoredMessage;
@@ -145,19 +146,28 @@ fn status_reason(s: Status) -> Option<Reason> {
     }
 }
 
-fn status_message(s: Status) -> String {
+/// The one answer to a failed login or Verify step (SPEC §3.2, §3.7).
+pub const LOGIN_FAILED: &str = "Login failed: the Login Name, Provider Code or password is wrong.";
+/// The one answer to Resend and Change Password for every invalid token (SPEC §3.5).
+pub const INVALID_TOKEN: &str =
+    "The password token is not valid. Go back to the login page and click Forgot Password? again.";
+
+/// What a right password on an account that is not active is told (SPEC §3.7); a Deleted
+/// account is told nothing more than a failed login.
+fn login_status_message(s: Status) -> &'static str {
     match s {
-        Status::AdminLocked => "This account is Admin Locked. A super admin must unlock it first; contact your administrator.".into(),
-        Status::Deactivated => "This account is Deactivated. Contact your administrator.".into(),
-        Status::Deleted => "This account has been Deleted. Contact your administrator.".into(),
-        Status::Active => String::new(),
+        Status::AdminLocked => "This account is Admin Locked: ask your administrator to unlock it.",
+        Status::Deactivated => "This account is Deactivated: ask your administrator.",
+        Status::Deleted | Status::Active => LOGIN_FAILED,
     }
 }
 
-const LOGIN_FAILED: &str = "Login failed: the Login Name, Provider Code or password is incorrect.";
-const NO_TOKEN: &str = "There is no valid password token for this account. Go back to the login page and click Forgot Password? to get a new one.";
-const TOKEN_EXPIRED: &str =
-    "The password token has expired. Go back to the login page and click Forgot Password? again.";
+/// Checks the person's typed account fields against their limits (SPEC §3.14) before
+/// anything else: an input error, no state change and no event.
+fn check_account_input(code: &str, login: &str) -> Result<(), CoreError> {
+    text::check_typed(code.trim(), "Provider Code", text::PROVIDER_CODE_MAX)?;
+    text::check_typed(login.trim(), "Login Name", text::LOGIN_NAME_MAX)
+}
 
 fn tries_message(what: &str, left: u32) -> String {
     match left {
@@ -267,6 +277,11 @@ impl Service {
     /// The store, for the writes of the core's other files (each its own `impl Service`).
     pub(crate) fn store_mut(&mut self) -> &mut Store {
         &mut self.store
+    }
+
+    /// The argon2 parameters of this service.
+    pub(crate) fn hasher(&self) -> &Hasher {
+        &self.hasher
     }
 
     /// The current time of this service's clock.
@@ -574,6 +589,13 @@ impl Service {
                     }
                 }
             }
+            if ch.spr_enabled == Some(false) && changes.iter().any(|x| x.ends_with("disabled")) {
+                let ended =
+                    store::tokens::invalidate_live_of_provider(c, p.id, "provider_spr_disabled")?;
+                if let Some(last) = changes.iter_mut().find(|x| x.ends_with("disabled")) {
+                    last.push_str(&store::tokens::ended_words(ended));
+                }
+            }
             if !changes.is_empty() {
                 store::providers::update(c, &p)?;
                 let mut e = ev(
@@ -745,9 +767,11 @@ impl Service {
                     continue;
                 }
                 store::users::set_spr(c, id, on)?;
-                if !on {
-                    store::tokens::invalidate_live(c, id, "spr_disabled")?;
-                }
+                let ended = if on {
+                    0
+                } else {
+                    store::tokens::invalidate_live(c, id, "user_spr_disabled")?
+                };
                 let mut e = ev(
                     &actor.login,
                     action::USER_SPR,
@@ -755,8 +779,9 @@ impl Service {
                     Some(u.login.as_str()),
                 );
                 e.detail = format!(
-                    "Self Password Reset {}",
-                    if on { "enabled" } else { "disabled" }
+                    "Self Password Reset {}{}",
+                    if on { "enabled" } else { "disabled" },
+                    store::tokens::ended_words(ended)
                 );
                 store::audit::append(c, &now, &e)?;
                 changed += 1;
@@ -792,13 +817,15 @@ impl Service {
                 .ok_or_else(|| CoreError::Invalid("That user no longer exists.".into()))?;
             let (e_new, t_new) = apply_contacts(&u, email, text_email, false)?;
             store::users::set_contacts(c, u.id, e_new.as_deref(), t_new.as_deref())?;
+            let ended = end_tokens_to_removed_contacts(c, u.id, &e_new, &t_new)?;
             let mut e = ev(
                 &actor.login,
                 action::USER_CONTACTS,
                 Some(u.provider_code.as_str()),
                 Some(u.login.as_str()),
             );
-            e.detail = contacts_detail(e_new.as_deref(), t_new.as_deref());
+            e.detail = contacts_detail(e_new.as_deref(), t_new.as_deref())
+                + &store::tokens::ended_words(ended);
             store::audit::append(c, &now, &e)?;
             store::users::by_id(c, u.id)?.ok_or_else(|| CoreError::Internal("user vanished".into()))
         })
@@ -830,11 +857,13 @@ impl Service {
                 (_, _) => Status::Deleted,
             };
             store::users::set_status(c, u.id, target, 0, None, None)?;
-            if target != Status::Active {
-                store::tokens::invalidate_live(c, u.id, act)?;
-            }
+            let ended = if target == Status::Active {
+                0
+            } else {
+                store::tokens::invalidate_live(c, u.id, act)?
+            };
             let mut e = ev(&actor.login, act, Some(u.provider_code.as_str()), Some(u.login.as_str()));
-            e.detail = detail;
+            e.detail = detail + &store::tokens::ended_words(ended);
             store::audit::append(c, &now, &e)?;
             store::users::by_id(c, u.id)?.ok_or_else(|| CoreError::Internal("user vanished".into()))
         })
@@ -848,6 +877,7 @@ impl Service {
         reason: &str,
     ) -> Result<User, CoreError> {
         let reason = reason.trim();
+        text::check_typed(reason, "reason", text::NOTE_MAX)?;
         if reason.is_empty() {
             return Err(CoreError::Invalid(
                 "Give a reason for the unlock; it is written to the audit log.".into(),
@@ -936,7 +966,8 @@ impl Service {
                 .ok_or_else(|| CoreError::Internal("provider vanished".into()))?;
             if let Some(r) = status_reason(u.status) {
                 // Another console locked it meanwhile: this entry no longer counts.
-                let refusal = Refusal::new(r, status_message(u.status));
+                let refusal =
+                    Refusal::new(r, if kind == "token" { INVALID_TOKEN } else { LOGIN_FAILED });
                 e.outcome = "denied";
                 e.reason = Some(r.code());
                 e.detail = r.operator_text().into();
@@ -949,11 +980,11 @@ impl Service {
             let mut refusal;
             if policy::locks_at(max, n) {
                 store::users::set_status(c, u.id, Status::AdminLocked, n, Some(&now), Some(kind))?;
-                store::tokens::invalidate_live(c, u.id, "account_locked")?;
+                let ended = store::tokens::invalidate_live(c, u.id, "account_locked")?;
                 let mut lock = ev(&e.actor, action::ACCOUNT_LOCKED, e.provider.as_deref(), e.login.as_deref());
                 lock.outcome = "denied";
                 lock.reason = Some(action::ACCOUNT_LOCKED);
-                lock.detail = format!("Admin Locked after {n} consecutive incorrect entries (the last a wrong {what}; maximum tolerated {max})");
+                lock.detail = format!("Admin Locked after {n} consecutive incorrect entries (the last a wrong {what}; maximum tolerated {max}){}", store::tokens::ended_words(ended));
                 store::audit::append(c, &now, &lock)?;
                 refusal = Refusal::new(reason, format!("The {what} is incorrect. Your account is now Admin Locked: contact your administrator to unlock it."));
                 refusal.tries_left = Some(0);
@@ -972,101 +1003,145 @@ impl Service {
         })
     }
 
-    /// Logs in as the user (SPEC §3.7): the console's check that a reset worked.
-    pub fn login(&mut self, code: &str, login: &str, password: &str) -> Result<FlowOk, CoreError> {
-        let e = typed_event(action::LOGIN, code, login);
+    /// Checks the user's password with one argon2 verification whatever the account: an
+    /// account without a password is checked against the dummy hash (SPEC §3.3, §3.7).
+    fn password_is_right(&self, u: &User, password: &str) -> Result<bool, CoreError> {
+        Ok(
+            match store::users::password_hash(self.store.conn(), u.id)? {
+                Some(h) => self.hasher.verify(password, &h),
+                None => {
+                    self.hasher.verify_dummy(password);
+                    false
+                }
+            },
+        )
+    }
+
+    /// A right password, in one transaction that re-reads the account: still active (and,
+    /// with `spr`, SPR still enabled for the provider and the user) → the counter is reset
+    /// and the event audited as `ok`; else the refusal is audited with its exact reason.
+    fn accept_password(
+        &mut self,
+        u: &User,
+        mut e: NewEvent,
+        ok_detail: &str,
+        spr: bool,
+    ) -> Result<Result<(), Refusal>, CoreError> {
+        let now = self.now_str();
+        self.store.immediate(|c| {
+            let cur = store::users::by_id(c, u.id)?
+                .ok_or_else(|| CoreError::Internal("user vanished".into()))?;
+            if let Some(r) = status_reason(cur.status) {
+                // Nothing changes for an account that is not active (SPEC §3.7).
+                e.outcome = "denied";
+                e.reason = Some(r.code());
+                e.detail = format!("right password; {}", r.operator_text());
+                store::audit::append(c, &now, &e)?;
+                return Ok(Err(Refusal::new(r, login_status_message(cur.status))));
+            }
+            store::users::set_failed_attempts(c, u.id, 0)?;
+            if spr {
+                let p = store::providers::by_id(c, cur.provider_id)?
+                    .ok_or_else(|| CoreError::Internal("provider vanished".into()))?;
+                let refusal = if !p.spr_enabled {
+                    Some(Refusal::new(
+                        Reason::ProviderSprDisabled,
+                        "Self Password Reset is not enabled for your provider.",
+                    ))
+                } else if !cur.spr_enabled {
+                    Some(Refusal::new(
+                        Reason::UserSprDisabled,
+                        "Self Password Reset is not enabled for your user account. Ask a super admin to enable it.",
+                    ))
+                } else {
+                    None
+                };
+                if let Some(refusal) = refusal {
+                    e.outcome = "denied";
+                    e.reason = Some(refusal.reason.code());
+                    e.detail = format!("right password; {}", refusal.reason.operator_text());
+                    store::audit::append(c, &now, &e)?;
+                    return Ok(Err(refusal));
+                }
+            }
+            e.detail = ok_detail.into();
+            store::audit::append(c, &now, &e)?;
+            Ok(Ok(()))
+        })
+    }
+
+    /// The password step shared by login and the Verify step: one argon2 verification for
+    /// every account, one message for an unknown account, a wrong password and a wrong
+    /// password on an account that is not active (SPEC §3.2, §3.7).
+    fn password_step(
+        &mut self,
+        act: &'static str,
+        code: &str,
+        login: &str,
+        password: &str,
+        ok_detail: &str,
+        spr: bool,
+    ) -> Result<User, CoreError> {
+        check_account_input(code, login)?;
+        let e = typed_event(act, code, login);
         let Some((_, u)) = self.lookup(code, login)? else {
+            self.hasher.verify_dummy(password);
             return Err(self.refuse(e, Refusal::new(Reason::UnknownAccount, LOGIN_FAILED)));
         };
-        let e = account_event(action::LOGIN, &u);
+        let e = account_event(act, &u);
+        let right = self.password_is_right(&u, password)?;
         if let Some(r) = status_reason(u.status) {
-            return Err(self.refuse(e, Refusal::new(r, status_message(u.status))));
+            // Right password or wrong, nothing changes; only a right one is told the status.
+            let message = if right {
+                login_status_message(u.status)
+            } else {
+                LOGIN_FAILED
+            };
+            return Err(self.refuse(e, Refusal::new(r, message)));
         }
-        match self.check_password(&u, password, e, "logged in")? {
-            Ok(()) => Ok(FlowOk {
-                message: format!("Welcome, {}: you are logged in.", u.display_name()),
-            }),
-            Err(mut refusal) => {
-                if refusal.reason == Reason::PasswordIncorrect && !refusal.locked_now {
-                    // Login tells the person no more than "incorrect"; operators see tries left.
-                    refusal.message = LOGIN_FAILED.into();
-                }
-                Err(CoreError::Refused(refusal))
+        if !right {
+            let mut refusal =
+                self.record_incorrect(u.id, "password", e, Reason::PasswordIncorrect)?;
+            if !refusal.locked_now {
+                refusal.message = LOGIN_FAILED.into();
             }
+            return Err(CoreError::Refused(refusal));
+        }
+        match self.accept_password(&u, e, ok_detail, spr)? {
+            Ok(()) => Ok(u),
+            Err(refusal) => Err(CoreError::Refused(refusal)),
         }
     }
 
-    /// Checks the user's password; a wrong one counts toward the lock (§3.6), a right one
-    /// resets the count. Either way the event is audited.
-    fn check_password(
-        &mut self,
-        u: &User,
-        password: &str,
-        e: NewEvent,
-        ok_detail: &str,
-    ) -> Result<Result<(), Refusal>, CoreError> {
-        let hash = store::users::password_hash(self.store.conn(), u.id)?;
-        if hash
-            .as_deref()
-            .is_some_and(|h| self.hasher.verify(password, h))
-        {
-            let now = self.now_str();
-            self.store.immediate(|c| {
-                store::users::set_failed_attempts(c, u.id, 0)?;
-                let mut ok = e;
-                ok.detail = ok_detail.into();
-                store::audit::append(c, &now, &ok)
-            })?;
-            return Ok(Ok(()));
-        }
-        Ok(Err(self.record_incorrect(
-            u.id,
-            "password",
-            e,
-            Reason::PasswordIncorrect,
-        )?))
+    /// Logs in as the user (SPEC §3.7): the console's check that a reset worked.
+    pub fn login(&mut self, code: &str, login: &str, password: &str) -> Result<FlowOk, CoreError> {
+        let u = self.password_step(action::LOGIN, code, login, password, "logged in", false)?;
+        Ok(FlowOk {
+            message: format!("Welcome, {}: you are logged in.", u.display_name()),
+        })
     }
 
     /// §3.2 step 1: checks the user's current password (a wrong one counts toward the lock).
+    /// Only after a right password is the person told that SPR is off or the account is not
+    /// active.
     pub fn configure_verify(
         &mut self,
         code: &str,
         login: &str,
         password: &str,
     ) -> Result<User, CoreError> {
-        let e = typed_event(action::CONFIGURE_VERIFY, code, login);
-        let Some((p, u)) = self.lookup(code, login)? else {
-            return Err(self.refuse(e, Refusal::new(Reason::UnknownAccount, LOGIN_FAILED)));
-        };
-        let e = account_event(action::CONFIGURE_VERIFY, &u);
-        if let Some(r) = status_reason(u.status) {
-            return Err(self.refuse(e, Refusal::new(r, status_message(u.status))));
-        }
-        if !p.spr_enabled {
-            return Err(self.refuse(
-                e,
-                Refusal::new(
-                    Reason::ProviderSprDisabled,
-                    "Self Password Reset is not enabled for your provider.",
-                ),
-            ));
-        }
-        if !u.spr_enabled {
-            return Err(self.refuse(e, Refusal::new(Reason::UserSprDisabled, "Self Password Reset is not enabled for your user account. Ask a super admin to enable it.")));
-        }
-        match self.check_password(&u, password, e, "current password verified")? {
-            Ok(()) => Ok(u),
-            Err(mut refusal) => {
-                if refusal.reason == Reason::PasswordIncorrect && !refusal.locked_now {
-                    refusal.message =
-                        tries_message("current password", refusal.tries_left.unwrap_or(0));
-                }
-                Err(CoreError::Refused(refusal))
-            }
-        }
+        self.password_step(
+            action::CONFIGURE_VERIFY,
+            code,
+            login,
+            password,
+            "current password verified",
+            true,
+        )
     }
 
     /// §3.2: verifies the current password, then saves the contacts (`None` keeps, `""` clears).
+    /// A live token sent to a contact that is changed or removed ends (SPEC §3.5).
     pub fn configure(
         &mut self,
         code: &str,
@@ -1075,6 +1150,10 @@ impl Service {
         email: ContactChange<'_>,
         text_email: ContactChange<'_>,
     ) -> Result<User, CoreError> {
+        check_account_input(code, login)?;
+        for v in [email, text_email].into_iter().flatten() {
+            text::check_typed(v.trim(), "address", text::ADDRESS_MAX)?;
+        }
         if email.is_none() && text_email.is_none() {
             return Err(CoreError::Invalid(
                 "Enter an Email and/or a Phone/Text Message Email.".into(),
@@ -1086,17 +1165,24 @@ impl Service {
                 Email::parse(v)?;
             }
         }
-        // "At least one remains" is an input check too: refuse it before the password is tried.
-        if let Some((_, u)) = self.lookup(code, login)? {
-            apply_contacts(&u, email, text_email, true)?;
+        if [email, text_email]
+            .iter()
+            .all(|v| v.is_some_and(|v| v.trim().is_empty()))
+        {
+            return Err(CoreError::Invalid(
+                "At least one of Email and Phone/Text Message Email is required.".into(),
+            ));
         }
         let u = self.configure_verify(code, login, password)?;
+        // "At least one remains" depends on the account: told only after a right password.
         let (e_new, t_new) = apply_contacts(&u, email, text_email, true)?;
         let now = self.now_str();
         self.store.immediate(|c| {
             store::users::set_contacts(c, u.id, e_new.as_deref(), t_new.as_deref())?;
+            let ended = end_tokens_to_removed_contacts(c, u.id, &e_new, &t_new)?;
             let mut e = account_event(action::CONFIGURE, &u);
-            e.detail = contacts_detail(e_new.as_deref(), t_new.as_deref());
+            e.detail = contacts_detail(e_new.as_deref(), t_new.as_deref())
+                + &store::tokens::ended_words(ended);
             store::audit::append(c, &now, &e)?;
             store::users::by_id(c, u.id)?.ok_or_else(|| CoreError::Internal("user vanished".into()))
         })
@@ -1120,6 +1206,12 @@ impl Service {
         }))
     }
 
+    /// The argon2 work a refusal does in place of hashing a new token, so that every
+    /// refusal and every acceptance of Forgot Password and Resend take the same time (§3.3).
+    fn dummy_token_hash(&self) {
+        let _ = self.hasher.hash(Token::generate().canonical());
+    }
+
     /// §3.3: Forgot Password. Checks in order, then makes, stores (hashed) and sends a token.
     pub fn request_token(
         &mut self,
@@ -1127,10 +1219,13 @@ impl Service {
         code: &str,
         address: &str,
     ) -> Result<FlowOk, CoreError> {
+        check_account_input(code, login)?;
+        text::check_typed(address.trim(), "address", text::ADDRESS_MAX)?;
         let mut e = typed_event(action::RESET_REQUEST, code, login);
         e.detail = format!("address entered: {}", address.trim());
         let generic = |r: Reason| Refusal::new(r, password_reset_error_text());
         let Some((p, u)) = self.lookup(code, login)? else {
+            self.dummy_token_hash();
             return Err(self.refuse(e, generic(Reason::UnknownAccount)));
         };
         e.provider = Some(p.code.to_string());
@@ -1149,20 +1244,23 @@ impl Service {
             status_reason(u.status)
         };
         if let Some(r) = check {
+            self.dummy_token_hash();
             return Err(self.refuse(e, generic(r)));
         }
         let is_text = !u.email.as_ref().is_some_and(|m| m.matches(address));
         let to = address.trim().to_owned();
-        self.issue_token(&p, &u, &to, is_text, e)
+        self.issue_token(&p, &u, &to, is_text, None, e)
     }
 
     /// Checks the hourly limit, replaces any live token, sends the new one; audits the result.
+    /// For a Resend, `previous` is the token being resent: it must still be the live one.
     fn issue_token(
         &mut self,
         p: &Provider,
         u: &User,
         to: &str,
         is_text: bool,
+        previous: Option<i64>,
         mut e: NewEvent,
     ) -> Result<FlowOk, CoreError> {
         let token = Token::generate();
@@ -1178,23 +1276,31 @@ impl Service {
             if let Some(r) = status_reason(current.status) {
                 return Ok(Err(r));
             }
+            if let Some(prev) = previous {
+                // Between the checks and now the token may have ended (another console).
+                match store::tokens::latest(c, u.id)? {
+                    Some(t) if t.id == prev && t.state == "live" => {}
+                    _ => return Ok(Err(Reason::NoActiveToken)),
+                }
+            }
             if store::tokens::delivered_since(c, u.id, &hour_ago)? >= max {
                 return Ok(Err(Reason::RateLimited));
             }
-            store::tokens::invalidate_live(c, u.id, "replaced")?;
-            Ok(Ok(store::tokens::insert(
-                c,
-                u.id,
-                &hash,
-                to,
-                &now_s,
-                &rfc3339(expires),
-            )?))
+            let ended = store::tokens::invalidate_live(c, u.id, "replaced")?;
+            Ok(Ok((
+                store::tokens::insert(c, u.id, &hash, to, &now_s, &rfc3339(expires))?,
+                ended,
+            )))
         })?;
-        let token_id = match issued {
-            Ok(id) => id,
+        let (token_id, ended) = match issued {
+            Ok(ok) => ok,
             Err(r) => {
-                return Err(self.refuse(e, Refusal::new(r, password_reset_error_text())));
+                let message = if previous.is_some() && r != Reason::RateLimited {
+                    INVALID_TOKEN.to_owned()
+                } else {
+                    password_reset_error_text()
+                };
+                return Err(self.refuse(e, Refusal::new(r, message)));
             }
         };
         let msg = token_message(
@@ -1211,9 +1317,17 @@ impl Service {
             "password token",
         );
         store::tokens::set_delivery(self.store.conn(), token_id, sent.is_ok())?;
+        let replaced = if ended > 0 {
+            "; the previous live password token ended"
+        } else {
+            ""
+        };
         match sent {
             Ok(_) => {
-                e.detail = format!("token sent to {to}, valid until {}", rfc3339(expires));
+                e.detail = format!(
+                    "token sent to {to}, valid until {}{replaced}",
+                    rfc3339(expires)
+                );
                 self.audit(&e)?;
                 let unit = if p.policy.token_minutes == 1 {
                     "minute"
@@ -1228,54 +1342,104 @@ impl Service {
                 })
             }
             Err(err) => {
-                e.detail = format!("sending to {to} failed: {err}");
+                e.detail = format!(
+                    "sending to {to} failed: {err}; the new password token ended{replaced}"
+                );
                 Err(self.refuse(e, Refusal::new(Reason::DeliveryFailed, format!("Password Reset Error: the message could not be sent to {to}. Try again later or contact your administrator."))))
             }
         }
     }
 
-    /// Classifies the user's latest token: live and valid, expired, or none.
-    fn live_token(
-        &self,
-        user_id: i64,
-        now: DateTime<Utc>,
-    ) -> Result<Result<store::tokens::TokenRow, Reason>, CoreError> {
-        let Some(t) = store::tokens::latest(self.store.conn(), user_id)? else {
-            return Ok(Err(Reason::NoActiveToken));
+    /// The re-checks of Resend and Change Password (SPEC §3.5), before the token: the account
+    /// exists and is active, SPR is on for the provider and the user, and the address the
+    /// live token went to is still a contact. A failed check ends the live token in the same
+    /// transaction and is audited with its own reason; then the token's state. Every failure
+    /// is told [`INVALID_TOKEN`] and costs one argon2 operation (done here).
+    fn token_gate(
+        &mut self,
+        act: &'static str,
+        code: &str,
+        login: &str,
+    ) -> Result<(Provider, User, store::tokens::TokenRow), CoreError> {
+        let invalid = |r: Reason| Refusal::new(r, INVALID_TOKEN);
+        let e = typed_event(act, code, login);
+        let Some((_, u)) = self.lookup(code, login)? else {
+            self.dummy_token_hash();
+            return Err(self.refuse(e, invalid(Reason::UnknownAccount)));
         };
-        if t.state != "live" {
-            return Ok(Err(Reason::NoActiveToken));
+        let mut e = account_event(act, &u);
+        let now = self.clock.now();
+        let now_s = rfc3339(now);
+        let checked = self.store.immediate(|c| {
+            let u = store::users::by_id(c, u.id)?
+                .ok_or_else(|| CoreError::Internal("user vanished".into()))?;
+            let p = store::providers::by_id(c, u.provider_id)?
+                .ok_or_else(|| CoreError::Internal("provider vanished".into()))?;
+            let latest = store::tokens::latest(c, u.id)?;
+            let address_gone = latest.as_ref().is_some_and(|t| {
+                t.state == "live"
+                    && !u.email.as_ref().is_some_and(|m| m.matches(&t.address))
+                    && !u.text_email.as_ref().is_some_and(|m| m.matches(&t.address))
+            });
+            let failed = if let Some(r) = status_reason(u.status) {
+                Some((r, "the account is not active"))
+            } else if !p.spr_enabled {
+                Some((Reason::ProviderSprDisabled, "SPR is off for the provider"))
+            } else if !u.spr_enabled {
+                Some((Reason::UserSprDisabled, "SPR is off for the user"))
+            } else if address_gone {
+                Some((Reason::NoActiveToken, "its address is no longer a contact"))
+            } else {
+                None
+            };
+            if let Some((r, why)) = failed {
+                let ended = store::tokens::invalidate_live(c, u.id, r.code())?;
+                e.outcome = "denied";
+                e.reason = Some(r.code());
+                e.detail = format!(
+                    "{}{}",
+                    r.operator_text(),
+                    if ended > 0 {
+                        format!("; its live password token ended: {why}")
+                    } else {
+                        String::new()
+                    }
+                );
+                store::audit::append(c, &now_s, &e)?;
+                return Ok(Err(r));
+            }
+            let state = match latest {
+                Some(t) if t.state == "live" => {
+                    if parse_rfc3339(&t.expires_at).is_none_or(|exp| now >= exp) {
+                        Err(Reason::TokenExpired)
+                    } else {
+                        Ok(t)
+                    }
+                }
+                _ => Err(Reason::NoActiveToken),
+            };
+            Ok(Ok((p, u, state)))
+        })?;
+        match checked {
+            Err(r) => {
+                self.dummy_token_hash();
+                Err(CoreError::Refused(invalid(r)))
+            }
+            Ok((_, u, Err(r))) => {
+                self.dummy_token_hash();
+                Err(self.refuse(account_event(act, &u), invalid(r)))
+            }
+            Ok((p, u, Ok(t))) => Ok((p, u, t)),
         }
-        let expired = parse_rfc3339(&t.expires_at).is_none_or(|exp| now >= exp);
-        Ok(if expired {
-            Err(Reason::TokenExpired)
-        } else {
-            Ok(t)
-        })
     }
 
     /// §3.5 Resend: a new token to the same address while the live one is still valid.
     pub fn resend(&mut self, code: &str, login: &str) -> Result<FlowOk, CoreError> {
-        let e = typed_event(action::RESET_RESEND, code, login);
-        let Some((p, u)) = self.lookup(code, login)? else {
-            return Err(self.refuse(
-                e,
-                Refusal::new(Reason::UnknownAccount, password_reset_error_text()),
-            ));
-        };
+        check_account_input(code, login)?;
+        let (p, u, t) = self.token_gate(action::RESET_RESEND, code, login)?;
         let e = account_event(action::RESET_RESEND, &u);
-        if let Some(r) = status_reason(u.status) {
-            return Err(self.refuse(e, Refusal::new(r, password_reset_error_text())));
-        }
-        let t = match self.live_token(u.id, self.clock.now())? {
-            Ok(t) => t,
-            Err(Reason::TokenExpired) => {
-                return Err(self.refuse(e, Refusal::new(Reason::TokenExpired, TOKEN_EXPIRED)));
-            }
-            Err(r) => return Err(self.refuse(e, Refusal::new(r, NO_TOKEN))),
-        };
         let is_text = !u.email.as_ref().is_some_and(|m| m.matches(&t.address));
-        self.issue_token(&p, &u, &t.address, is_text, e)
+        self.issue_token(&p, &u, &t.address, is_text, Some(t.id), e)
     }
 
     /// §3.5 Change Password: token, new password and its confirmation.
@@ -1287,6 +1451,8 @@ impl Service {
         new_password: &str,
         confirm: &str,
     ) -> Result<FlowOk, CoreError> {
+        check_account_input(code, login)?;
+        text::check_typed(token.trim(), "password token", text::TOKEN_MAX)?;
         if token.trim().is_empty() {
             return Err(CoreError::Invalid("Enter the password token.".into()));
         }
@@ -1298,24 +1464,16 @@ impl Service {
                 "The new password and its confirmation differ.".into(),
             ));
         }
-        let e = typed_event(action::RESET_COMPLETE, code, login);
-        let Some((p, u)) = self.lookup(code, login)? else {
-            return Err(self.refuse(e, Refusal::new(Reason::UnknownAccount, NO_TOKEN)));
-        };
-        let e = account_event(action::RESET_COMPLETE, &u);
-        if let Some(r) = status_reason(u.status) {
-            return Err(self.refuse(e, Refusal::new(r, status_message(u.status))));
-        }
         let now = self.clock.now();
-        let t = match self.live_token(u.id, now)? {
-            Ok(t) => t,
-            Err(Reason::TokenExpired) => {
-                return Err(self.refuse(e, Refusal::new(Reason::TokenExpired, TOKEN_EXPIRED)));
+        let (p, u, t) = self.token_gate(action::RESET_COMPLETE, code, login)?;
+        let e = account_event(action::RESET_COMPLETE, &u);
+        let right = match Token::parse(token) {
+            Some(tok) => self.hasher.verify(tok.canonical(), &t.hash),
+            None => {
+                self.hasher.verify_dummy(token);
+                false
             }
-            Err(r) => return Err(self.refuse(e, Refusal::new(r, NO_TOKEN))),
         };
-        let right =
-            Token::parse(token).is_some_and(|tok| self.hasher.verify(tok.canonical(), &t.hash));
         if !right {
             let refusal = self.record_incorrect(u.id, "token", e, Reason::TokenIncorrect)?;
             return Err(CoreError::Refused(refusal));
@@ -1346,17 +1504,17 @@ impl Service {
             let cur = store::users::by_id(c, u.id)?
                 .ok_or_else(|| CoreError::Internal("user vanished".into()))?;
             if let Some(r) = status_reason(cur.status) {
-                return Ok(Err(Refusal::new(r, status_message(cur.status))));
+                return Ok(Err(Refusal::new(r, INVALID_TOKEN)));
             }
             match store::tokens::latest(c, u.id)? {
                 Some(latest) if latest.id == t.id && latest.state == "live" => {}
-                _ => return Ok(Err(Refusal::new(Reason::NoActiveToken, NO_TOKEN))),
+                _ => return Ok(Err(Refusal::new(Reason::NoActiveToken, INVALID_TOKEN))),
             }
             store::users::set_password(c, u.id, &hash, &now_s)?;
             store::tokens::mark_used(c, t.id)?;
             store::users::set_failed_attempts(c, u.id, 0)?;
             let mut ok = e.clone();
-            ok.detail = "password changed with a password token".into();
+            ok.detail = "password changed with a password token; the token is used up".into();
             store::audit::append(c, &now_s, &ok)?;
             Ok(Ok(()))
         })?;
@@ -1580,6 +1738,20 @@ fn apply_contacts(
         ));
     }
     Ok((e_new, t_new))
+}
+
+/// Ends the user's live tokens that went to an address no longer among the contacts.
+fn end_tokens_to_removed_contacts(
+    c: &rusqlite::Connection,
+    user_id: i64,
+    email: &Option<String>,
+    text_email: &Option<String>,
+) -> Result<usize, CoreError> {
+    let kept: Vec<&str> = [email.as_deref(), text_email.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    store::tokens::invalidate_live_not_to(c, user_id, &kept, "contact_changed")
 }
 
 fn contacts_detail(email: Option<&str>, text_email: Option<&str>) -> String {

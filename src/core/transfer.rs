@@ -158,7 +158,10 @@ fn check_row(
     cols: &Columns,
     code: &ProviderCode,
 ) -> Result<ImportedUser, Vec<String>> {
-    let field = |i: Option<usize>| i.and_then(|i| rec.get(i)).unwrap_or("").trim();
+    // A cell an export guarded against spreadsheets ('=…) comes back as it was (SPEC §3.14).
+    let field = |i: Option<usize>| {
+        crate::core::text::csv_uncell(i.and_then(|i| rec.get(i)).unwrap_or("").trim())
+    };
     let mut problems = Vec::new();
     let login = match LoginName::parse(field(Some(cols.login))) {
         Ok(l) => l.as_str().to_owned(),
@@ -406,8 +409,10 @@ impl Service {
 
     /// Writes the users matching `filter` as CSV (helpdesk or super admin); returns how many.
     ///
-    /// The export is audited (`user_export`): it copies people's contact details out of the
-    /// console, which a super admin will want to be able to trace.
+    /// The export is audited (`user_export`) when the database is open for writing (the
+    /// console): it copies people's contact details out, which a super admin will want to
+    /// trace. The command line's export only reads and writes nothing (SPEC §3.13).
+    /// Every cell is neutralised for spreadsheets (SPEC §3.14).
     pub fn export_users(
         &mut self,
         actor: &Operator,
@@ -433,18 +438,23 @@ impl Service {
             for u in &page {
                 let failed = u.failed_attempts.to_string();
                 let locked = u.locked_at.map(rfc3339).unwrap_or_default();
-                w.write_record([
-                    u.login.as_str(),
-                    &u.first,
-                    &u.last,
-                    u.email.as_ref().map_or("", Email::as_str),
-                    u.text_email.as_ref().map_or("", Email::as_str),
-                    if u.spr_enabled { "on" } else { "off" },
-                    u.provider_code.as_str(),
-                    u.status.as_str(),
-                    &failed,
-                    &locked,
-                ])
+                w.write_record(
+                    [
+                        u.login.as_str(),
+                        &u.first,
+                        &u.last,
+                        u.email.as_ref().map_or("", Email::as_str),
+                        u.text_email.as_ref().map_or("", Email::as_str),
+                        if u.spr_enabled { "on" } else { "off" },
+                        u.provider_code.as_str(),
+                        u.status.as_str(),
+                        &failed,
+                        &locked,
+                    ]
+                    .map(crate::core::text::csv_cell)
+                    .iter()
+                    .map(|c| c.as_bytes()),
+                )
                 .map_err(io)?;
             }
             done += page.len() as u64;
@@ -457,6 +467,9 @@ impl Service {
             .map_err(|e| CoreError::Internal(format!("Cannot write {destination}: {e}.")))?;
         drop(w);
         tx.commit()?;
+        if self.store().is_read_only() {
+            return Ok(done);
+        }
         let provider = match filter.provider_id {
             Some(id) => store::providers::by_id(self.store().conn(), id)?.map(|p| p.code),
             None => None,

@@ -1,18 +1,149 @@
-//! The append-only audit table (the database refuses UPDATE and DELETE through triggers).
+//! The append-only, hash-chained audit table (SPEC §3.10). The database refuses UPDATE and
+//! DELETE through triggers, and an event whose sequence number is not new.
 
 use rusqlite::{Connection, params};
 
 use crate::core::CoreError;
-use crate::core::audit::{AuditEvent, AuditFilter, NewEvent};
+use crate::core::audit::{
+    AuditEvent, AuditFilter, CHAIN_START, ChainReport, NewEvent, canonical_form, chain_hash,
+    from_hex, to_hex,
+};
 
-/// Appends one event.
-pub fn append(c: &Connection, at: &str, e: &NewEvent) -> Result<(), CoreError> {
+/// The last event's sequence number and chain hash (the chain's start for an empty log).
+fn last_link(c: &Connection) -> Result<(i64, [u8; 32]), CoreError> {
+    let last: Option<(i64, Option<String>)> = super::optional(c.query_row(
+        "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    ))?;
+    match last {
+        None => Ok((0, CHAIN_START)),
+        Some((seq, hash)) => {
+            let hash = hash.as_deref().and_then(from_hex).ok_or_else(|| {
+                CoreError::Internal(format!(
+                    "The audit log is damaged: event {seq} has no valid chain hash. Run `spr-console audit verify`."
+                ))
+            })?;
+            Ok((seq, hash))
+        }
+    }
+}
+
+fn insert_linked(c: &Connection, at: &str, e: &NewEvent) -> Result<(), CoreError> {
+    let (last_seq, previous) = last_link(c)?;
+    let seq = last_seq + 1;
+    let canonical = canonical_form(
+        seq,
+        at,
+        &e.actor,
+        e.action,
+        e.provider.as_deref(),
+        e.login.as_deref(),
+        e.outcome,
+        e.reason,
+        &e.detail,
+    );
+    let hash = to_hex(&chain_hash(&previous, &canonical));
     c.execute(
-        "INSERT INTO audit (at, actor, action, provider, login, outcome, reason, detail)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO audit (seq, at, actor, action, provider, login, outcome, reason, detail, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
-            at, e.actor, e.action, e.provider, e.login, e.outcome, e.reason, e.detail
+            seq, at, e.actor, e.action, e.provider, e.login, e.outcome, e.reason, e.detail, hash
         ],
+    )?;
+    Ok(())
+}
+
+/// Appends one event, chained to the last. Outside a transaction it takes the write lock
+/// first (`BEGIN IMMEDIATE`), so two consoles never chain from the same event.
+pub fn append(c: &Connection, at: &str, e: &NewEvent) -> Result<(), CoreError> {
+    if !c.is_autocommit() {
+        return insert_linked(c, at, e);
+    }
+    c.execute_batch("BEGIN IMMEDIATE")?;
+    match insert_linked(c, at, e) {
+        Ok(()) => {
+            if let Err(err) = c.execute_batch("COMMIT") {
+                let _ = c.execute_batch("ROLLBACK");
+                return Err(err.into());
+            }
+            Ok(())
+        }
+        Err(err) => {
+            let _ = c.execute_batch("ROLLBACK");
+            Err(err)
+        }
+    }
+}
+
+fn stored_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEvent> {
+    Ok(AuditEvent {
+        seq: r.get(0)?,
+        at: r.get(1)?,
+        actor: r.get(2)?,
+        action: r.get(3)?,
+        provider: r.get(4)?,
+        login: r.get(5)?,
+        outcome: r.get(6)?,
+        reason: r.get(7)?,
+        detail: r.get(8)?,
+        hash: r.get::<_, Option<String>>(9)?.unwrap_or_default(),
+    })
+}
+
+const COLUMNS: &str = "seq, at, actor, action, provider, login, outcome, reason, detail, hash";
+
+/// Recomputes the whole chain, oldest first: the number of events, the head hash and the
+/// first event whose stored hash does not match (SPEC §3.10).
+pub fn verify(c: &Connection) -> Result<ChainReport, CoreError> {
+    let mut stmt = c.prepare(&format!("SELECT {COLUMNS} FROM audit ORDER BY seq"))?;
+    let mut rows = stmt.query([])?;
+    let mut previous = CHAIN_START;
+    let mut events = 0u64;
+    let mut first_bad = None;
+    let mut head = to_hex(&CHAIN_START);
+    while let Some(r) = rows.next()? {
+        let e = stored_event(r)?;
+        events += 1;
+        head = e.hash.clone();
+        if first_bad.is_some() {
+            continue;
+        }
+        let expected = chain_hash(&previous, &e.canonical());
+        if from_hex(&e.hash) == Some(expected) {
+            previous = expected;
+        } else {
+            first_bad = Some(e.seq);
+        }
+    }
+    Ok(ChainReport {
+        events,
+        head,
+        ok: first_bad.is_none(),
+        first_bad,
+    })
+}
+
+/// Migration 0003's Rust step: fills `hash` for the events written before the chain, in
+/// order. The UPDATE trigger is lifted for this one transaction and put back as it was.
+pub(crate) fn fill_chain(c: &Connection) -> Result<(), CoreError> {
+    c.execute_batch("DROP TRIGGER audit_no_update")?;
+    let events: Vec<AuditEvent> = {
+        let mut stmt = c.prepare(&format!("SELECT {COLUMNS} FROM audit ORDER BY seq"))?;
+        stmt.query_map([], stored_event)?
+            .collect::<rusqlite::Result<_>>()?
+    };
+    let mut previous = CHAIN_START;
+    let mut update = c.prepare("UPDATE audit SET hash = ?1 WHERE seq = ?2")?;
+    for e in &events {
+        previous = chain_hash(&previous, &e.canonical());
+        update.execute(params![to_hex(&previous), e.seq])?;
+    }
+    c.execute_batch(
+        "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+         BEGIN
+             SELECT RAISE(ABORT, 'the audit log is append-only');
+         END;",
     )?;
     Ok(())
 }
@@ -45,23 +176,11 @@ pub fn list(c: &Connection, f: &AuditFilter) -> Result<Vec<AuditEvent>, CoreErro
     let limit = f.limit.map_or(-1, i64::from);
     let offset = f.offset.unwrap_or(0);
     let sql = format!(
-        "SELECT seq, at, actor, action, provider, login, outcome, reason, detail FROM audit{clause}
+        "SELECT {COLUMNS} FROM audit{clause}
          ORDER BY seq {order} LIMIT {limit} OFFSET {offset}"
     );
     let mut stmt = c.prepare(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
-        Ok(AuditEvent {
-            seq: r.get(0)?,
-            at: r.get(1)?,
-            actor: r.get(2)?,
-            action: r.get(3)?,
-            provider: r.get(4)?,
-            login: r.get(5)?,
-            outcome: r.get(6)?,
-            reason: r.get(7)?,
-            detail: r.get(8)?,
-        })
-    })?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(args), stored_event)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 

@@ -29,8 +29,28 @@ pub const DEFAULT_FILE_NAME: &str = "spr-console.sqlite3";
 /// The file name of the demo database, beside the default one.
 pub const DEMO_FILE_NAME: &str = "spr-console-demo.sqlite3";
 
+/// A migration's Rust step, run in the migration's transaction after its SQL.
+type RustStep = fn(&Connection) -> Result<(), CoreError>;
+
+/// One schema step: SQL, then (for a step that must compute values) a Rust function run in
+/// the same transaction.
+struct Migration {
+    sql: &'static str,
+    then: Option<RustStep>,
+}
+
 /// Append-only migrations: never edit or remove one; add the next at the end.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
+/// (0002, supervised sessions, is merged in before 0003.)
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        sql: include_str!("migrations/0001_initial.sql"),
+        then: None,
+    },
+    Migration {
+        sql: include_str!("migrations/0003_audit_chain.sql"),
+        then: Some(audit::fill_chain),
+    },
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
@@ -50,6 +70,7 @@ pub fn default_path() -> Option<PathBuf> {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    read_only: bool,
 }
 
 impl std::fmt::Debug for Store {
@@ -109,6 +130,69 @@ fn inspect(path: &Path) -> Result<FileKind, CoreError> {
     })
 }
 
+fn missing_error(path: &Path) -> CoreError {
+    CoreError::BadDatabase(format!("No database at {}.", path.display()))
+}
+
+fn damaged_error(path: &Path, what: &str) -> CoreError {
+    CoreError::BadDatabase(format!(
+        "{} is damaged ({what}): restore it from a backup copy; the file was left untouched.",
+        path.display()
+    ))
+}
+
+/// Names the file in an error SQLite raised about a damaged database; other errors pass.
+pub fn name_damaged_file(e: CoreError, path: &Path) -> CoreError {
+    match e {
+        CoreError::BadDatabase(m) if m.starts_with(DAMAGED_PREFIX) => {
+            damaged_error(path, m.trim_start_matches(DAMAGED_PREFIX))
+        }
+        other => other,
+    }
+}
+
+/// How `From<rusqlite::Error>` marks a damaged file; [`name_damaged_file`] names the file.
+pub(crate) const DAMAGED_PREFIX: &str = "damaged:";
+
+/// A `file:` URI for SQLite with the path's special characters escaped.
+fn file_uri(path: &Path, params: &str) -> String {
+    let mut uri = String::from("file:");
+    for b in path.to_string_lossy().bytes() {
+        match b {
+            b'%' | b'?' | b'#' => uri.push_str(&format!("%{b:02X}")),
+            _ => uri.push(b as char),
+        }
+    }
+    uri.push('?');
+    uri.push_str(params);
+    uri
+}
+
+/// Whether reading with `immutable=1` is safe: nobody may write the file (no write bit on it
+/// or on its folder, so no writer can run) and no WAL holds changes the file lacks.
+#[cfg(unix)]
+fn immutable_is_safe(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let no_write = |p: &Path| {
+        fs::metadata(p)
+            .map(|m| m.permissions().mode() & 0o222 == 0)
+            .unwrap_or(false)
+    };
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    let wal_empty = fs::metadata(PathBuf::from(wal)).map_or(true, |m| m.len() == 0);
+    no_write(path) && no_write(&folder) && wal_empty
+}
+
+#[cfg(not(unix))]
+fn immutable_is_safe(_path: &Path) -> bool {
+    false
+}
+
 fn newer_error(path: &Path, v: i32) -> CoreError {
     CoreError::BadDatabase(format!(
         "{} was written by a newer spr-console (schema version {v}; this one knows up to {SCHEMA_VERSION}). Update spr-console to open it; the file was left untouched.",
@@ -135,6 +219,12 @@ impl Store {
             FileKind::Ours { user_version } if user_version > SCHEMA_VERSION => {
                 return Err(newer_error(path, user_version));
             }
+            FileKind::Ours { user_version } if user_version <= 0 => {
+                return Err(damaged_error(
+                    path,
+                    &format!("it has tables but schema version {user_version}"),
+                ));
+            }
             FileKind::Missing => create_private_file(path)?,
             FileKind::Empty | FileKind::BlankSqlite | FileKind::Ours { .. } => {}
         }
@@ -158,13 +248,107 @@ impl Store {
         }
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // A REPLACE's implicit delete fires the audit's DELETE trigger only with this on.
+        conn.pragma_update(None, "recursive_triggers", "ON")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         let mut store = Self {
             conn,
             path: path.to_path_buf(),
+            read_only: false,
         };
-        store.migrate()?;
+        store.migrate().map_err(|e| name_damaged_file(e, path))?;
         Ok(store)
+    }
+
+    /// Opens an existing database for reading only (SPEC §3.13): never creates a file, never
+    /// changes a byte of it, works on a read-only file or folder. A missing or zero-length
+    /// file is "No database at PATH"; a damaged one is named in one sentence.
+    pub fn open_read_only(path: &Path) -> Result<Self, CoreError> {
+        match inspect(path)? {
+            FileKind::Missing | FileKind::Empty => return Err(missing_error(path)),
+            FileKind::NotSqlite => {
+                return Err(CoreError::BadDatabase(format!(
+                    "{} is not an spr-console database (it is not an SQLite file). The file was left untouched.",
+                    path.display()
+                )));
+            }
+            FileKind::OtherSqlite | FileKind::BlankSqlite => {
+                return Err(CoreError::BadDatabase(format!(
+                    "{} is not an spr-console database. The file was left untouched.",
+                    path.display()
+                )));
+            }
+            FileKind::Ours { user_version } if user_version > SCHEMA_VERSION => {
+                return Err(newer_error(path, user_version));
+            }
+            FileKind::Ours { user_version } if user_version <= 0 => {
+                return Err(damaged_error(
+                    path,
+                    &format!("it has tables but schema version {user_version}"),
+                ));
+            }
+            FileKind::Ours { .. } => {}
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let probe = |conn: &Connection| -> Result<(i32, i32), CoreError> {
+            conn.busy_timeout(BUSY_TIMEOUT)?;
+            conn.pragma_update(None, "query_only", "ON")?;
+            let app_id: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+            let version: i32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+                r.get::<_, i64>(0)
+            })?;
+            Ok((app_id, version))
+        };
+        let attempt = Connection::open_with_flags(file_uri(path, "mode=ro"), flags)
+            .map_err(CoreError::from)
+            .and_then(|c| probe(&c).map(|v| (c, v)));
+        let (conn, (app_id, version)) = match attempt {
+            Ok(ok) => ok,
+            // A WAL file that nobody may write cannot get its -shm: read it as immutable,
+            // which is safe only when no writer can exist.
+            Err(CoreError::Internal(_)) if immutable_is_safe(path) => {
+                let c = Connection::open_with_flags(file_uri(path, "mode=ro&immutable=1"), flags)
+                    .map_err(|e| name_damaged_file(e.into(), path))?;
+                let v = probe(&c).map_err(|e| name_damaged_file(e, path))?;
+                (c, v)
+            }
+            Err(e @ CoreError::Internal(_)) => {
+                return Err(CoreError::BadDatabase(format!(
+                    "Cannot read {}: {}",
+                    path.display(),
+                    e.to_string().trim_start_matches("Database error: ")
+                )));
+            }
+            Err(e) => return Err(name_damaged_file(e, path)),
+        };
+        if app_id != APPLICATION_ID {
+            return Err(CoreError::BadDatabase(format!(
+                "{} is not an spr-console database. The file was left untouched.",
+                path.display()
+            )));
+        }
+        if version > SCHEMA_VERSION {
+            return Err(newer_error(path, version));
+        }
+        if version < SCHEMA_VERSION {
+            return Err(CoreError::BadDatabase(format!(
+                "{} has schema version {version}, older than this spr-console's {SCHEMA_VERSION}: run a command that changes something (or open the console) once to update it. The file was left untouched.",
+                path.display()
+            )));
+        }
+        Ok(Self {
+            conn,
+            path: path.to_path_buf(),
+            read_only: true,
+        })
+    }
+
+    /// Whether this store was opened for reading only.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     /// The file this store reads and writes.
@@ -186,8 +370,11 @@ impl Store {
         if current > SCHEMA_VERSION {
             return Err(newer_error(&self.path, current));
         }
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-            tx.execute_batch(sql)?;
+        for (i, m) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+            tx.execute_batch(m.sql)?;
+            if let Some(step) = m.then {
+                step(&tx)?;
+            }
             tx.pragma_update(None, "user_version", i as i32 + 1)?;
         }
         tx.pragma_update(None, "application_id", APPLICATION_ID)?;
@@ -208,30 +395,44 @@ impl Store {
         Ok(out)
     }
 
-    /// Copies the whole database to `dest` with SQLite's online backup API.
+    /// Copies the whole database to `dest` with SQLite's online backup API: into a new
+    /// owner-only file beside it, then renamed onto it (a symlink there is replaced, not
+    /// followed; on failure `dest` is left as it was).
     pub fn backup_to(
         &self,
         dest: &Path,
         mut progress: impl FnMut(i32, i32),
     ) -> Result<(), CoreError> {
-        if dest.exists() {
-            fs::remove_file(dest).map_err(|e| {
-                CoreError::Internal(format!("Cannot replace {}: {e}.", dest.display()))
-            })?;
-        }
-        create_private_file(dest)?;
-        let mut out = Connection::open(dest)?;
-        let backup = rusqlite::backup::Backup::new(&self.conn, &mut out)?;
-        loop {
-            let step = backup.step(256)?;
-            let p = backup.progress();
-            progress(p.pagecount - p.remaining, p.pagecount);
-            match step {
-                rusqlite::backup::StepResult::Done => break,
-                _ => std::thread::sleep(Duration::from_millis(1)),
+        let mut tmp = dest.as_os_str().to_owned();
+        tmp.push(format!(".{}.tmp", std::process::id()));
+        let tmp = PathBuf::from(tmp);
+        let _ = fs::remove_file(&tmp);
+        create_private_file(&tmp)?;
+        let mut copy = || -> Result<(), CoreError> {
+            let mut out = Connection::open(&tmp)?;
+            {
+                let backup = rusqlite::backup::Backup::new(&self.conn, &mut out)?;
+                loop {
+                    let step = backup.step(256)?;
+                    let p = backup.progress();
+                    progress(p.pagecount - p.remaining, p.pagecount);
+                    match step {
+                        rusqlite::backup::StepResult::Done => break,
+                        _ => std::thread::sleep(Duration::from_millis(1)),
+                    }
+                }
             }
+            // One file, no WAL beside it: the copy is complete on its own.
+            out.pragma_update(None, "journal_mode", "DELETE")?;
+            out.close().map_err(|(_, e)| CoreError::from(e))?;
+            fs::rename(&tmp, dest)
+                .map_err(|e| CoreError::Internal(format!("Cannot write {}: {e}.", dest.display())))
+        };
+        let result = copy();
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp);
         }
-        Ok(())
+        result
     }
 }
 

@@ -96,3 +96,54 @@ pub fn delivered_since(c: &Connection, user_id: i64, since: &str) -> Result<u32,
         |r| r.get(0),
     )?)
 }
+
+/// Invalidates the user's live tokens that went to an address no longer among `contacts`
+/// (compared case-insensitively); returns how many ended.
+pub fn invalidate_live_not_to(
+    c: &Connection,
+    user_id: i64,
+    contacts: &[&str],
+    why: &str,
+) -> Result<usize, CoreError> {
+    let mut ended = 0;
+    let live: Vec<(i64, String)> = {
+        let mut stmt =
+            c.prepare("SELECT id, address FROM tokens WHERE user_id = ?1 AND state = 'live'")?;
+        stmt.query_map([user_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?
+    };
+    for (id, address) in live {
+        if !contacts
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(address.trim()))
+        {
+            ended += c.execute(
+                "UPDATE tokens SET state = 'invalidated', ended_by = ?2 WHERE id = ?1",
+                params![id, why],
+            )?;
+        }
+    }
+    Ok(ended)
+}
+
+/// Invalidates every live token of the provider's users; returns how many ended.
+pub fn invalidate_live_of_provider(
+    c: &Connection,
+    provider_id: i64,
+    why: &str,
+) -> Result<usize, CoreError> {
+    Ok(c.execute(
+        "UPDATE tokens SET state = 'invalidated', ended_by = ?2
+         WHERE state = 'live' AND user_id IN (SELECT id FROM users WHERE provider_id = ?1)",
+        params![provider_id, why],
+    )?)
+}
+
+/// The audit words for live tokens that an event ended (empty when none did).
+pub fn ended_words(n: usize) -> String {
+    match n {
+        0 => String::new(),
+        1 => "; its live password token ended".to_owned(),
+        n => format!("; {n} live password tokens ended"),
+    }
+}

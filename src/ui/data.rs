@@ -138,7 +138,11 @@ pub enum DataJob {
     /// The newest outbox messages.
     Outbox { last: u32 },
     /// A copy of the whole database (SQLite online backup).
-    Backup { path: PathBuf, progress: Progress },
+    Backup {
+        actor: Operator,
+        path: PathBuf,
+        progress: Progress,
+    },
 }
 
 impl DataJob {
@@ -294,18 +298,13 @@ pub fn handle(svc: &mut Service, job: DataJob) -> DataAnswer {
             DataAnswer::AuditExported { path, result }
         }
         DataJob::Outbox { last } => DataAnswer::Outbox(svc.outbox(Some(last))),
-        DataJob::Backup { path, progress } => {
-            let open = svc.store().path().canonicalize().ok();
-            if open.is_some() && path.canonicalize().ok() == open {
-                return DataAnswer::BackedUp {
-                    path,
-                    result: Err(CoreError::Invalid(
-                        "That is the open database itself: choose another file for the copy."
-                            .into(),
-                    )),
-                };
-            }
-            let result = svc.store().backup_to(&path, |done, total| {
+        DataJob::Backup {
+            actor,
+            path,
+            progress,
+        } => {
+            // The core checks the role, refuses the open database and audits the copy.
+            let result = svc.backup(&actor, &path, |done, total| {
                 progress.set(
                     u64::try_from(done).unwrap_or(0),
                     u64::try_from(total).unwrap_or(0),
@@ -320,18 +319,7 @@ fn io_error(path: &std::path::Path, e: impl std::fmt::Display) -> CoreError {
     CoreError::Internal(format!("Cannot write {}: {e}.", path.display()))
 }
 
-/// Exported files hold people's details: owner-only on Unix, like the database.
-fn create_private(path: &std::path::Path) -> Result<std::fs::File, CoreError> {
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    opts.open(path).map_err(|e| io_error(path, e))
-}
-
+/// Users as CSV, written beside the file and renamed onto it, owner-only (SPEC §3.13).
 fn export_users(
     svc: &mut Service,
     actor: &Operator,
@@ -339,22 +327,16 @@ fn export_users(
     path: &std::path::Path,
     progress: &Progress,
 ) -> Result<u64, CoreError> {
-    use std::io::Write;
-    let mut w = std::io::BufWriter::new(create_private(path)?);
-    let n = svc.export_users(
-        actor,
-        filter,
-        &path.display().to_string(),
-        &mut w,
-        |d, t| {
+    let db = svc.store().path().to_path_buf();
+    crate::core::files::write_private(path, &db, |w| {
+        svc.export_users(actor, filter, &path.display().to_string(), w, |d, t| {
             progress.set(d, t);
-        },
-    )?;
-    w.flush().map_err(|e| io_error(path, e))?;
-    Ok(n)
+        })
+    })
 }
 
-/// The audit log as CSV or JSON, oldest first (SPEC §3.10), whatever order the view shows.
+/// The audit log as CSV or JSON, oldest first (SPEC §3.10), whatever order the view shows;
+/// the CSV ends with the chain head of the whole log.
 fn export_audit(
     svc: &Service,
     filter: &AuditFilter,
@@ -368,18 +350,19 @@ fn export_audit(
         offset: None,
         ..filter.clone()
     })?;
-    let mut w = std::io::BufWriter::new(create_private(path)?);
-    match format {
-        AuditFormat::Json => {
-            serde_json::to_writer_pretty(&mut w, &events).map_err(|e| io_error(path, e))?;
-            w.write_all(b"\n").map_err(|e| io_error(path, e))?;
+    let head = svc.audit_verify()?;
+    crate::core::files::write_private(path, svc.store().path(), |w| {
+        match format {
+            AuditFormat::Json => {
+                serde_json::to_writer_pretty(&mut *w, &events).map_err(|e| io_error(path, e))?;
+                w.write_all(b"\n").map_err(|e| io_error(path, e))?;
+            }
+            AuditFormat::Csv => {
+                write_audit_csv(&events, Some(&head), &mut *w, &path.display().to_string())?;
+            }
         }
-        AuditFormat::Csv => {
-            write_audit_csv(&events, &mut w, &path.display().to_string())?;
-        }
-    }
-    w.flush().map_err(|e| io_error(path, e))?;
-    Ok(events.len() as u64)
+        Ok(events.len() as u64)
+    })
 }
 
 /// The views of part 2 of the console, as the app shell holds them.
@@ -482,7 +465,7 @@ impl DataViews {
     ) -> Option<super::file_menu::FileAction> {
         let (job, action) = egui::Panel::top("file-status")
             .show_separator_line(false)
-            .show(ui, |ui| self.files.status_ui(ui))
+            .show(ui, |ui| self.files.status_ui(ui, sh.operator))
             .inner;
         if let Some(j) = job {
             sh.worker.send(super::worker::Job::Data(j));

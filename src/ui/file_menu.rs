@@ -287,7 +287,11 @@ impl FileMenu {
 
     /// Dialogs and the backup's progress and result; call once per frame after the menu.
     #[must_use]
-    pub fn status_ui(&mut self, ui: &mut Ui) -> (Option<DataJob>, Option<FileAction>) {
+    pub fn status_ui(
+        &mut self,
+        ui: &mut Ui,
+        operator: &crate::core::model::Operator,
+    ) -> (Option<DataJob>, Option<FileAction>) {
         let mut job = None;
         let mut action = None;
         match self.dialogs.ui(ui.ctx()) {
@@ -296,7 +300,11 @@ impl FileMenu {
                 let progress = Progress::default();
                 self.backup = Some(progress.clone());
                 self.note = None;
-                job = Some(DataJob::Backup { path, progress });
+                job = Some(DataJob::Backup {
+                    actor: operator.clone(),
+                    path,
+                    progress,
+                });
             }
             _ => {}
         }

@@ -490,7 +490,12 @@ fn set_mail(
                 MailSettings::Smtp(old) => Some(old),
                 MailSettings::Outbox => None,
             };
-            if keep_password && s.password.is_none() && s.username.is_some() {
+            // The stored password goes only to the relay and account it was given for: a new
+            // host, port or username forgets it (SPEC §3.11).
+            let same_account = old
+                .as_ref()
+                .is_some_and(|o| o.host == s.host && o.port == s.port && o.username == s.username);
+            if keep_password && s.password.is_none() && s.username.is_some() && same_account {
                 s.password = old.as_ref().and_then(|o| o.password.clone());
             }
             if s.username.is_none() {

@@ -1,0 +1,386 @@
+//! Same time for every refusal that must look alike (SPEC §3.3, §3.5, §3.7, §3.2): each case
+//! of each flow, 15 runs, production argon2 parameters, outbox delivery, release profile.
+//! Run: `cargo bench --bench refusals`. Prints the median of each case and, per flow, how far
+//! the slowest median is above the fastest (SPEC: less than 20%).
+
+// Bench code may unwrap: a failure is a failed bench with its location.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{TimeZone, Utc};
+use spr_console::core::Service;
+use spr_console::core::clock::SettableClock;
+use spr_console::core::hashing::Hasher;
+use spr_console::core::service::{ProviderChanges, UserInput};
+use spr_console::store::Store;
+
+const RUNS: usize = 15;
+
+/// A case: its name, the Login Name, and what to prepare before each run.
+type Case = (&'static str, &'static str, Box<dyn FnMut(&mut Bench)>);
+const PW: &str = "maple-Harbor-quiet-4521";
+const WRONG: &str = "wrong-Harbor-quiet-4521";
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+struct Bench {
+    svc: Service,
+    sql: rusqlite::Connection,
+    clock: SettableClock,
+    _dir: tempfile::TempDir,
+}
+
+impl Bench {
+    fn sql(&self, sql: &str) {
+        self.sql.execute_batch(sql).unwrap();
+    }
+
+    /// A user `login` in ACME with SPR on, a password and an email `login@example.org`.
+    fn user(&mut self, admin: &spr_console::core::model::Operator, code: &str, login: &str) {
+        let u = UserInput {
+            login: login.into(),
+            email: Some(format!("{login}@example.org")),
+            spr_enabled: true,
+            password: Some(PW.into()),
+            ..Default::default()
+        };
+        self.svc.add_user(admin, code, &u).unwrap();
+    }
+
+    /// A fresh live token for `login` (request, then time moves so rate limits stay clear).
+    fn token(&mut self, login: &str) -> String {
+        self.svc
+            .request_token(login, "ACME", &format!("{login}@example.org"))
+            .unwrap();
+        let body = self.svc.outbox(Some(1)).unwrap().remove(0).body;
+        body.split_whitespace()
+            .find(|w| w.len() == 9 && w.as_bytes()[4] == b'-')
+            .unwrap()
+            .to_owned()
+    }
+}
+
+fn setup() -> (Bench, spr_console::core::model::Operator) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bench.sqlite3");
+    let clock = SettableClock::new(Utc.with_ymd_and_hms(2026, 11, 28, 9, 0, 0).unwrap());
+    let store = Store::open(&path).unwrap();
+    let mut svc = Service::new(store, Arc::new(clock.clone()), Hasher::default());
+    let admin = svc
+        .init_first_operator("root", "orange-Kettle-93-violet")
+        .unwrap();
+    for (code, per_hour) in [("ACME", 100), ("RATE", 1), ("OFF", 100)] {
+        svc.add_provider(&admin, code, code).unwrap();
+        let p = ProviderChanges {
+            spr_enabled: Some(true),
+            max_tokens_per_hour: Some(per_hour),
+            max_incorrect: Some(100),
+            ..Default::default()
+        };
+        svc.update_provider(&admin, code, &p).unwrap();
+    }
+    let sql = rusqlite::Connection::open(&path).unwrap();
+    let mut b = Bench {
+        svc,
+        sql,
+        clock,
+        _dir: dir,
+    };
+    for login in [
+        "ok",
+        "wrongpw",
+        "locked",
+        "deact",
+        "deleted",
+        "usroff",
+        "nocontact",
+        "gone",
+        "expired",
+        "notoken",
+        "used",
+    ] {
+        b.user(&admin, "ACME", login);
+    }
+    b.user(&admin, "RATE", "rate");
+    b.user(&admin, "OFF", "provoff");
+    (b, admin)
+}
+
+/// Runs `f` RUNS times, each after `prepare` (whose result it gets); the median of `f` alone.
+fn time<T>(
+    b: &mut Bench,
+    mut prepare: impl FnMut(&mut Bench) -> T,
+    mut f: impl FnMut(&mut Bench, T),
+) -> Duration {
+    let mut v = Vec::with_capacity(RUNS);
+    for _ in 0..RUNS {
+        let x = prepare(b);
+        let t = Instant::now();
+        f(b, x);
+        v.push(t.elapsed());
+    }
+    median(v)
+}
+
+fn report(flow: &str, cases: &[(&str, Duration)], outside: &[(&str, Duration)]) -> f64 {
+    println!("\n{flow}");
+    for (name, d) in cases {
+        println!("  {name:<44} {:>7.1} ms", d.as_secs_f64() * 1e3);
+    }
+    for (name, d) in outside {
+        println!(
+            "  {name:<44} {:>7.1} ms  (only with the right token; not compared)",
+            d.as_secs_f64() * 1e3
+        );
+    }
+    let min = cases.iter().map(|c| c.1).min().unwrap().as_secs_f64();
+    let max = cases.iter().map(|c| c.1).max().unwrap().as_secs_f64();
+    let spread = (max / min - 1.0) * 100.0;
+    println!("  slowest median above fastest: {spread:.0}%");
+    spread
+}
+
+fn main() {
+    let (mut b, _admin) = setup();
+    b.sql(
+        "UPDATE users SET status = 'admin_locked' WHERE login = 'locked';
+         UPDATE users SET status = 'deactivated' WHERE login = 'deact';
+         UPDATE users SET status = 'deleted' WHERE login = 'deleted';
+         UPDATE users SET spr_enabled = 0 WHERE login = 'usroff';
+         UPDATE users SET email = NULL WHERE login = 'nocontact';
+         UPDATE providers SET spr_enabled = 0 WHERE code = 'OFF';",
+    );
+    let nothing = |_: &mut Bench| {};
+    let reset_counts = |b: &mut Bench| b.sql("UPDATE users SET failed_attempts = 0");
+
+    // Login (SPEC §3.7).
+    let mut login = Vec::new();
+    for (name, code, user, pw) in [
+        ("unknown account", "ACME", "ghost", PW),
+        ("wrong password", "ACME", "wrongpw", WRONG),
+        ("wrong password, Admin Locked", "ACME", "locked", WRONG),
+        ("right password, Admin Locked", "ACME", "locked", PW),
+        ("right password, Deactivated", "ACME", "deact", PW),
+        ("right password, Deleted", "ACME", "deleted", PW),
+        ("logged in", "ACME", "ok", PW),
+    ] {
+        let d = time(&mut b, reset_counts, |b, ()| {
+            let _ = b.svc.login(code, user, pw);
+        });
+        login.push((name, d));
+    }
+    let s1 = report("login", &login, &[]);
+
+    // The Verify step of configuring SPR (SPEC §3.2).
+    let mut verify = Vec::new();
+    for (name, code, user, pw) in [
+        ("unknown account", "ACME", "ghost", PW),
+        ("wrong password", "ACME", "wrongpw", WRONG),
+        ("wrong password, Deactivated", "ACME", "deact", WRONG),
+        ("right password, user SPR off", "ACME", "usroff", PW),
+        ("right password, provider SPR off", "OFF", "provoff", PW),
+        ("verified", "ACME", "ok", PW),
+    ] {
+        let d = time(&mut b, reset_counts, |b, ()| {
+            let _ = b.svc.configure_verify(code, user, pw);
+        });
+        verify.push((name, d));
+    }
+    let s2 = report("configure verify", &verify, &[]);
+
+    // Forgot Password (SPEC §3.3); the acceptance delivers to the outbox.
+    b.svc
+        .request_token("rate", "RATE", "rate@example.org")
+        .unwrap();
+    let mut request = Vec::new();
+    for (name, code, user, addr) in [
+        (
+            "unknown_account (no such user)",
+            "ACME",
+            "ghost",
+            "ghost@example.org",
+        ),
+        (
+            "unknown_account (address)",
+            "ACME",
+            "ok",
+            "other@example.org",
+        ),
+        (
+            "provider_spr_disabled",
+            "OFF",
+            "provoff",
+            "provoff@example.org",
+        ),
+        ("user_spr_disabled", "ACME", "usroff", "usroff@example.org"),
+        (
+            "spr_not_configured",
+            "ACME",
+            "nocontact",
+            "nocontact@example.org",
+        ),
+        (
+            "account_admin_locked",
+            "ACME",
+            "locked",
+            "locked@example.org",
+        ),
+        ("account_deactivated", "ACME", "deact", "deact@example.org"),
+        ("rate_limited", "RATE", "rate", "rate@example.org"),
+        ("token sent", "ACME", "ok", "ok@example.org"),
+    ] {
+        let d = time(
+            &mut b,
+            |b| b.clock.advance(chrono::Duration::seconds(1)),
+            |b, ()| {
+                let _ = b.svc.request_token(user, code, addr);
+            },
+        );
+        request.push((name, d));
+    }
+    let s3 = report("reset request", &request, &[]);
+
+    // Resend (SPEC §3.5).
+    let mut resend = Vec::new();
+    let live_then = |sql: &'static str, login: &'static str| {
+        move |b: &mut Bench| {
+            b.sql("UPDATE users SET status = 'active', spr_enabled = 1, email = login || '@example.org' WHERE login IN ('gone', 'expired', 'used')");
+            b.clock.advance(chrono::Duration::minutes(2));
+            b.token(login);
+            b.sql(sql);
+        }
+    };
+    let cases: Vec<Case> = vec![
+        ("unknown_account", "ghost", Box::new(nothing)),
+        ("no_active_token (none)", "notoken", Box::new(nothing)),
+        (
+            "token_expired",
+            "expired",
+            Box::new(live_then(
+                "UPDATE tokens SET expires_at = '2000-01-01T00:00:00.000Z' WHERE state = 'live'",
+                "expired",
+            )),
+        ),
+        (
+            "no_active_token (address removed)",
+            "gone",
+            Box::new(live_then(
+                "UPDATE users SET email = 'new@example.org' WHERE login = 'gone'",
+                "gone",
+            )),
+        ),
+        (
+            "account_deactivated",
+            "gone",
+            Box::new(live_then(
+                "UPDATE users SET status = 'deactivated' WHERE login = 'gone'",
+                "gone",
+            )),
+        ),
+        (
+            "user_spr_disabled",
+            "gone",
+            Box::new(live_then(
+                "UPDATE users SET spr_enabled = 0 WHERE login = 'gone'",
+                "gone",
+            )),
+        ),
+        (
+            "token resent",
+            "used",
+            Box::new(live_then("SELECT 1", "used")),
+        ),
+    ];
+    for (name, user, mut prepare) in cases {
+        let d = time(
+            &mut b,
+            |b| prepare(b),
+            |b, ()| {
+                let _ = b.svc.resend("ACME", user);
+            },
+        );
+        resend.push((name, d));
+    }
+    let s4 = report("reset resend", &resend, &[]);
+
+    // Change Password (SPEC §3.5): every answer before a right token.
+    let mut complete = Vec::new();
+    let cases: Vec<Case> = vec![
+        ("unknown_account", "ghost", Box::new(nothing)),
+        ("no_active_token (none)", "notoken", Box::new(nothing)),
+        (
+            "token_expired",
+            "expired",
+            Box::new(live_then(
+                "UPDATE tokens SET expires_at = '2000-01-01T00:00:00.000Z' WHERE state = 'live'",
+                "expired",
+            )),
+        ),
+        (
+            "account_deactivated",
+            "gone",
+            Box::new(live_then(
+                "UPDATE users SET status = 'deactivated' WHERE login = 'gone'",
+                "gone",
+            )),
+        ),
+        (
+            "no_active_token (address removed)",
+            "gone",
+            Box::new(live_then(
+                "UPDATE users SET email = 'new@example.org' WHERE login = 'gone'",
+                "gone",
+            )),
+        ),
+        (
+            "token_incorrect",
+            "used",
+            Box::new(move |b: &mut Bench| {
+                live_then("UPDATE users SET failed_attempts = 0", "used")(b)
+            }),
+        ),
+    ];
+    for (name, user, mut prepare) in cases {
+        let d = time(
+            &mut b,
+            |b| prepare(b),
+            |b, ()| {
+                let _ = b.svc.complete_reset(
+                    "ACME",
+                    user,
+                    "2345-6789",
+                    "tundra-Lantern-slow-8830-quartz",
+                    "tundra-Lantern-slow-8830-quartz",
+                );
+            },
+        );
+        complete.push((name, d));
+    }
+    let mut i = 0;
+    let done = time(
+        &mut b,
+        |b| {
+            b.clock.advance(chrono::Duration::minutes(2));
+            b.token("ok")
+        },
+        |b, token| {
+            i += 1;
+            let pw = format!("tundra-Lantern-slow-{i:04}-quartz");
+            b.svc
+                .complete_reset("ACME", "ok", &token, &pw, &pw)
+                .unwrap();
+        },
+    );
+    let s5 = report(
+        "reset complete",
+        &complete,
+        &[("password changed (history 5, new hash, notices)", done)],
+    );
+    let worst = [s1, s2, s3, s4, s5].into_iter().fold(0.0, f64::max);
+    println!("\nworst spread: {worst:.0}% (SPEC §3.3: under 20%)");
+}
