@@ -8,6 +8,7 @@ pub mod providers;
 pub mod settings;
 pub mod tokens;
 pub mod transfer;
+pub mod user_pages;
 pub mod users;
 
 use std::fs;
@@ -158,6 +159,8 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // Room for the Users panel's search variants beside the bulk writes' statements.
+        conn.set_prepared_statement_cache_capacity(64);
         let mut store = Self {
             conn,
             path: path.to_path_buf(),
