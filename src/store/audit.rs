@@ -7,13 +7,14 @@ use crate::core::audit::{AuditEvent, AuditFilter, NewEvent};
 
 /// Appends one event.
 pub fn append(c: &Connection, at: &str, e: &NewEvent) -> Result<(), CoreError> {
-    c.execute(
+    // Cached: bulk changes append one event a user.
+    c.prepare_cached(
         "INSERT INTO audit (at, actor, action, provider, login, outcome, reason, detail)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
-            at, e.actor, e.action, e.provider, e.login, e.outcome, e.reason, e.detail
-        ],
-    )?;
+    )?
+    .execute(params![
+        at, e.actor, e.action, e.provider, e.login, e.outcome, e.reason, e.detail
+    ])?;
     Ok(())
 }
 
