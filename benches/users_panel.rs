@@ -113,11 +113,11 @@ fn keystroke_cost() -> Vec<(String, f64, f64, u64)> {
             );
             times.push(t.elapsed());
             if let data::DataAnswer::UserQuery {
-                result: Ok((total, _)),
+                result: Ok((matches, _)),
                 ..
             } = a
             {
-                n = total;
+                n = matches.n;
             }
         }
         let (median, mean) = stats(times);

@@ -546,10 +546,12 @@ fn dispatch(cli: &Cli, command: Command, out: &mut Out) -> Result<(), CliError> 
         Command::Carriers => output::carriers(out),
         Command::Demo { users } => {
             let path = crate::core::demo::demo_path(cli.db.as_deref())?;
+            let started = std::time::Instant::now();
             let s = crate::core::demo::create(&path, users)?;
+            let secs = started.elapsed().as_secs_f64();
             out.value(
-                &json!({"database": s.path.display().to_string(), "named_users": s.named_users, "generated_users": s.generated_users}),
-                &format!("Created the demo database {} ({} named and {} generated users).\n{}", s.path.display(), s.named_users, s.generated_users, crate::core::demo::banner_text()),
+                &json!({"database": s.path.display().to_string(), "named_users": s.named_users, "generated_users": s.generated_users, "seconds": secs}),
+                &format!("Created the demo database {} ({} named and {} generated users) in {secs:.1} s.\n{}", s.path.display(), s.named_users, s.generated_users, crate::core::demo::banner_text()),
             );
         }
     }

@@ -227,26 +227,34 @@ pub fn create(path: &Path, generated: u32) -> Result<DemoSummary, CoreError> {
     let _ = svc.request_token("asmith", PROVIDER, "5559876543@vtext.com");
 
     let now = rfc3339(svc.now());
-    let logins: Vec<String> = (0..generated)
-        .map(|i| format!("user{:06}", i + 1))
-        .collect();
-    let emails: Vec<String> = logins.iter().map(|l| format!("{l}@example.org")).collect();
-    let texts: Vec<String> = (0..generated)
-        .map(|i| format!("555{:07}@vtext.com", i % 10_000_000))
-        .collect();
-    let users = (0..generated as usize).map(|i| NewUser {
-        login: &logins[i],
-        first: FIRST[i % FIRST.len()],
-        last: LAST[(i / FIRST.len()) % LAST.len()],
-        // Most have an email, some a text address, some nothing yet.
-        email: (i % 5 != 4).then_some(emails[i].as_str()),
-        text_email: (i % 7 == 0).then_some(texts[i].as_str()),
-        spr_enabled: i % 3 != 2,
-        password_hash: None,
-    });
-    // One transaction for all of them: a commit per row would take minutes.
+    // One transaction for all of them (a commit per row would take minutes), made a chunk at
+    // a time so a million users need no more memory than ten thousand.
+    const CHUNK: u32 = 10_000;
     let tx = svc.store().conn().unchecked_transaction()?;
-    let inserted = store::bulk::insert_users_without_password(&tx, p.id, users, &now)?;
+    let mut inserted = 0;
+    for start in (0..generated).step_by(CHUNK as usize) {
+        let range = start..generated.min(start.saturating_add(CHUNK));
+        let logins: Vec<String> = range.clone().map(|i| format!("user{:06}", i + 1)).collect();
+        let emails: Vec<String> = logins.iter().map(|l| format!("{l}@example.org")).collect();
+        let texts: Vec<String> = range
+            .clone()
+            .map(|i| format!("555{:07}@vtext.com", i % 10_000_000))
+            .collect();
+        let users = range.enumerate().map(|(k, i)| {
+            let i = i as usize;
+            NewUser {
+                login: &logins[k],
+                first: FIRST[i % FIRST.len()],
+                last: LAST[(i / FIRST.len()) % LAST.len()],
+                // Most have an email, some a text address, some nothing yet.
+                email: (i % 5 != 4).then_some(emails[k].as_str()),
+                text_email: i.is_multiple_of(7).then_some(texts[k].as_str()),
+                spr_enabled: i % 3 != 2,
+                password_hash: None,
+            }
+        });
+        inserted += store::bulk::insert_users_without_password(&tx, p.id, users, &now)?;
+    }
     tx.commit()?;
     Ok(DemoSummary {
         path: path.to_path_buf(),

@@ -655,20 +655,42 @@ impl Service {
         policy: &Policy,
         password: &str,
     ) -> Result<Vec<PolicyViolation>, CoreError> {
+        Ok(self
+            .checked_new_password(user_id, login, first, last, policy, password, false)?
+            .0)
+    }
+
+    /// The broken rules, and the new password's hash when none is broken and `hash_too`.
+    /// The cheap rules run first; the history verifies (and the new hash) then run in
+    /// parallel, stopping at the first match; no hash is made once a cheap rule is broken.
+    #[allow(clippy::too_many_arguments)]
+    fn checked_new_password(
+        &self,
+        user_id: Option<i64>,
+        login: &str,
+        first: &str,
+        last: &str,
+        policy: &Policy,
+        password: &str,
+        hash_too: bool,
+    ) -> Result<(Vec<PolicyViolation>, Option<String>), CoreError> {
         let mut broken =
             policy::check_new_password(password, policy.min_length, login, &[login, first, last]);
-        if let Some(id) = user_id
-            && policy.history > 0
-        {
-            let hashes =
-                store::users::recent_password_hashes(self.store.conn(), id, policy.history)?;
-            if hashes.iter().any(|h| self.hasher.verify(password, h)) {
-                broken.push(PolicyViolation::RecentlyUsed {
-                    history: policy.history,
-                });
+        let hashes = match user_id {
+            Some(id) if policy.history > 0 => {
+                store::users::recent_password_hashes(self.store.conn(), id, policy.history)?
             }
+            _ => Vec::new(),
+        };
+        let check = self
+            .hasher
+            .check_history(password, &hashes, hash_too && broken.is_empty())?;
+        if check.reused {
+            broken.push(PolicyViolation::RecentlyUsed {
+                history: policy.history,
+            });
         }
-        Ok(broken)
+        Ok((broken, check.new_hash))
     }
 
     /// Adds a user (super admins only). A password given must meet the provider's policy.
@@ -1478,13 +1500,14 @@ impl Service {
             let refusal = self.record_incorrect(u.id, "token", e, Reason::TokenIncorrect)?;
             return Err(CoreError::Refused(refusal));
         }
-        let broken = self.password_violations(
+        let (broken, new_hash) = self.checked_new_password(
             Some(u.id),
             u.login.as_str(),
             &u.first,
             &u.last,
             &p.policy,
             new_password,
+            true,
         )?;
         if !broken.is_empty() {
             let mut refusal = Refusal::new(Reason::PasswordPolicy, policy_message(&broken));
@@ -1497,7 +1520,10 @@ impl Service {
             refusal.violations = broken;
             return Err(self.refuse(e, refusal));
         }
-        let hash = self.hasher.hash(new_password)?;
+        let hash = match new_hash {
+            Some(h) => h,
+            None => self.hasher.hash(new_password)?,
+        };
         let now_s = rfc3339(now);
         let done = self.store.immediate(|c| {
             // Between the check and now another console may have locked it or sent a new token.

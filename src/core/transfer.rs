@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::io::{Read, Write};
+use std::io::{BufRead, Read, Write};
 
 use rusqlite::{Transaction, TransactionBehavior};
 
@@ -17,7 +17,7 @@ use super::audit::{NewEvent, action};
 use super::clock::rfc3339;
 use super::model::{Email, LoginName, Operator, ProviderCode};
 use super::service::check_name;
-use crate::store::transfer::{ImportedUser, insert_imported, login_taken};
+use crate::store::transfer::{ImportedUser, existing_user, insert_imported};
 use crate::store::users::UserFilter;
 use crate::store::{self};
 
@@ -216,18 +216,21 @@ fn check_row(
     }
 }
 
-/// The good rows of a file with their line numbers, and its bad rows.
-type ParsedFile = (Vec<(u64, ImportedUser)>, Vec<BadRow>);
-
-/// Reads and checks the whole file: good rows with their line numbers, and the bad rows.
-fn parse_file(bytes: &[u8], code: &ProviderCode) -> Result<ParsedFile, ImportError> {
-    // Spreadsheet programs often start a UTF-8 CSV with a byte order mark.
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+/// The CSV reader over `input`, past a byte order mark (spreadsheet programs often start a
+/// UTF-8 CSV with one), and the header's columns.
+fn open_csv<R: BufRead>(mut input: R) -> Result<(csv::Reader<R>, Columns), ImportError> {
+    let bom = input
+        .fill_buf()
+        .map_err(|e| CoreError::Internal(format!("Cannot read the file: {e}.")))?
+        .starts_with(b"\xEF\xBB\xBF");
+    if bom {
+        input.consume(3);
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
         .trim(csv::Trim::All)
-        .from_reader(bytes);
+        .from_reader(input);
     let header = match reader.headers() {
         Ok(h) => h.clone(),
         Err(e) => {
@@ -245,55 +248,36 @@ fn parse_file(bytes: &[u8], code: &ProviderCode) -> Result<ParsedFile, ImportErr
         .into());
     }
     let cols = header_columns(&header).map_err(|b| ImportError::Rejected(vec![b]))?;
-    let mut good = Vec::new();
-    let mut bad = Vec::new();
-    // Login Names are unique per provider ignoring case, as SQLite's NOCASE compares them.
-    let mut first_seen: HashMap<String, u64> = HashMap::new();
-    let mut rec = csv::StringRecord::new();
-    loop {
-        let line = reader.position().line();
-        match reader.read_record(&mut rec) {
-            Ok(false) => break,
-            Ok(true) => {
-                let line = rec.position().map_or(line, csv::Position::line);
-                match check_row(&rec, &cols, code) {
-                    Ok(u) => {
-                        let key = u.login.to_ascii_lowercase();
-                        if let Some(&first) = first_seen.get(&key) {
-                            bad.push(BadRow {
-                                line,
-                                problems: vec![format!(
-                                    "the Login Name {} appears again (first on line {first})",
-                                    u.login
-                                )],
-                            });
-                        } else {
-                            first_seen.insert(key, line);
-                            good.push((line, u));
-                        }
-                    }
-                    Err(problems) => bad.push(BadRow { line, problems }),
-                }
-            }
-            Err(e) => {
-                let at = e.position().map_or(line, csv::Position::line);
-                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                    return Err(CoreError::Internal(format!("Cannot read the file: {e}.")).into());
-                }
-                bad.push(BadRow {
-                    line: at,
-                    problems: vec![csv_problem(&e)],
-                });
-            }
-        }
+    Ok((reader, cols))
+}
+
+/// Where each row written by this import came from: ids are handed out in increasing order
+/// inside the transaction, so a sorted list finds the line of a Login Name met again in
+/// 16 bytes a row, not a map of every Login Name.
+#[derive(Default)]
+struct WrittenLines(Vec<(i64, u64)>);
+
+impl WrittenLines {
+    fn line_of(&self, id: i64) -> Option<u64> {
+        self.0
+            .binary_search_by_key(&id, |&(i, _)| i)
+            .ok()
+            .map(|k| self.0[k].1)
     }
-    if good.is_empty() && bad.is_empty() {
-        return Err(CoreError::Invalid(
-            "The file has a header but no user rows: nothing to import.".into(),
-        )
-        .into());
+}
+
+/// Counts the bytes read, for the import's progress.
+struct CountingReader<R> {
+    inner: R,
+    read: u64,
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        Ok(n)
     }
-    Ok((good, bad))
 }
 
 fn csv_problem(e: &csv::Error) -> String {
@@ -313,51 +297,109 @@ fn now_str(svc: &Service) -> String {
 impl Service {
     /// Imports users from CSV into a provider (super admins only): all rows or none.
     ///
-    /// `source` names the file in the audit log. `progress(done, total)` is called as rows
-    /// are checked against the database and written.
+    /// `source` names the file in the audit log. The file is read once, as a stream: each
+    /// row is checked and written as it comes. `progress(done, total)` is called as it is
+    /// read, in bytes of `size` (the file's length, 0 when unknown).
     pub fn import_users(
         &mut self,
         actor: &Operator,
         code: &str,
         source: &str,
-        mut input: impl Read,
+        input: impl Read,
+        size_hint: u64,
         mut progress: impl FnMut(u64, u64),
     ) -> Result<ImportReport, ImportError> {
         Service::require_super_admin(actor)?;
         let p = self.provider(code)?;
-        let mut bytes = Vec::new();
-        input
-            .read_to_end(&mut bytes)
-            .map_err(|e| CoreError::Internal(format!("Cannot read {source}: {e}.")))?;
-        let (rows, mut bad) = parse_file(&bytes, &p.code)?;
-        let total = rows.len() as u64;
-        progress(0, total);
+        let mut input = CountingReader {
+            inner: input,
+            read: 0,
+        };
+        let (mut reader, cols) = open_csv(std::io::BufReader::with_capacity(1 << 16, &mut input))?;
+        progress(0, size_hint);
         let now = now_str(self);
         let conn = self.store().conn();
-        // Checking and writing share one transaction, so no other console can add a
-        // clashing Login Name in between; dropping it on any error rolls everything back.
+        // One pass over the file: each row is checked and written as it is read, so memory
+        // stays flat for a million rows. Checking and writing share one transaction, so no
+        // other console can add a clashing Login Name in between, and dropping it on any bad
+        // row or error rolls everything back: good rows are still written after a bad one,
+        // which lets the database itself find Login Names met again later in the file.
         let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)
             .map_err(CoreError::from)?;
+        let mut bad: Vec<BadRow> = Vec::new();
+        let mut written = WrittenLines::default();
+        // Login Names refused as already in the provider, for rows that repeat them.
+        let mut refused: HashMap<String, u64> = HashMap::new();
+        let mut total = 0u64;
         let mut spr_enabled = 0;
-        for (i, (line, u)) in rows.iter().enumerate() {
-            if login_taken(&tx, p.id, &u.login)? {
-                bad.push(BadRow {
-                    line: *line,
-                    problems: vec![format!(
-                        "a user with Login Name {} already exists in provider {}",
-                        u.login, p.code
-                    )],
-                });
-            } else if bad.is_empty() {
-                // Once one row is bad nothing will be written: only keep checking.
-                insert_imported(&tx, p.id, u, &now)?;
-                spr_enabled += u64::from(u.spr_enabled);
+        let mut rec = csv::StringRecord::new();
+        let mut rows = 0u64;
+        loop {
+            let line = reader.position().line();
+            match reader.read_record(&mut rec) {
+                Ok(false) => break,
+                Ok(true) => {
+                    rows += 1;
+                    let line = rec.position().map_or(line, csv::Position::line);
+                    match check_row(&rec, &cols, &p.code) {
+                        Ok(u) => {
+                            let key = u.login.to_ascii_lowercase();
+                            if let Some(id) = existing_user(&tx, p.id, &u.login)? {
+                                let problem = match written
+                                    .line_of(id)
+                                    .or_else(|| refused.get(&key).copied())
+                                {
+                                    Some(first) => format!(
+                                        "the Login Name {} appears again (first on line {first})",
+                                        u.login
+                                    ),
+                                    None => {
+                                        refused.insert(key, line);
+                                        format!(
+                                            "a user with Login Name {} already exists in provider {}",
+                                            u.login, p.code
+                                        )
+                                    }
+                                };
+                                bad.push(BadRow {
+                                    line,
+                                    problems: vec![problem],
+                                });
+                            } else {
+                                let id = insert_imported(&tx, p.id, &u, &now)?;
+                                written.0.push((id, line));
+                                total += 1;
+                                spr_enabled += u64::from(u.spr_enabled);
+                            }
+                        }
+                        Err(problems) => bad.push(BadRow { line, problems }),
+                    }
+                }
+                Err(e) => {
+                    let at = e.position().map_or(line, csv::Position::line);
+                    if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                        return Err(
+                            CoreError::Internal(format!("Cannot read {source}: {e}.")).into()
+                        );
+                    }
+                    rows += 1;
+                    bad.push(BadRow {
+                        line: at,
+                        problems: vec![csv_problem(&e)],
+                    });
+                }
             }
-            let done = i as u64 + 1;
-            if done.is_multiple_of(PROGRESS_EVERY) || done == total {
-                progress(done, total);
+            if rows.is_multiple_of(PROGRESS_EVERY) {
+                progress(reader.get_ref().get_ref().read, size_hint);
             }
         }
+        if rows == 0 {
+            return Err(CoreError::Invalid(
+                "The file has a header but no user rows: nothing to import.".into(),
+            )
+            .into());
+        }
+        progress(size_hint, size_hint);
         if !bad.is_empty() {
             drop(tx);
             bad.sort_by_key(|b| b.line);
@@ -398,11 +440,13 @@ impl Service {
     ) -> Result<ImportReport, ImportError> {
         let file = std::fs::File::open(path)
             .map_err(|e| CoreError::Invalid(format!("Cannot open {}: {e}.", path.display())))?;
+        let size = file.metadata().map_or(0, |m| m.len());
         self.import_users(
             actor,
             code,
             &path.display().to_string(),
-            std::io::BufReader::new(file),
+            file,
+            size,
             progress,
         )
     }
@@ -421,7 +465,6 @@ impl Service {
         out: impl Write,
         mut progress: impl FnMut(u64, u64),
     ) -> Result<u64, CoreError> {
-        const PAGE: u64 = 2000;
         let io = |e: csv::Error| CoreError::Internal(format!("Cannot write {destination}: {e}."));
         let conn = self.store().conn();
         // One read transaction: pages come from one snapshot even if another console writes.
@@ -432,37 +475,35 @@ impl Service {
         let mut header: Vec<&str> = IMPORT_COLUMNS.to_vec();
         header.extend(EXPORT_ONLY_COLUMNS);
         w.write_record(&header).map_err(io)?;
-        let mut done = 0;
-        loop {
-            let page = store::users::list(&tx, filter, done, PAGE)?;
-            for u in &page {
-                let failed = u.failed_attempts.to_string();
-                let locked = u.locked_at.map(rfc3339).unwrap_or_default();
-                w.write_record(
-                    [
-                        u.login.as_str(),
-                        &u.first,
-                        &u.last,
-                        u.email.as_ref().map_or("", Email::as_str),
-                        u.text_email.as_ref().map_or("", Email::as_str),
-                        if u.spr_enabled { "on" } else { "off" },
-                        u.provider_code.as_str(),
-                        u.status.as_str(),
-                        &failed,
-                        &locked,
-                    ]
-                    .map(crate::core::text::csv_cell)
-                    .iter()
-                    .map(|c| c.as_bytes()),
-                )
-                .map_err(io)?;
+        let mut done = 0u64;
+        store::users::each(&tx, filter, |u| {
+            let failed = u.failed_attempts.to_string();
+            let locked = u.locked_at.map(rfc3339).unwrap_or_default();
+            w.write_record(
+                [
+                    u.login.as_str(),
+                    &u.first,
+                    &u.last,
+                    u.email.as_ref().map_or("", Email::as_str),
+                    u.text_email.as_ref().map_or("", Email::as_str),
+                    if u.spr_enabled { "on" } else { "off" },
+                    u.provider_code.as_str(),
+                    u.status.as_str(),
+                    &failed,
+                    &locked,
+                ]
+                .map(crate::core::text::csv_cell)
+                .iter()
+                .map(|c| c.as_bytes()),
+            )
+            .map_err(io)?;
+            done += 1;
+            if done.is_multiple_of(PROGRESS_EVERY) {
+                progress(done, total.max(done));
             }
-            done += page.len() as u64;
-            progress(done, total.max(done));
-            if (page.len() as u64) < PAGE {
-                break;
-            }
-        }
+            Ok(())
+        })?;
+        progress(done, total.max(done));
         w.flush()
             .map_err(|e| CoreError::Internal(format!("Cannot write {destination}: {e}.")))?;
         drop(w);
@@ -496,14 +537,43 @@ impl Service {
 mod tests {
     use super::*;
 
-    fn code() -> ProviderCode {
-        ProviderCode::parse("ACME").unwrap()
+    /// Imports `csv` into provider ACME of a fresh database that already has user `taken`.
+    fn import(csv: &[u8]) -> (Result<ImportReport, ImportError>, u64) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut svc = Service::open(&dir.path().join("t.sqlite3")).unwrap();
+        let op = svc
+            .init_first_operator(
+                crate::core::demo::OPERATOR,
+                crate::core::demo::OPERATOR_PASSWORD,
+            )
+            .unwrap();
+        svc.add_provider(&op, "ACME", "Acme").unwrap();
+        svc.import_users(
+            &op,
+            "ACME",
+            "first.csv",
+            &b"login\ntaken\n"[..],
+            0,
+            |_, _| {},
+        )
+        .unwrap();
+        let r = svc.import_users(&op, "ACME", "t.csv", csv, csv.len() as u64, |_, _| {});
+        let n = svc.count_users(&UserFilter::default()).unwrap();
+        (r, n)
+    }
+
+    fn bad(csv: &[u8]) -> Vec<BadRow> {
+        let (r, n) = import(csv);
+        assert_eq!(n, 1, "a refused import changes nothing");
+        match r {
+            Err(ImportError::Rejected(rows)) => rows,
+            other => panic!("expected a refusal, got {other:?}"),
+        }
     }
 
     #[test]
     fn a_header_with_a_typo_is_refused_on_line_1() {
-        let err = parse_file(b"login,frist\nann,Ann\n", &code()).unwrap_err();
-        let rows = err.bad_rows();
+        let rows = bad(b"login,frist\nann,Ann\n");
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].line, 1);
         assert!(rows[0].problems[0].contains("frist"), "{rows:?}");
@@ -511,30 +581,32 @@ mod tests {
 
     #[test]
     fn a_byte_order_mark_and_columns_in_any_order_are_accepted() {
-        let (good, bad) = parse_file(
-            b"\xEF\xBB\xBFspr,login,email\nyes,ann,ann@example.org\n",
-            &code(),
-        )
-        .unwrap();
-        assert!(bad.is_empty(), "{bad:?}");
-        assert_eq!(good[0].1.login, "ann");
-        assert!(good[0].1.spr_enabled);
+        let (r, n) = import(b"\xEF\xBB\xBFspr,login,email\nyes,ann,ann@example.org\n");
+        let r = r.unwrap();
+        assert_eq!((r.imported, r.spr_enabled, n), (1, 1, 2));
     }
 
     #[test]
     fn quoted_fields_span_lines_and_later_rows_keep_their_line_numbers() {
-        let csv = "login,first,last,email,text_email,spr\n\"ann\",\"Ann\nMarie\",X,,,off\nbob,Bob,Y,not-an-address,,off\n";
-        let (good, bad) = parse_file(csv.as_bytes(), &code()).unwrap();
-        assert_eq!(good.len(), 0, "a name with a line break is refused");
-        let lines: Vec<u64> = bad.iter().map(|b| b.line).collect();
-        assert_eq!(lines, vec![2, 4]);
+        let csv = "login,first,last,email,text_email,spr\n\"ann\",\"Ann\nMarie\",X,,,off\nbob,Bob,Y,not-an-address,,off\ncid,Cid,Z,,,off\n";
+        let lines: Vec<u64> = bad(csv.as_bytes()).iter().map(|b| b.line).collect();
+        assert_eq!(lines, vec![2, 4], "a name with a line break is refused");
     }
 
     #[test]
     fn a_duplicate_login_names_the_first_line() {
-        let (_, bad) = parse_file(b"login\nAnn\nbob\nann\n", &code()).unwrap();
-        assert_eq!(bad.len(), 1);
-        assert_eq!(bad[0].line, 4);
-        assert!(bad[0].problems[0].contains("line 2"), "{bad:?}");
+        let rows = bad(b"login\nAnn\nbob\nann\n");
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].line, 4);
+        assert!(rows[0].problems[0].contains("line 2"), "{rows:?}");
+    }
+
+    #[test]
+    fn a_login_already_in_the_provider_is_named_and_its_repeat_points_back() {
+        let rows = bad(b"login\nann\nTAKEN\nbob\ntaken\n");
+        let lines: Vec<u64> = rows.iter().map(|b| b.line).collect();
+        assert_eq!(lines, vec![3, 5], "{rows:?}");
+        assert!(rows[0].problems[0].contains("already exists"), "{rows:?}");
+        assert!(rows[1].problems[0].contains("first on line 3"), "{rows:?}");
     }
 }

@@ -11,11 +11,11 @@ use crate::core::audit::{
 
 /// The last event's sequence number and chain hash (the chain's start for an empty log).
 fn last_link(c: &Connection) -> Result<(i64, [u8; 32]), CoreError> {
-    let last: Option<(i64, Option<String>)> = super::optional(c.query_row(
-        "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    ))?;
+    // Cached: bulk changes append one event a user.
+    let last: Option<(i64, Option<String>)> = super::optional(
+        c.prepare_cached("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")?
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?))),
+    )?;
     match last {
         None => Ok((0, CHAIN_START)),
         Some((seq, hash)) => {
@@ -44,13 +44,13 @@ fn insert_linked(c: &Connection, at: &str, e: &NewEvent) -> Result<(), CoreError
         &e.detail,
     );
     let hash = to_hex(&chain_hash(&previous, &canonical));
-    c.execute(
+    c.prepare_cached(
         "INSERT INTO audit (seq, at, actor, action, provider, login, outcome, reason, detail, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        params![
-            seq, at, e.actor, e.action, e.provider, e.login, e.outcome, e.reason, e.detail, hash
-        ],
-    )?;
+    )?
+    .execute(params![
+        seq, at, e.actor, e.action, e.provider, e.login, e.outcome, e.reason, e.detail, hash
+    ])?;
     Ok(())
 }
 

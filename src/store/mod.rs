@@ -9,6 +9,7 @@ pub mod providers;
 pub mod settings;
 pub mod tokens;
 pub mod transfer;
+pub mod user_pages;
 pub mod users;
 
 use std::fs;
@@ -251,6 +252,8 @@ impl Store {
         // A REPLACE's implicit delete fires the audit's DELETE trigger only with this on.
         conn.pragma_update(None, "recursive_triggers", "ON")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // Room for the Users panel's search variants beside the bulk writes' statements.
+        conn.set_prepared_statement_cache_capacity(64);
         let mut store = Self {
             conn,
             path: path.to_path_buf(),

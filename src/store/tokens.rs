@@ -43,10 +43,11 @@ pub fn latest(c: &Connection, user_id: i64) -> Result<Option<TokenRow>, CoreErro
 
 /// Invalidates every live token of the user; `why` says what ended them.
 pub fn invalidate_live(c: &Connection, user_id: i64, why: &str) -> Result<usize, CoreError> {
-    Ok(c.execute(
-        "UPDATE tokens SET state = 'invalidated', ended_by = ?2 WHERE user_id = ?1 AND state = 'live'",
-        params![user_id, why],
-    )?)
+    Ok(c
+        .prepare_cached(
+            "UPDATE tokens SET state = 'invalidated', ended_by = ?2 WHERE user_id = ?1 AND state = 'live'",
+        )?
+        .execute(params![user_id, why])?)
 }
 
 /// Stores a new live token whose delivery is pending; returns its id.

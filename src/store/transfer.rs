@@ -16,22 +16,27 @@ pub struct ImportedUser {
     pub spr_enabled: bool,
 }
 
-/// Whether the provider already has a user with this Login Name (case-insensitive, as stored).
-pub fn login_taken(c: &Connection, provider_id: i64, login: &str) -> Result<bool, CoreError> {
-    let mut stmt = c.prepare_cached("SELECT 1 FROM users WHERE provider_id = ?1 AND login = ?2")?;
+/// The id of the provider's user with this Login Name (case-insensitive, as stored), if any.
+pub fn existing_user(
+    c: &Connection,
+    provider_id: i64,
+    login: &str,
+) -> Result<Option<i64>, CoreError> {
+    let mut stmt =
+        c.prepare_cached("SELECT id FROM users WHERE provider_id = ?1 AND login = ?2")?;
     Ok(stmt
-        .query_row(params![provider_id, login], |_| Ok(()))
-        .optional()?
-        .is_some())
+        .query_row(params![provider_id, login], |r| r.get(0))
+        .optional()?)
 }
 
-/// Inserts one imported user without a password (they set one through Self Password Reset).
+/// Inserts one imported user without a password (they set one through Self Password Reset);
+/// returns its id.
 pub fn insert_imported(
     c: &Connection,
     provider_id: i64,
     u: &ImportedUser,
     now: &str,
-) -> Result<(), CoreError> {
+) -> Result<i64, CoreError> {
     let new = NewUser {
         login: &u.login,
         first: &u.first,
@@ -41,6 +46,5 @@ pub fn insert_imported(
         spr_enabled: u.spr_enabled,
         password_hash: None,
     };
-    users::insert(c, provider_id, &new, now)?;
-    Ok(())
+    users::insert(c, provider_id, &new, now)
 }

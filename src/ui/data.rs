@@ -11,6 +11,7 @@ use crate::core::service::UserInput;
 use crate::core::transfer::{ImportError, ImportReport};
 use crate::core::{CoreError, Service};
 use crate::store::messages::StoredMessage;
+use crate::store::user_pages::{self, COUNT_BOUND, Matches};
 use crate::store::users::UserFilter;
 
 /// Rows per page of the Users table; the table asks for the pages around what it shows.
@@ -43,6 +44,27 @@ impl Progress {
         } else {
             (done as f64 / total as f64) as f32
         }
+    }
+}
+
+/// Where the Users table is scrolled to, shared by the panel (writes each frame) and the
+/// worker (reads before a page job): a page request that a newer scroll has overtaken is
+/// dropped unread, so a jump across a million rows waits for one page, not for every page
+/// scrolled past.
+#[derive(Clone, Debug, Default)]
+pub struct ScrollMark(Arc<AtomicU64>);
+
+impl ScrollMark {
+    /// Records the first page on screen.
+    pub fn set(&self, first_visible_page: u64) {
+        self.0.store(first_visible_page, Ordering::Relaxed);
+    }
+
+    /// Whether `page` is still on screen or next to it.
+    pub fn wants(&self, page: u64) -> bool {
+        let first = self.0.load(Ordering::Relaxed);
+        // The screen shows at most two pages; one either side is prefetched.
+        page + 1 >= first && page <= first + 2
     }
 }
 
@@ -82,13 +104,18 @@ pub enum AuditFormat {
 pub enum DataJob {
     /// Every provider (for the filters and the import).
     Providers,
-    /// How many users match, and the first page (a new search or filter).
+    /// The first page of a new search or filter, with the matches counted up to
+    /// [`COUNT_BOUND`]: no search waits for every match to be counted.
     UserQuery { generation: u64, filter: UserFilter },
-    /// One page of the current query.
+    /// The exact number of matches, asked after the first page when there are many.
+    UserCount { generation: u64, filter: UserFilter },
+    /// One page of the current query; skipped when `mark` says it was scrolled past.
     UserPage {
         generation: u64,
         filter: UserFilter,
+        matches: Matches,
         page: u64,
+        mark: ScrollMark,
     },
     /// One user, fresh.
     UserDetail { id: i64 },
@@ -152,6 +179,7 @@ impl DataJob {
             self,
             DataJob::Providers
                 | DataJob::UserQuery { .. }
+                | DataJob::UserCount { .. }
                 | DataJob::UserPage { .. }
                 | DataJob::UserDetail { .. }
                 | DataJob::Audit { .. }
@@ -180,12 +208,17 @@ pub enum DataAnswer {
     Providers(Result<Vec<crate::core::model::Provider>, CoreError>),
     UserQuery {
         generation: u64,
-        result: Result<(u64, Vec<User>), CoreError>,
+        result: Result<(Matches, Vec<User>), CoreError>,
     },
+    UserCount {
+        generation: u64,
+        result: Result<u64, CoreError>,
+    },
+    /// `Ok(None)`: the page was scrolled past before its turn came, and was not read.
     UserPage {
         generation: u64,
         page: u64,
-        result: Result<Vec<User>, CoreError>,
+        result: Result<Option<Vec<User>>, CoreError>,
     },
     UserDetail(Result<User, CoreError>),
     UserChanged {
@@ -223,18 +256,33 @@ pub fn handle(svc: &mut Service, job: DataJob) -> DataAnswer {
         DataJob::Providers => DataAnswer::Providers(svc.providers()),
         DataJob::UserQuery { generation, filter } => DataAnswer::UserQuery {
             generation,
-            result: svc
-                .count_users(&filter)
-                .and_then(|n| Ok((n, svc.list_users(&filter, 0, USER_PAGE)?))),
+            result: first_user_page(svc, &filter),
+        },
+        DataJob::UserCount { generation, filter } => DataAnswer::UserCount {
+            generation,
+            result: svc.count_users(&filter),
         },
         DataJob::UserPage {
             generation,
             filter,
+            matches,
             page,
+            mark,
         } => DataAnswer::UserPage {
             generation,
             page,
-            result: svc.list_users(&filter, page * USER_PAGE, USER_PAGE),
+            result: if mark.wants(page) {
+                user_pages::page(
+                    svc.store().conn(),
+                    &filter,
+                    matches,
+                    page * USER_PAGE,
+                    USER_PAGE,
+                )
+                .map(Some)
+            } else {
+                Ok(None)
+            },
         },
         DataJob::UserDetail { id } => DataAnswer::UserDetail(svc.user_by_id(id)),
         DataJob::ChangeUser { actor, id, change } => {
@@ -313,6 +361,18 @@ pub fn handle(svc: &mut Service, job: DataJob) -> DataAnswer {
             DataAnswer::BackedUp { path, result }
         }
     }
+}
+
+/// The matches counted up to [`COUNT_BOUND`] and the first page: a few milliseconds at a
+/// million users, whatever the search.
+pub fn first_user_page(
+    svc: &Service,
+    filter: &UserFilter,
+) -> Result<(Matches, Vec<User>), CoreError> {
+    let conn = svc.store().conn();
+    let matches = user_pages::count_bounded(conn, filter, COUNT_BOUND)?;
+    let rows = user_pages::page(conn, filter, matches, 0, USER_PAGE)?;
+    Ok((matches, rows))
 }
 
 fn io_error(path: &std::path::Path, e: impl std::fmt::Display) -> CoreError {

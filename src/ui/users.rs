@@ -11,7 +11,7 @@ use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use egui::{Key, KeyboardShortcut, Modifiers, RichText, TextEdit, Ui};
 use egui_extras::{Column, TableBuilder};
 
-use super::data::{BulkTarget, DataAnswer, DataJob, Progress, USER_PAGE, UserChange};
+use super::data::{BulkTarget, DataAnswer, DataJob, Progress, ScrollMark, USER_PAGE, UserChange};
 use super::file_menu::{Dialogs, Purpose, progress_ui};
 use super::widgets::{Note, entered, error_color, field_row, form_grid, short_time, warn_color};
 use crate::core::clock::rfc3339;
@@ -19,6 +19,7 @@ use crate::core::model::{Operator, Provider, Status, User};
 use crate::core::service::UserInput;
 use crate::core::transfer::{BadRow, ImportError};
 use crate::mail::carriers;
+use crate::store::user_pages::Matches;
 use crate::store::users::UserFilter;
 
 /// Pages kept in memory; older ones are dropped (a page is `USER_PAGE` rows).
@@ -113,7 +114,12 @@ pub struct UsersPanel {
     /// A count-and-first-page query is running: keystrokes typed meanwhile are coalesced
     /// into one query sent when it answers (a broad prefix at 100,000 users takes ~0.1 s).
     query_in_flight: bool,
-    total: Option<u64>,
+    /// How many users match: first counted up to a bound, then exactly.
+    total: Option<Matches>,
+    /// The first page on screen, read by the worker to drop page requests scrolled past.
+    scroll_mark: ScrollMark,
+    /// A row to bring on screen at the next frame (a new search scrolls to the top).
+    scroll_to: Option<u64>,
     pages: HashMap<u64, Vec<User>>,
     page_order: VecDeque<u64>,
     pending: HashSet<u64>,
@@ -189,9 +195,19 @@ impl UsersPanel {
         }
     }
 
-    /// How many users match, once known.
+    /// How many rows the table has, once known (the bounded count until the exact one).
     pub fn total(&self) -> Option<u64> {
+        self.total.map(|m| m.n)
+    }
+
+    /// What is known of the number of matches.
+    pub fn matches(&self) -> Option<Matches> {
         self.total
+    }
+
+    /// Brings row `index` on screen at the next frame (Ctrl+Home and Ctrl+End use it).
+    pub fn scroll_to_row(&mut self, index: u64) {
+        self.scroll_to = Some(index);
     }
 
     /// The row at `index`, if its page is here.
@@ -219,10 +235,24 @@ impl UsersPanel {
             DataAnswer::UserQuery { result, .. } => {
                 self.query_in_flight = false;
                 match result {
-                    Ok((total, first)) => {
-                        self.total = Some(total);
+                    Ok((matches, first)) => {
+                        self.total = Some(matches);
                         self.store_page(0, first);
+                        if !matches.exact
+                            && let Some(filter) = self.applied.clone()
+                        {
+                            jobs.push(DataJob::UserCount {
+                                generation: self.generation,
+                                filter,
+                            });
+                        }
                     }
+                    Err(e) => self.note = Some(Note::Error(e.to_string())),
+                }
+            }
+            DataAnswer::UserCount { generation, result } if generation == self.generation => {
+                match result {
+                    Ok(n) => self.total = Some(Matches { n, exact: true }),
                     Err(e) => self.note = Some(Note::Error(e.to_string())),
                 }
             }
@@ -233,7 +263,9 @@ impl UsersPanel {
             } if generation == self.generation => {
                 self.pending.remove(&page);
                 match result {
-                    Ok(rows) => self.store_page(page, rows),
+                    Ok(Some(rows)) => self.store_page(page, rows),
+                    // Scrolled past before it was read: asked again if it comes back on screen.
+                    Ok(None) => {}
                     Err(e) => self.note = Some(Note::Error(e.to_string())),
                 }
             }
@@ -383,6 +415,10 @@ impl UsersPanel {
             self.pages.clear();
             self.page_order.clear();
             self.pending.clear();
+            if self.applied.as_ref().is_some_and(|old| old != &filter) {
+                // A new search or filter starts at the top; a refresh keeps the place.
+                self.scroll_to = Some(0);
+            }
             self.applied = Some(filter.clone());
             jobs.push(DataJob::UserQuery {
                 generation: self.generation,
@@ -495,7 +531,7 @@ impl UsersPanel {
     fn toolbar_ui(&mut self, ui: &mut Ui, actor: &Operator, jobs: &mut Vec<DataJob>) {
         ui.horizontal_wrapped(|ui| {
             match self.total {
-                Some(n) => ui.label(RichText::new(format!("{n} users match")).strong()),
+                Some(m) => ui.label(RichText::new(m.to_string()).strong()),
                 None => ui.label("Counting…"),
             };
             if actor.is_super_admin() {
@@ -521,7 +557,7 @@ impl UsersPanel {
                     let word = if on { "Enable" } else { "Disable" };
                     if ui
                         .add_enabled(
-                            self.total.is_some_and(|t| t > 0),
+                            self.total.is_some_and(|t| t.n > 0),
                             egui::Button::new(format!("{word} SPR for all matching")),
                         )
                         .clicked()
@@ -740,19 +776,40 @@ impl UsersPanel {
     }
 
     fn table_ui(&mut self, ui: &mut Ui, actor: &Operator, jobs: &mut Vec<DataJob>) {
-        let total = self.total.unwrap_or(0);
+        let total = self.total.map_or(0, |m| m.n);
+        // Ctrl+Home / Ctrl+End go to the first / last row when no field has the keyboard.
+        if ui.memory(|m| m.focused().is_none()) {
+            if ui.input_mut(|i| {
+                i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::Home))
+            }) {
+                self.scroll_to = Some(0);
+            }
+            if ui.input_mut(|i| {
+                i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::End))
+            }) {
+                self.scroll_to = Some(total.saturating_sub(1));
+            }
+        }
         let mut wanted: BTreeSet<u64> = BTreeSet::new();
+        let mut first_shown: Option<u64> = None;
         let mut clicked: Option<User> = None;
         let selected_id = self.selected.as_ref().map(|u| u.id);
         let bulk = actor.is_super_admin();
         let mut toggles: Vec<(i64, bool)> = Vec::new();
         // A click anywhere on a row selects it: cell texts must not take it for selecting text.
         ui.style_mut().interaction.selectable_labels = false;
+        let row_pitch = ROW_HEIGHT + ui.spacing().item_spacing.y;
         let mut table = TableBuilder::new(ui)
             .id_salt("users-table")
             .striped(true)
             .sense(egui::Sense::click())
             .cell_layout(egui::Layout::left_to_right(egui::Align::Center));
+        if let Some(row) = self.scroll_to.take() {
+            // An offset, not `scroll_to_row`: it moves the view in this very frame, so the
+            // rows there are asked for now (the scroll area clamps it at the end).
+            let row = row.min(total.saturating_sub(1)) as f32;
+            table = table.vertical_scroll_offset(row * row_pitch);
+        }
         if bulk {
             table = table.column(Column::exact(24.0));
         }
@@ -783,6 +840,7 @@ impl UsersPanel {
             .body(|body| {
                 body.rows(ROW_HEIGHT, total as usize, |mut row| {
                     let i = row.index() as u64;
+                    first_shown = Some(first_shown.map_or(i, |f| f.min(i)));
                     let Some(u) = self
                         .pages
                         .get(&(i / USER_PAGE))
@@ -859,16 +917,22 @@ impl UsersPanel {
         if let Some(u) = clicked {
             self.select(u);
         }
-        // Ask for the missing pages on screen (and one either side, so scrolling finds them).
-        let mut ask: BTreeSet<u64> = BTreeSet::new();
+        if let Some(i) = first_shown {
+            self.scroll_mark.set(i / USER_PAGE);
+        }
+        // Ask for the missing pages on screen first, then one either side so scrolling finds
+        // them; the worker skips those a newer scroll has left behind.
+        let mut ask: Vec<u64> = wanted.iter().copied().collect();
         for p in &wanted {
-            ask.insert(*p);
-            ask.insert(p + 1);
+            ask.push(p + 1);
             if *p > 0 {
-                ask.insert(p - 1);
+                ask.push(p - 1);
             }
         }
         let last_page = total.saturating_sub(1) / USER_PAGE;
+        let Some(matches) = self.total else {
+            return;
+        };
         for page in ask {
             if page <= last_page
                 && !self.pages.contains_key(&page)
@@ -878,7 +942,9 @@ impl UsersPanel {
                 jobs.push(DataJob::UserPage {
                     generation: self.generation,
                     filter,
+                    matches,
                     page,
+                    mark: self.scroll_mark.clone(),
                 });
             }
         }

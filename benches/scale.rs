@@ -1,0 +1,450 @@
+//! Issue 13's figures at a million users, every ratio from this one run: the Users frame at
+//! 1M ÷ 100, a search keystroke's first page, a scroll jump to the end (frames until real
+//! rows, with the real worker thread), the console's start on 1M ÷ on an empty database,
+//! `reset complete` ÷ one argon2 verify with history 5, and an import of 1M rows ÷ the sqlite3
+//! shell's `.import` of the same rows (with the peak RSS of the import).
+//!
+//! `cargo bench --bench scale` (release). `SPR_SCALE_USERS=N` changes the million.
+//! Not a timed test: run it and read the figures (BENCHMARKS.md keeps them).
+
+// Test code may unwrap: a failure is a failed test with its location.
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::time::{Duration, Instant};
+
+use chrono::{TimeZone, Utc};
+use egui::{Pos2, RawInput, Rect, Vec2};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use spr_console::core::Service;
+use spr_console::core::clock::SettableClock;
+use spr_console::core::demo;
+use spr_console::core::hashing::Hasher;
+use spr_console::core::model::Operator;
+use spr_console::core::service::{ProviderChanges, UserInput};
+use spr_console::store::Store;
+use spr_console::store::users::UserFilter;
+use spr_console::ui::ConsoleApp;
+use spr_console::ui::data::{self, DataAnswer, DataJob};
+use spr_console::ui::users::UsersPanel;
+
+const BIN: &str = env!("CARGO_BIN_EXE_spr-console");
+/// One frame at 60 Hz.
+const VSYNC: Duration = Duration::from_micros(16_667);
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+fn raw_input() -> RawInput {
+    RawInput {
+        screen_rect: Some(Rect::from_min_size(Pos2::ZERO, Vec2::new(1280.0, 800.0))),
+        ..RawInput::default()
+    }
+}
+
+fn frame(ctx: &egui::Context, panel: &mut UsersPanel, op: &Operator) -> Vec<DataJob> {
+    let mut jobs = Vec::new();
+    let mut out = ctx.run_ui(raw_input(), |ui| {
+        jobs = egui::CentralPanel::default()
+            .show(ui, |ui| panel.panel_ui(ui, op))
+            .inner;
+    });
+    // Headless: no renderer takes the font texture, so drop it on purpose.
+    out.textures_delta.clear();
+    jobs
+}
+
+/// Runs frames, answering every job (and the jobs the answers ask for) inline.
+fn settle(ctx: &egui::Context, panel: &mut UsersPanel, op: &Operator, svc: &mut Service) {
+    for _ in 0..50 {
+        let mut jobs = frame(ctx, panel, op);
+        if jobs.is_empty() {
+            return;
+        }
+        while let Some(j) = jobs.pop() {
+            jobs.extend(panel.on_answer(data::handle(svc, j)));
+        }
+    }
+}
+
+fn sign_in(path: &Path) -> (Service, Operator) {
+    let mut svc = Service::open(path).unwrap();
+    let op = svc
+        .operator_login(demo::OPERATOR, demo::OPERATOR_PASSWORD)
+        .unwrap();
+    (svc, op)
+}
+
+/// Median milliseconds per Users frame once the visible pages are cached.
+fn frame_cost(path: &Path) -> (f64, u64) {
+    let (mut svc, op) = sign_in(path);
+    let ctx = egui::Context::default();
+    let mut panel = UsersPanel::default();
+    settle(&ctx, &mut panel, &op, &mut svc);
+    let total = panel.total().unwrap_or(0);
+    let times: Vec<Duration> = (0..300)
+        .map(|_| {
+            let t = Instant::now();
+            let jobs = frame(&ctx, &mut panel, &op);
+            let d = t.elapsed();
+            assert!(jobs.is_empty(), "the visible rows are cached");
+            d
+        })
+        .collect();
+    (ms(median(times)), total)
+}
+
+/// The worker's part of one keystroke (the first page with the bounded count), and the exact
+/// count asked after it.
+fn keystroke(svc: &mut Service, q: &str) -> (f64, String, f64, u64) {
+    let filter = UserFilter {
+        search: Some(q.to_owned()),
+        ..UserFilter::default()
+    };
+    let mut first = Vec::new();
+    let mut counted = Vec::new();
+    let mut matches = String::new();
+    let mut exact = 0;
+    for _ in 0..15 {
+        let t = Instant::now();
+        let a = data::handle(
+            svc,
+            DataJob::UserQuery {
+                generation: 1,
+                filter: filter.clone(),
+            },
+        );
+        first.push(t.elapsed());
+        if let DataAnswer::UserQuery {
+            result: Ok((m, rows)),
+            ..
+        } = a
+        {
+            matches = format!("{m} ({} rows)", rows.len());
+        }
+        let t = Instant::now();
+        exact = svc.count_users(&filter).unwrap();
+        counted.push(t.elapsed());
+    }
+    (ms(median(first)), matches, ms(median(counted)), exact)
+}
+
+/// The real worker's loop, on its own thread with its own connection.
+fn worker(path: PathBuf) -> (Sender<DataJob>, Receiver<DataAnswer>) {
+    let (job_tx, job_rx) = channel::<DataJob>();
+    let (ans_tx, ans_rx) = channel();
+    std::thread::spawn(move || {
+        let mut svc = Service::open(&path).unwrap();
+        for j in job_rx {
+            if ans_tx.send(data::handle(&mut svc, j)).is_err() {
+                return;
+            }
+        }
+    });
+    (job_tx, ans_rx)
+}
+
+/// Frames at 60 Hz from a jump to the last row until a frame draws real rows there; and how
+/// long the worker took.
+fn scroll_jump(path: &Path) -> (u32, f64, u64) {
+    let (_svc, op) = sign_in(path);
+    let (jobs_tx, answers) = worker(path.to_path_buf());
+    let ctx = egui::Context::default();
+    let mut panel = UsersPanel::default();
+    let send = |jobs: Vec<DataJob>| {
+        for j in jobs {
+            jobs_tx.send(j).unwrap();
+        }
+    };
+    // Wait for the first page and the exact count.
+    let start = Instant::now();
+    while !panel.matches().is_some_and(|m| m.exact) || panel.row(0).is_none() {
+        send(frame(&ctx, &mut panel, &op));
+        while let Ok(a) = answers.recv_timeout(VSYNC) {
+            send(panel.on_answer(a));
+        }
+        assert!(start.elapsed() < Duration::from_secs(120), "no count");
+    }
+    let last = panel.total().unwrap() - 1;
+    panel.scroll_to_row(last);
+    let jumped = Instant::now();
+    let mut frames = 0;
+    loop {
+        let t = Instant::now();
+        send(frame(&ctx, &mut panel, &op));
+        frames += 1;
+        if panel.row(last).is_some() {
+            // This frame already drew them.
+            break;
+        }
+        while let Ok(a) = answers.recv_timeout(VSYNC.saturating_sub(t.elapsed())) {
+            send(panel.on_answer(a));
+        }
+        assert!(frames < 10_000, "the last rows never came");
+    }
+    // Frames that drew placeholders, plus the one that drew real rows.
+    (frames, ms(jumped.elapsed()), last + 1)
+}
+
+/// From a new console to the sign-in screen, and the first frame alone.
+fn start_up(path: &Path) -> (f64, f64) {
+    let mut to_sign_in = Vec::new();
+    let mut first = Vec::new();
+    for _ in 0..7 {
+        let t = Instant::now();
+        let mut h = Harness::builder()
+            .with_size([1280.0, 800.0])
+            .build_ui_state(
+                |ui, app: &mut ConsoleApp| app.ui_root(ui),
+                ConsoleApp::new(path),
+            );
+        first.push(t.elapsed());
+        loop {
+            if h.query_by_label_contains("Sign in to spr-console")
+                .is_some()
+            {
+                break;
+            }
+            std::thread::sleep(Duration::from_micros(200));
+            h.step();
+            assert!(t.elapsed() < Duration::from_secs(30), "no sign-in screen");
+        }
+        to_sign_in.push(t.elapsed());
+    }
+    (ms(median(first)), ms(median(to_sign_in)))
+}
+
+/// `reset complete` and one argon2id verify (production parameters), history 5 filled.
+fn reset_ratio() -> (f64, f64) {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = SettableClock::new(Utc.with_ymd_and_hms(2026, 11, 28, 9, 0, 0).unwrap());
+    let store = Store::open(&dir.path().join("reset.sqlite3")).unwrap();
+    let hasher = Hasher::default();
+    let mut svc = Service::new(store, Arc::new(clock.clone()), hasher);
+    let admin = svc
+        .init_first_operator("root", "orange-Kettle-93-violet")
+        .unwrap();
+    svc.add_provider(&admin, "ACME", "Acme").unwrap();
+    let policy = ProviderChanges {
+        spr_enabled: Some(true),
+        max_tokens_per_hour: Some(100),
+        history: Some(5),
+        ..Default::default()
+    };
+    svc.update_provider(&admin, "ACME", &policy).unwrap();
+    let user = UserInput {
+        login: "jdoe".into(),
+        email: Some("jdoe@example.org".into()),
+        spr_enabled: true,
+        password: Some("maple-Harbor-quiet-4521".into()),
+        ..Default::default()
+    };
+    svc.add_user(&admin, "ACME", &user).unwrap();
+    let phc = hasher.hash("some password").unwrap();
+    let verify: Vec<Duration> = (0..21)
+        .map(|_| {
+            let t = Instant::now();
+            assert!(hasher.verify("some password", &phc));
+            t.elapsed()
+        })
+        .collect();
+    let mut complete = Vec::new();
+    // The first four fill the history to five passwords; the rest are timed.
+    for i in 0..15 {
+        svc.request_token("jdoe", "ACME", "jdoe@example.org")
+            .unwrap();
+        let body = svc.outbox(Some(1)).unwrap().remove(0).body;
+        let token = body
+            .split_whitespace()
+            .find(|w| w.len() == 9 && w.as_bytes()[4] == b'-')
+            .unwrap()
+            .to_owned();
+        let pw = format!("tundra-Lantern-slow-{i:04}-quartz");
+        let t = Instant::now();
+        svc.complete_reset("ACME", "jdoe", &token, &pw, &pw)
+            .unwrap();
+        if i >= 4 {
+            complete.push(t.elapsed());
+        }
+        clock.advance(chrono::Duration::minutes(1));
+    }
+    (ms(median(verify)), ms(median(complete)))
+}
+
+/// Writes `n` import rows.
+fn import_file(path: &Path, n: u32) {
+    use std::io::Write;
+    let mut w = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    writeln!(w, "login,first,last,email,text_email,spr").unwrap();
+    for i in 0..n {
+        writeln!(
+            w,
+            "imp{i:07},First{},Last{},imp{i:07}@example.org,{},{}",
+            i % 97,
+            i % 89,
+            if i % 7 == 0 {
+                format!("555{:07}@vtext.com", i)
+            } else {
+                String::new()
+            },
+            if i % 3 == 0 { "on" } else { "off" }
+        )
+        .unwrap();
+    }
+    w.flush().unwrap();
+}
+
+/// The console's import through its binary (seconds, peak RSS in MB), and the sqlite3
+/// shell's `.import` of the same file into a table with the same unique key and indexes.
+fn import_vs_sqlite(dir: &Path, n: u32) -> (f64, f64, f64) {
+    let csv = dir.join("import.csv");
+    import_file(&csv, n);
+    let db = dir.join("import.sqlite3");
+    demo::create(&db, 0).unwrap();
+    let t = Instant::now();
+    let out = Command::new("/usr/bin/time")
+        .arg("-v")
+        .arg(BIN)
+        .arg("--db")
+        .arg(&db)
+        .args(["user", "import", "--provider", demo::PROVIDER])
+        .arg(&csv)
+        .env("SPR_OPERATOR", demo::OPERATOR)
+        .env("SPR_OPERATOR_PASSWORD", demo::OPERATOR_PASSWORD)
+        .env_remove("SPR_CONSOLE_DB")
+        .output()
+        .unwrap();
+    let ours = t.elapsed();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let rss_kb: f64 = err
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes):"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(f64::NAN);
+    let floor_db = dir.join("floor.sqlite3");
+    let script = format!(
+        "PRAGMA journal_mode=WAL;
+PRAGMA synchronous=NORMAL;
+CREATE TABLE users (login TEXT NOT NULL COLLATE NOCASE, first TEXT NOT NULL COLLATE NOCASE,
+  last TEXT NOT NULL COLLATE NOCASE, email TEXT COLLATE NOCASE, text_email TEXT COLLATE NOCASE,
+  spr TEXT, UNIQUE (login));
+CREATE INDEX users_first ON users (first COLLATE NOCASE);
+CREATE INDEX users_last ON users (last COLLATE NOCASE);
+CREATE INDEX users_email ON users (email COLLATE NOCASE);
+CREATE INDEX users_text_email ON users (text_email COLLATE NOCASE);
+.import --csv --skip 1 {} users
+SELECT COUNT(*) FROM users;
+",
+        csv.display()
+    );
+    let t = Instant::now();
+    let out = Command::new("sqlite3")
+        .arg(&floor_db)
+        .arg(script)
+        .output()
+        .unwrap();
+    let floor = t.elapsed();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (ours.as_secs_f64(), floor.as_secs_f64(), rss_kb / 1024.0)
+}
+
+fn main() {
+    // `cargo test --benches` runs this too: keep that quick.
+    let smoke = std::env::args().any(|a| a == "--test");
+    let big: u32 = if smoke {
+        2_000
+    } else {
+        std::env::var("SPR_SCALE_USERS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1_000_000)
+    };
+    println!("load average at start: {}", load());
+    let dir = tempfile::tempdir().unwrap();
+    let small = dir.path().join("small.sqlite3");
+    let large = dir.path().join("large.sqlite3");
+    let empty = dir.path().join("empty.sqlite3");
+    demo::create(&small, 100).unwrap();
+    demo::create(&empty, 0).unwrap();
+    let t = Instant::now();
+    demo::create(&large, big).unwrap();
+    println!(
+        "demo database with {big} generated users: {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+
+    let (f_small, n_small) = frame_cost(&small);
+    let (f_large, n_large) = frame_cost(&large);
+    println!("Users frame, {n_small} rows: median {f_small:.3} ms");
+    println!("Users frame, {n_large} rows: median {f_large:.3} ms");
+    println!(
+        "ratio large / small: {:.2} (goal <= 1.2)",
+        f_large / f_small
+    );
+
+    let (mut svc, _) = sign_in(&large);
+    println!("Search keystroke at {big} users, first page (goal <= 5 ms), then the exact count:");
+    for q in ["u", "user0", "Kim", "nobody"] {
+        let (first, matches, count, exact) = keystroke(&mut svc, q);
+        println!(
+            "  {q:<7} first page {first:.3} ms [{matches}]; exact count {exact} in {count:.1} ms"
+        );
+    }
+    drop(svc);
+
+    let (frames, after, rows) = scroll_jump(&large);
+    println!(
+        "Scroll jump to row {rows} of {rows}: real rows in frame {frames} at 60 Hz ({after:.1} ms) (goal <= 2)"
+    );
+
+    let (first_empty, sign_empty) = start_up(&empty);
+    let (first_large, sign_large) = start_up(&large);
+    println!(
+        "Console start, empty database: first frame {first_empty:.2} ms, sign-in screen at {sign_empty:.1} ms"
+    );
+    println!(
+        "Console start, {big} users: first frame {first_large:.2} ms, sign-in screen at {sign_large:.1} ms"
+    );
+    println!(
+        "ratio large / empty: first frame {:.2}, sign-in screen {:.2} (goal <= 1.2)",
+        first_large / first_empty,
+        sign_large / sign_empty
+    );
+
+    let (verify, complete) = reset_ratio();
+    println!(
+        "argon2id verify {verify:.1} ms; reset complete (history 5) {complete:.1} ms; ratio {:.2} (goal <= 5), {} cores",
+        complete / verify,
+        std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+    );
+
+    if !smoke {
+        let (ours, floor, rss) = import_vs_sqlite(dir.path(), big);
+        println!(
+            "Import of {big} rows: spr-console {ours:.2} s, sqlite3 .import {floor:.2} s, ratio {:.2} (goal <= 1.5); peak RSS {rss:.0} MB (goal <= 300)",
+            ours / floor
+        );
+    }
+    println!("load average at end: {}", load());
+}

@@ -1,0 +1,261 @@
+//! The Users table's pages at a million users: the first rows of any search in a few
+//! milliseconds, without counting or sorting every match.
+//!
+//! How many users match is first counted only up to [`COUNT_BOUND`]; that picks the plan:
+//! - few matches (at most the bound): SQLite finds them through the NOCASE indexes (a
+//!   MULTI-INDEX OR for a search) and sorts them, which is cheap since they are few;
+//! - many matches: SQLite walks the providers in code order and each provider's users in
+//!   Login Name order (the UNIQUE `(provider_id, login)` index), keeps those that match and
+//!   stops after the page. The matches are then dense (more than 1 % of 1,000,000), so a
+//!   page costs about page ÷ density rows, never a sort. A page past the middle is read
+//!   backwards from the end once the exact count is known, so a jump to the end is as cheap
+//!   as the first page.
+//!
+//! With "Admin Locked first" the Admin Locked matches (few, found through the status index)
+//! come first, most recently locked first, then every other match by provider and Login Name.
+
+use std::fmt;
+
+use rusqlite::Connection;
+use rusqlite::types::Value;
+
+use super::users::{SELECT, UserFilter, from_row};
+use crate::core::CoreError;
+use crate::core::model::{Status, User};
+
+/// The first count stops here: "more than 10,000 users match" until the exact count comes.
+pub const COUNT_BOUND: u64 = 10_000;
+
+/// How many users match: exactly, or at least `n` ("more than `n`").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Matches {
+    pub n: u64,
+    pub exact: bool,
+}
+
+impl fmt::Display for Matches {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = thousands(self.n);
+        // "{n} users match" even for one, as the help text and the tests read it.
+        if self.exact {
+            write!(f, "{n} users match")
+        } else {
+            write!(f, "More than {n} users match (counting…)")
+        }
+    }
+}
+
+/// `1234567` as `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// How many users match, counting no further than `bound`.
+pub fn count_bounded(
+    c: &Connection,
+    filter: &UserFilter,
+    bound: u64,
+) -> Result<Matches, CoreError> {
+    let (clause, args) = filter.where_clause();
+    let sql = format!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM users u{clause} LIMIT {})",
+        bound.saturating_add(1)
+    );
+    let mut stmt = c.prepare_cached(&sql)?;
+    let n = stmt.query_row(rusqlite::params_from_iter(args), |r| r.get::<_, i64>(0))?;
+    let n = u64::try_from(n).unwrap_or(0);
+    Ok(if n > bound {
+        Matches {
+            n: bound,
+            exact: false,
+        }
+    } else {
+        Matches { n, exact: true }
+    })
+}
+
+/// Whether the matches are many enough for the ordered walk (see the module notes).
+fn dense(matches: Matches) -> bool {
+    !matches.exact || matches.n > COUNT_BOUND
+}
+
+/// The Admin Locked part of a "locked first" list, and whether any other status is listed.
+fn locked_part(filter: &UserFilter) -> (bool, bool) {
+    if !filter.locked_first {
+        return (false, true);
+    }
+    match filter.status {
+        None => (true, true),
+        Some(Status::AdminLocked) => (true, false),
+        Some(_) => (false, true),
+    }
+}
+
+const FROM_JOIN: &str = "FROM users u JOIN providers p ON p.id = u.provider_id";
+const FROM_WALK: &str = "FROM providers p CROSS JOIN users u ON u.provider_id = p.id";
+
+/// The SQL of one part's page, and its arguments (LIMIT and OFFSET last).
+fn part_sql(
+    filter: &UserFilter,
+    locked: Option<bool>,
+    walk: bool,
+    backwards: bool,
+    offset: u64,
+    limit: u64,
+) -> (String, Vec<Value>) {
+    let mut f = filter.clone();
+    if locked.is_some() {
+        f.status = None;
+    }
+    // The locked part: the status index finds the (few) locked users, the search is tested
+    // on each. The walk: the provider and Login Name index gives the order.
+    let indexed = !walk && locked != Some(true);
+    let (mut clause, mut args) = f.where_clause_with(indexed);
+    let order = match locked {
+        Some(true) => {
+            clause += " AND u.status = 'admin_locked'";
+            " ORDER BY u.locked_at DESC, p.code, u.login"
+        }
+        Some(false) => {
+            clause += " AND +u.status != 'admin_locked'";
+            if backwards {
+                " ORDER BY p.code DESC, u.login DESC"
+            } else {
+                " ORDER BY p.code, u.login"
+            }
+        }
+        None if backwards => " ORDER BY p.code DESC, u.login DESC",
+        None => " ORDER BY p.code, u.login",
+    };
+    let select = if walk {
+        SELECT.replace(FROM_JOIN, FROM_WALK)
+    } else {
+        SELECT.to_owned()
+    };
+    args.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
+    args.push(Value::Integer(i64::try_from(offset).unwrap_or(i64::MAX)));
+    let n = args.len();
+    (
+        format!("{select}{clause}{order} LIMIT ?{} OFFSET ?{n}", n - 1),
+        args,
+    )
+}
+
+fn query(c: &Connection, sql: &str, args: Vec<Value>) -> Result<Vec<User>, CoreError> {
+    let mut stmt = c.prepare_cached(sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(args), from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// How many Admin Locked users match (the first part of a "locked first" list).
+fn locked_count(c: &Connection, filter: &UserFilter) -> Result<u64, CoreError> {
+    let mut f = filter.clone();
+    f.status = None;
+    let (clause, args) = f.where_clause_with(false);
+    let sql = format!("SELECT COUNT(*) FROM users u{clause} AND u.status = 'admin_locked'");
+    let mut stmt = c.prepare_cached(&sql)?;
+    let n = stmt.query_row(rusqlite::params_from_iter(args), |r| r.get::<_, i64>(0))?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// Rows `offset..offset + limit` of the matches, in the Users table's order.
+/// `matches` is what is known of their number (bounded or exact).
+pub fn page(
+    c: &Connection,
+    filter: &UserFilter,
+    matches: Matches,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<User>, CoreError> {
+    let walk = dense(matches);
+    let (has_locked, has_rest) = locked_part(filter);
+    let mut out = Vec::new();
+    let mut offset = offset;
+    let mut limit = limit;
+    let mut rest_total = matches.exact.then_some(matches.n);
+    if has_locked {
+        let n_locked = locked_count(c, filter)?;
+        if offset < n_locked {
+            let (sql, args) = part_sql(filter, Some(true), false, false, offset, limit);
+            let rows = query(c, &sql, args)?;
+            limit = limit.saturating_sub(rows.len() as u64);
+            out.extend(rows);
+            offset = 0;
+        } else {
+            offset -= n_locked;
+        }
+        rest_total = rest_total.map(|n| n.saturating_sub(n_locked));
+    }
+    if limit == 0 || !has_rest {
+        return Ok(out);
+    }
+    let part = has_locked.then_some(false);
+    match rest_total {
+        // Deep in a long list: read backwards from the end, the shorter way.
+        Some(total) if walk && offset > total / 2 => {
+            let end = offset.saturating_add(limit).min(total);
+            if end > offset {
+                let (sql, args) = part_sql(filter, part, true, true, total - end, end - offset);
+                let mut rows = query(c, &sql, args)?;
+                rows.reverse();
+                out.extend(rows);
+            }
+        }
+        _ => {
+            let (sql, args) = part_sql(filter, part, walk, false, offset, limit);
+            out.extend(query(c, &sql, args)?);
+        }
+    }
+    Ok(out)
+}
+
+/// SQLite's plan for a page, one line a step (for tests and tuning).
+pub fn page_plan(
+    c: &Connection,
+    filter: &UserFilter,
+    matches: Matches,
+    backwards: bool,
+) -> Result<Vec<String>, CoreError> {
+    let part = locked_part(filter).0.then_some(false);
+    let (sql, args) = part_sql(filter, part, dense(matches), backwards, 0, 200);
+    let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(3))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_read_as_words() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1_000_007), "1,000,007");
+        assert_eq!(
+            Matches {
+                n: 10_000,
+                exact: false
+            }
+            .to_string(),
+            "More than 10,000 users match (counting…)"
+        );
+        assert_eq!(
+            Matches {
+                n: 43_210,
+                exact: true
+            }
+            .to_string(),
+            "43,210 users match"
+        );
+    }
+}
