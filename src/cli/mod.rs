@@ -334,9 +334,17 @@ pub fn run(cli: Cli, command: Command) -> i32 {
     }
 }
 
+/// The line every command run on a training database prints once on stderr (§3.11).
+pub const TRAINING_NOTE: &str =
+    "note: training database: messages stay in the outbox and every operator can read them";
+
 fn open(cli: &Cli) -> Result<Service, CliError> {
     let path = db_path(cli.db.as_deref())?;
-    Ok(Service::open(&path)?)
+    let svc = Service::open(&path)?;
+    if svc.is_training()? {
+        eprintln!("{TRAINING_NOTE}");
+    }
+    Ok(svc)
 }
 
 /// Checks the operator's password and returns the operator; waits out a growing delay first.
@@ -411,6 +419,13 @@ fn dispatch(cli: &Cli, command: Command, out: &mut Out) -> Result<(), CliError> 
         Command::Mail(cmd) => mail_cmd(cli, cmd, out)?,
         Command::Outbox { last } => {
             let mut svc = open(cli)?;
+            // Refused before the password is asked: outside a training database there is none.
+            if !svc.is_training()? {
+                return Err(CliError {
+                    code: 3,
+                    message: "This is not a training database: messages are delivered, never kept, so there is no outbox to show.".into(),
+                });
+            }
             authenticate(cli, &mut svc)?;
             let msgs = svc.outbox(last)?;
             if cli.json {
@@ -465,6 +480,7 @@ fn dispatch(cli: &Cli, command: Command, out: &mut Out) -> Result<(), CliError> 
         Command::Demo { users } => {
             let path = crate::core::demo::demo_path(cli.db.as_deref())?;
             let s = crate::core::demo::create(&path, users)?;
+            eprintln!("{TRAINING_NOTE}");
             out.value(
                 &json!({"database": s.path.display().to_string(), "named_users": s.named_users, "generated_users": s.generated_users}),
                 &format!("Created the demo database {} ({} named and {} generated users).\n{}", s.path.display(), s.named_users, s.generated_users, crate::core::demo::banner_text()),

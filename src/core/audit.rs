@@ -12,8 +12,6 @@ pub const USER_ACTOR: &str = "user";
 /// One audit event as stored and exported.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct AuditEvent {
-    #[serde(skip)]
-    pub seq: i64,
     pub at: String,
     pub actor: String,
     pub action: String,
@@ -22,6 +20,11 @@ pub struct AuditEvent {
     pub outcome: String,
     pub reason: Option<String>,
     pub detail: String,
+    /// The operator supervising the session this flow event belongs to (§3.15).
+    pub supervisor: Option<String>,
+    /// The supervised session's id.
+    pub session: Option<String>,
+    pub seq: i64,
 }
 
 /// An event about to be written; `at` and `seq` are set by the store.
@@ -34,6 +37,10 @@ pub struct NewEvent {
     pub outcome: &'static str,
     pub reason: Option<&'static str>,
     pub detail: String,
+    /// The operator supervising the session (flow events of a supervised session only).
+    pub supervisor: Option<String>,
+    /// The supervised session's id.
+    pub session: Option<String>,
 }
 
 /// Filters for reading the log; every field narrows.
@@ -43,6 +50,8 @@ pub struct AuditFilter {
     pub login: Option<String>,
     pub action: Option<String>,
     pub outcome: Option<String>,
+    /// One supervised session's events.
+    pub session: Option<String>,
     /// RFC 3339, inclusive.
     pub since: Option<String>,
     /// RFC 3339, exclusive.
@@ -53,8 +62,18 @@ pub struct AuditFilter {
 }
 
 /// The columns of the audit CSV export, in order.
-pub const CSV_HEADER: [&str; 8] = [
-    "at", "actor", "action", "provider", "login", "outcome", "reason", "detail",
+pub const CSV_HEADER: [&str; 11] = [
+    "at",
+    "actor",
+    "action",
+    "provider",
+    "login",
+    "outcome",
+    "reason",
+    "detail",
+    "supervisor",
+    "session",
+    "seq",
 ];
 
 /// Writes `events` as CSV under [`CSV_HEADER`]; `destination` names `out` in an error.
@@ -69,6 +88,7 @@ pub fn write_audit_csv(
     let mut w = csv::Writer::from_writer(out);
     w.write_record(CSV_HEADER).map_err(|e| cannot(&e))?;
     for e in events {
+        let seq = e.seq.to_string();
         w.write_record([
             e.at.as_str(),
             &e.actor,
@@ -78,6 +98,9 @@ pub fn write_audit_csv(
             &e.outcome,
             e.reason.as_deref().unwrap_or(""),
             &e.detail,
+            e.supervisor.as_deref().unwrap_or(""),
+            e.session.as_deref().unwrap_or(""),
+            &seq,
         ])
         .map_err(|e| cannot(&e))?;
     }
@@ -111,4 +134,13 @@ pub mod action {
     pub const MAIL_SET: &str = "mail_set";
     pub const MAIL_TEST: &str = "mail_test";
     pub const INIT: &str = "init";
+    pub const SESSION_STARTED: &str = "supervised_session_started";
+    pub const SESSION_ENDED: &str = "supervised_session_ended";
+    pub const CONSOLE_SIGN_IN: &str = "console_sign_in";
+    pub const CONSOLE_SIGN_OUT: &str = "console_sign_out";
+    pub const CONSOLE_LOCK: &str = "console_lock";
+    pub const CONSOLE_UNLOCK: &str = "console_unlock";
+    pub const HAND_OVER: &str = "hand_over";
+    pub const TAKE_BACK: &str = "take_back";
+    pub const DATABASE_OPEN: &str = "database_open";
 }

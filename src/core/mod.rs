@@ -2,12 +2,14 @@
 
 pub mod audit;
 pub mod clock;
+pub mod console;
 pub mod demo;
 pub mod error;
 pub mod hashing;
 pub mod model;
 pub mod policy;
 pub mod service;
+pub mod session;
 pub mod token;
 pub mod transfer;
 

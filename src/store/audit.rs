@@ -8,10 +8,20 @@ use crate::core::audit::{AuditEvent, AuditFilter, NewEvent};
 /// Appends one event.
 pub fn append(c: &Connection, at: &str, e: &NewEvent) -> Result<(), CoreError> {
     c.execute(
-        "INSERT INTO audit (at, actor, action, provider, login, outcome, reason, detail)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO audit (at, actor, action, provider, login, outcome, reason, detail,
+                            supervisor, session)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
-            at, e.actor, e.action, e.provider, e.login, e.outcome, e.reason, e.detail
+            at,
+            e.actor,
+            e.action,
+            e.provider,
+            e.login,
+            e.outcome,
+            e.reason,
+            e.detail,
+            e.supervisor,
+            e.session
         ],
     )?;
     Ok(())
@@ -33,6 +43,7 @@ fn where_clause(f: &AuditFilter) -> (String, Vec<String>) {
     add("login = ", &f.login, &mut args);
     add("action = ", &f.action, &mut args);
     add("outcome = ", &f.outcome, &mut args);
+    add("session = ", &f.session, &mut args);
     add("at >= ", &f.since, &mut args);
     add("at < ", &f.until, &mut args);
     (sql, args)
@@ -45,7 +56,8 @@ pub fn list(c: &Connection, f: &AuditFilter) -> Result<Vec<AuditEvent>, CoreErro
     let limit = f.limit.map_or(-1, i64::from);
     let offset = f.offset.unwrap_or(0);
     let sql = format!(
-        "SELECT seq, at, actor, action, provider, login, outcome, reason, detail FROM audit{clause}
+        "SELECT seq, at, actor, action, provider, login, outcome, reason, detail, supervisor, session
+         FROM audit{clause}
          ORDER BY seq {order} LIMIT {limit} OFFSET {offset}"
     );
     let mut stmt = c.prepare(&sql)?;
@@ -60,6 +72,8 @@ pub fn list(c: &Connection, f: &AuditFilter) -> Result<Vec<AuditEvent>, CoreErro
             outcome: r.get(6)?,
             reason: r.get(7)?,
             detail: r.get(8)?,
+            supervisor: r.get(9)?,
+            session: r.get(10)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -5,6 +5,7 @@ pub mod bulk;
 pub mod messages;
 pub mod operators;
 pub mod providers;
+pub mod sessions;
 pub mod settings;
 pub mod tokens;
 pub mod transfer;
@@ -29,7 +30,10 @@ pub const DEFAULT_FILE_NAME: &str = "spr-console.sqlite3";
 pub const DEMO_FILE_NAME: &str = "spr-console-demo.sqlite3";
 
 /// Append-only migrations: never edit or remove one; add the next at the end.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_initial.sql"),
+    include_str!("migrations/0002_supervised_sessions.sql"),
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;

@@ -63,6 +63,7 @@ impl AuditView {
             login: text(&self.login),
             action: text(&self.action),
             outcome: text(&self.outcome),
+            session: None,
             since: time_bound(&self.since)?,
             until: time_bound(&self.until)?,
             newest_first: true,
