@@ -334,7 +334,7 @@ fn deactivating_and_reactivating_a_locked_account_keeps_it_locked() {
 fn a_new_database_has_no_delivery_until_one_is_chosen() {
     let mut w = world(5);
     let a = w.admin.clone();
-    // Back to a fresh database's state: the world chose the outbox; a new file has none.
+    // The world chose the outbox; a new file has no delivery at all.
     let dir = tempfile::tempdir().unwrap();
     let mut fresh = spr_console::core::Service::open(&dir.path().join("new.sqlite3")).unwrap();
     assert_eq!(fresh.mail_settings().unwrap(), MailSettings::NotSet);
@@ -346,7 +346,7 @@ fn a_new_database_has_no_delivery_until_one_is_chosen() {
         .unwrap();
     assert!(fresh.is_training().unwrap());
 
-    // Here, with the world's provider and user, the same holds once delivery is unset.
+    // In the world's training database a request lands in the outbox.
     w.svc
         .request_token("jdoe", "ACME", "jdoe@example.org")
         .unwrap();
@@ -406,5 +406,50 @@ fn a_token_request_without_delivery_fails_with_delivery_failed() {
         last.detail.contains("No mail relay is set up"),
         "{}",
         last.detail
+    );
+}
+
+#[test]
+fn the_console_audits_sign_in_sign_out_and_opening_another_database() {
+    use spr_console::core::console::{ConsoleEvent, ConsoleSignIn};
+    let mut w = world(5);
+    let before = w.svc.audit_events(&AuditFilter::default()).unwrap().len();
+    assert!(
+        w.svc
+            .console_sign_in("root", "wrong-password-here", &ConsoleSignIn::SignIn)
+            .is_err()
+    );
+    let op = w
+        .svc
+        .console_sign_in("root", ADMIN_PW, &ConsoleSignIn::SignIn)
+        .unwrap();
+    w.svc
+        .console_event(
+            &op,
+            &ConsoleEvent::OpenDatabase {
+                path: "/tmp/other.sqlite3".into(),
+            },
+        )
+        .unwrap();
+    w.svc.console_event(&op, &ConsoleEvent::SignOut).unwrap();
+    let events = w.svc.audit_events(&AuditFilter::default()).unwrap();
+    let new: Vec<(&str, &str, &str)> = events[before..]
+        .iter()
+        .map(|e| (e.actor.as_str(), e.action.as_str(), e.outcome.as_str()))
+        .collect();
+    assert_eq!(
+        new,
+        [
+            ("root", "operator_login", "denied"),
+            ("root", "operator_login", "ok"),
+            ("root", "database_open", "ok"),
+            ("root", "console_sign_out", "ok"),
+        ]
+    );
+    assert!(events.last().unwrap().detail.contains("signed out"));
+    assert!(
+        events[events.len() - 2]
+            .detail
+            .contains("/tmp/other.sqlite3")
     );
 }

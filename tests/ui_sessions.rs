@@ -268,3 +268,27 @@ fn outside_a_training_database_no_outbox_and_the_address_is_masked() {
     wait_for(&mut h, "sent to j***@example.org");
     assert!(!has(&h, "as the user's mailbox shows it"));
 }
+
+#[test]
+fn a_session_starts_from_a_users_row() {
+    let (_dir, path) = world();
+    let mut h = console(&path);
+    sign_in(&mut h, HELPDESK, HELPDESK_PW);
+    h.get_all_by_label("Users").next().unwrap().click();
+    h.step();
+    wait_for(&mut h, "users match");
+    h.get_by_label("jdoe").click();
+    wait_for(&mut h, "Start supervised session…");
+    click_button(&mut h, "Start supervised session…");
+    // The Reset panel's start form, with the account filled in: say how, and start.
+    wait_for(&mut h, "Start a supervised reset");
+    assert_eq!(
+        h.get_by_label("Login Name").value().as_deref(),
+        Some("jdoe")
+    );
+    h.get_by_label("Photo ID at the desk").click();
+    h.step();
+    click_button(&mut h, "Start session");
+    wait_for(&mut h, "Supervised session S-");
+    wait_for(&mut h, "Photo ID at the desk");
+}
