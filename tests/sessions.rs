@@ -453,3 +453,19 @@ fn the_console_audits_sign_in_sign_out_and_opening_another_database() {
             .contains("/tmp/other.sqlite3")
     );
 }
+
+#[test]
+fn a_session_works_for_its_own_account_only() {
+    let mut w = world(5);
+    let desk = helpdesk(&mut w);
+    let id = w
+        .svc
+        .start_session_for(&desk, "ACME", "jdoe", &callback(""))
+        .unwrap()
+        .id;
+    w.svc.check_session_account(&id, " acme ", "JDOE").unwrap();
+    assert!(matches!(
+        w.svc.check_session_account(&id, "ACME", "mlopez"),
+        Err(CoreError::Invalid(m)) if m.contains("jdoe")
+    ));
+}

@@ -320,6 +320,28 @@ impl Service {
         Ok(n)
     }
 
+    /// Refuses a step typed for another account than the session's (the user's screen
+    /// works for that one account; nothing is checked, counted or audited).
+    pub fn check_session_account(
+        &self,
+        id: &str,
+        code: &str,
+        login: &str,
+    ) -> Result<(), CoreError> {
+        let s = self.session(id)?;
+        let u = self.user_by_id(s.user_id)?;
+        let same = code.trim().eq_ignore_ascii_case(u.provider_code.as_str())
+            && login.trim().eq_ignore_ascii_case(u.login.as_str());
+        if same {
+            Ok(())
+        } else {
+            Err(CoreError::Invalid(format!(
+                "This supervised session is for Login Name {} in Provider Code {}: enter that account.",
+                u.login, u.provider_code
+            )))
+        }
+    }
+
     /// Runs one of the person's flow steps in the session: its events name the operator and
     /// the session. A password change marks the reset done; the login after it ends the session.
     pub fn in_session<T>(

@@ -520,7 +520,12 @@ fn handle(svc: &mut Service, job: Job) -> Answer {
                 FlowStep::Login => SessionStep::Login,
                 FlowStep::Request | FlowStep::Resend => SessionStep::Other,
             };
-            let result = in_session(svc, session.as_deref(), kind, run);
+            let result = match &session {
+                Some(id) => svc
+                    .check_session_account(id, &input.code, &input.login)
+                    .and_then(|()| in_session(svc, Some(id), kind, run)),
+                None => run(svc),
+            };
             Answer::Flow {
                 step,
                 code: input.code,
@@ -533,12 +538,16 @@ fn handle(svc: &mut Service, job: Job) -> Answer {
             code,
             login,
             password,
-        } => Answer::Verified(in_session(
-            svc,
-            session.as_deref(),
-            SessionStep::Other,
-            |svc| svc.configure_verify(&code, &login, &password),
-        )),
+        } => Answer::Verified(
+            session
+                .as_deref()
+                .map_or(Ok(()), |id| svc.check_session_account(id, &code, &login))
+                .and_then(|()| {
+                    in_session(svc, session.as_deref(), SessionStep::Other, |svc| {
+                        svc.configure_verify(&code, &login, &password)
+                    })
+                }),
+        ),
         Job::Configure {
             session,
             code,
@@ -546,20 +555,22 @@ fn handle(svc: &mut Service, job: Job) -> Answer {
             password,
             email,
             text_email,
-        } => Answer::Configured(in_session(
-            svc,
-            session.as_deref(),
-            SessionStep::Other,
-            |svc| {
-                svc.configure(
-                    &code,
-                    &login,
-                    &password,
-                    Some(email.as_str()),
-                    Some(text_email.as_str()),
-                )
-            },
-        )),
+        } => Answer::Configured(
+            session
+                .as_deref()
+                .map_or(Ok(()), |id| svc.check_session_account(id, &code, &login))
+                .and_then(|()| {
+                    in_session(svc, session.as_deref(), SessionStep::Other, |svc| {
+                        svc.configure(
+                            &code,
+                            &login,
+                            &password,
+                            Some(email.as_str()),
+                            Some(text_email.as_str()),
+                        )
+                    })
+                }),
+        ),
         Job::Watch {
             code,
             login,
