@@ -57,6 +57,8 @@ impl Cli {
             &[("SPR_OPERATOR_PASSWORD", ADMIN_PW)],
         );
         assert_eq!(r.code, 0, "{}", r.stderr);
+        // A new database has no delivery until one is chosen (§3.11).
+        cli.ok(&["mail", "set", "outbox"]);
         cli.ok(&["provider", "add", "ACME", "--name", "Acme Care"]);
         cli.ok(&[
             "provider",
@@ -468,10 +470,24 @@ fn json_shapes_are_exactly_as_specified() {
     let audit = cli.ok(&["audit", "--format", "json"]).json();
     let first = &audit[0];
     for key in [
-        "at", "actor", "action", "provider", "login", "outcome", "reason", "detail",
+        "at",
+        "actor",
+        "action",
+        "provider",
+        "login",
+        "outcome",
+        "reason",
+        "detail",
+        "supervisor",
+        "session",
+        "seq",
     ] {
         assert!(first.get(key).is_some(), "audit event lacks {key}");
     }
+    // From the command line no flow is supervised (§3.10).
+    assert_eq!(first["supervisor"], Value::Null);
+    assert_eq!(first["session"], Value::Null);
+    assert!(first["seq"].is_i64());
     let last = audit.as_array().unwrap().last().unwrap();
     assert_eq!(last["actor"], "user");
     assert_eq!(last["action"], "reset_request");
@@ -482,7 +498,9 @@ fn json_shapes_are_exactly_as_specified() {
         assert!(outbox[0].get(key).is_some(), "outbox lacks {key}");
     }
     let csv = cli.ok(&["audit", "--format", "csv"]).stdout;
-    assert!(csv.starts_with("at,actor,action,provider,login,outcome,reason,detail"));
+    assert!(csv.starts_with(
+        "at,actor,action,provider,login,outcome,reason,detail,supervisor,session,seq,hash"
+    ));
 }
 
 #[test]
@@ -537,8 +555,14 @@ fn exit_codes_for_usage_validation_and_refusal() {
     let r = cli.run(&["user", "list"], &[("SPR_OPERATOR", "root")]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("SPR_OPERATOR_PASSWORD"), "{}", r.stderr);
-    // Errors are one sentence on stderr, never a backtrace.
-    assert_eq!(r.stderr.trim().lines().count(), 1, "{}", r.stderr);
+    // Errors are one sentence on stderr, never a backtrace (besides the training note).
+    let lines: Vec<&str> = r
+        .stderr
+        .trim()
+        .lines()
+        .filter(|l| !l.starts_with("note: training database"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{}", r.stderr);
     let v = cli.run(&["--version"], &[]);
     assert_eq!(v.code, 0);
     assert!(v.stdout.starts_with("spr-console "));
@@ -591,7 +615,7 @@ fn files_that_are_not_ours_are_exit_2_and_untouched() {
 }
 
 #[test]
-fn a_helpdesk_operator_may_look_and_reset_but_not_unlock_or_change_policy() {
+fn a_helpdesk_operator_may_look_and_reset_but_not_change_policy() {
     let cli = Cli::ready();
     let r = cli.run(
         &["operator", "add", "desk", "--role", "helpdesk"],
@@ -619,16 +643,6 @@ fn a_helpdesk_operator_may_look_and_reset_but_not_unlock_or_change_policy() {
     }
     for args in [
         &["provider", "set", "ACME", "--max-incorrect", "9"][..],
-        &[
-            "user",
-            "unlock",
-            "--provider",
-            "ACME",
-            "--login",
-            "jdoe",
-            "--reason",
-            "x",
-        ],
         &["user", "spr", "--provider", "ACME", "--all", "off"],
         &[
             "user",
@@ -953,4 +967,204 @@ fn odd_input_never_makes_the_binary_panic() {
         assert_eq!(got, want, "{shown}");
         assert!(!r.stderr.contains("RUST_BACKTRACE"), "{}", r.stderr);
     }
+}
+
+impl Cli {
+    fn add_desk(&self) {
+        let r = self.run(
+            &["operator", "add", "desk", "--role", "helpdesk"],
+            &[
+                ("SPR_OPERATOR", "root"),
+                ("SPR_OPERATOR_PASSWORD", ADMIN_PW),
+                ("SPR_NEW_PASSWORD", DESK_PW),
+            ],
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+
+    fn desk(&self, args: &[&str]) -> Run {
+        self.run(
+            args,
+            &[("SPR_OPERATOR", "desk"), ("SPR_OPERATOR_PASSWORD", DESK_PW)],
+        )
+    }
+
+    /// Sets an SMTP relay (nothing is contacted): the database stops being a training one.
+    fn set_smtp(&self) {
+        self.ok(&[
+            "mail",
+            "set",
+            "smtp",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "2525",
+            "--security",
+            "none",
+            "--from",
+            "spr@example.org",
+        ]);
+    }
+}
+
+#[test]
+fn a_helpdesk_operator_unlocks_with_a_reason_and_not_without() {
+    let cli = Cli::ready();
+    cli.add_desk();
+    for _ in 0..4 {
+        cli.run(
+            &["login", "--provider", "ACME", "--login", "jdoe"],
+            &[("SPR_USER_PASSWORD", "not-the-password-at-all")],
+        );
+    }
+    let show = |cli: &Cli| {
+        cli.ok(&[
+            "--json",
+            "user",
+            "show",
+            "--provider",
+            "ACME",
+            "--login",
+            "jdoe",
+        ])
+        .json()
+    };
+    assert_eq!(show(&cli)["status"], "admin_locked");
+    let unlock = |reason: Option<&str>| {
+        let mut args = vec!["user", "unlock", "--provider", "ACME", "--login", "jdoe"];
+        if let Some(r) = reason {
+            args.extend(["--reason", r]);
+        }
+        cli.desk(&args)
+    };
+    let r = unlock(None);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let r = unlock(Some("   "));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("reason"), "{}", r.stderr);
+    assert_eq!(show(&cli)["status"], "admin_locked");
+    let r = unlock(Some("caller verified by callback"));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(show(&cli)["status"], "active");
+    let events = cli.ok(&["audit", "--format", "json"]).json();
+    let last = events.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["actor"], "desk");
+    assert_eq!(last["action"], "user_unlock");
+    assert!(last["detail"].as_str().unwrap().contains("callback"));
+}
+
+#[test]
+fn the_outbox_is_refused_outside_a_training_database_and_open_to_helpdesk_inside() {
+    let cli = Cli::ready();
+    cli.add_desk();
+    cli.request("jdoe@example.org");
+    let r = cli.desk(&["outbox", "--json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.json().as_array().unwrap().len(), 1);
+    assert!(
+        r.stderr.contains(
+            "note: training database: messages stay in the outbox and every operator can read them"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.stderr.matches("note: training database").count(), 1);
+    // The person's own commands say it too.
+    let r = cli.request("jdoe@example.org");
+    assert!(r.stderr.contains("note: training database"), "{}", r.stderr);
+
+    cli.set_smtp();
+    for r in [cli.admin(&["outbox"]), cli.desk(&["outbox"])] {
+        assert_eq!(r.code, 3, "{}", r.stderr);
+        assert!(r.stderr.contains("not a training database"), "{}", r.stderr);
+        assert!(!r.stderr.contains("note: training"), "{}", r.stderr);
+    }
+    // Back on the outbox, the training messages of before are gone.
+    cli.ok(&["mail", "set", "outbox"]);
+    let r = cli.desk(&["outbox", "--json"]);
+    assert_eq!(r.json().as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn a_fresh_init_database_refuses_a_token_request_with_delivery_failed() {
+    let cli = Cli::new();
+    let r = cli.run(
+        &["init", "--operator", "root"],
+        &[("SPR_OPERATOR_PASSWORD", ADMIN_PW)],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stderr.contains("training"), "{}", r.stderr);
+    cli.ok(&["provider", "add", "ACME", "--name", "Acme Care"]);
+    cli.ok(&["provider", "set", "ACME", "--spr", "on"]);
+    let r = cli.run(
+        &[
+            "user",
+            "add",
+            "--provider",
+            "ACME",
+            "--login",
+            "jdoe",
+            "--email",
+            "jdoe@example.org",
+        ],
+        &[
+            ("SPR_OPERATOR", "root"),
+            ("SPR_OPERATOR_PASSWORD", ADMIN_PW),
+            ("SPR_NEW_PASSWORD", USER_PW),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    cli.ok(&["user", "spr", "--provider", "ACME", "--login", "jdoe", "on"]);
+    let r = cli.request("jdoe@example.org");
+    assert_refused(&r, "delivery_failed", &cli);
+    assert!(!r.stderr.contains("training"), "{}", r.stderr);
+    let events = cli.ok(&["audit", "--format", "json"]).json();
+    let last = events.as_array().unwrap().last().unwrap().clone();
+    assert!(
+        last["detail"]
+            .as_str()
+            .unwrap()
+            .contains("No mail relay is set up"),
+        "{last}"
+    );
+    // Not a training database either: no outbox to read.
+    assert_eq!(cli.admin(&["outbox"]).code, 3);
+}
+
+#[test]
+fn a_database_of_the_first_schema_keeps_its_outbox_after_the_migration() {
+    let cli = Cli::new();
+    {
+        // The first schema, written as the previous release wrote it, with one operator.
+        let c = rusqlite::Connection::open(&cli.db).unwrap();
+        c.execute_batch(include_str!("../src/store/migrations/0001_initial.sql"))
+            .unwrap();
+        c.execute_batch(
+            "PRAGMA user_version = 1; PRAGMA application_id = 1397772867;
+             INSERT INTO operators (login, role, password_hash, created_at)
+             VALUES ('old', 'super_admin', 'x', '2026-01-01T00:00:00Z');
+             INSERT INTO audit (at, actor, action, outcome) VALUES ('2026-01-01T00:00:00Z', 'old', 'init', 'ok');",
+        )
+        .unwrap();
+    }
+    let r = cli.run(&["carriers"], &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = cli.run(
+        &["login", "--provider", "ACME", "--login", "x"],
+        &[("SPR_USER_PASSWORD", "x")],
+    );
+    assert!(r.stderr.contains("note: training database"), "{}", r.stderr);
+    let c = rusqlite::Connection::open(&cli.db).unwrap();
+    let v: i32 = c
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert!(v >= 2);
+    let (sup, ses): (Option<String>, Option<String>) = c
+        .query_row(
+            "SELECT supervisor, session FROM audit WHERE seq = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((sup, ses), (None, None));
 }

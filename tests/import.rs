@@ -27,6 +27,7 @@ impl Db {
         let path = dir.path().join("spr.sqlite3");
         let db = Self { _dir: dir, path };
         db.ok(&["init"]);
+        db.ok(&["mail", "set", "outbox"]);
         db.ok(&["provider", "add", "ACME", "--name", "Acme Care"]);
         db.ok(&["provider", "add", "BETA", "--name", "Beta Homes"]);
         let out = db

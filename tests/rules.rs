@@ -602,8 +602,9 @@ fn helpdesk_operators_cannot_change_policy_or_unlock() {
         ),
         Err(CoreError::Forbidden(_))
     ));
+    // Helpdesk operators unlock (§3.6), but deactivating stays a super admin's.
     assert!(matches!(
-        w.svc.unlock(&help, jdoe.id, "x"),
+        w.svc.deactivate(&help, jdoe.id),
         Err(CoreError::Forbidden(_))
     ));
     assert!(matches!(

@@ -25,6 +25,11 @@ fn first_start_on_an_empty_database_asks_for_and_creates_the_first_super_admin()
     fill(&mut h, "Password", "short");
     fill(&mut h, "Confirm password", "short");
     click_button(&mut h, "Create super admin");
+    // A new database delivers nothing until a way is chosen (§3.11).
+    wait_for(&mut h, "Choose how password tokens are delivered");
+    h.get_by_label_contains("Keep them in the outbox").click();
+    h.step();
+    click_button(&mut h, "Create super admin");
     wait_for(&mut h, "The operator password is not accepted");
     fill(&mut h, "Password", ADMIN_PW);
     fill(&mut h, "Confirm password", ADMIN_PW);
@@ -35,6 +40,8 @@ fn first_start_on_an_empty_database_asks_for_and_creates_the_first_super_admin()
     assert_eq!(ops.len(), 1);
     assert_eq!(ops[0].login, "boss");
     assert!(ops[0].is_super_admin());
+    assert!(Service::open(&path).unwrap().is_training().unwrap());
+    wait_for(&mut h, "Training database: messages are not delivered");
     // With no provider yet, the Provider panel says what to do next.
     wait_for(&mut h, "No provider yet");
 }
@@ -150,82 +157,13 @@ fn super_admin_enables_spr_and_sets_the_lockout_threshold_in_the_provider_panel(
 }
 
 #[test]
-fn supervised_reset_goes_from_forgot_password_through_a_wrong_token_to_login_with_the_new_password()
-{
-    let (_dir, path) = world();
-    let mut h = console(&path);
-    sign_in(&mut h, ADMIN, ADMIN_PW);
-    click_button(&mut h, "Reset");
-    wait_for(&mut h, "Forgot Password?");
-
-    // Login page → Forgot Password? → Reset Password form.
-    fill(&mut h, "Login Name", "jdoe");
-    fill(&mut h, "Provider Code", "ACME");
-    click_link(&mut h, "Forgot Password?");
-    wait_for(&mut h, "Email/Text");
-    // A wrong address: the person sees only the uniform error, the operator the reason.
-    fill(&mut h, "Email/Text", "someone@example.org");
-    click_button(&mut h, "Submit");
-    wait_for(&mut h, "Password Reset Error");
-    wait_for(
-        &mut h,
-        "Your user account has been Admin Locked, Deactivated, or Deleted",
-    );
-    wait_for(&mut h, "unknown_account");
-
-    fill(&mut h, "Email/Text", "jdoe@example.org");
-    enter_in(&mut h, "Email/Text");
-    wait_for(
-        &mut h,
-        "A message containing a password token was sent to jdoe@example.org",
-    );
-    // The Change Password page counts down the token's validity.
-    wait_for(&mut h, "is valid for 4:");
-    // The operator sees the message as the user's mailbox shows it.
-    wait_for(&mut h, "as the user's mailbox shows it");
-    let token = token_in_outbox(&path, "jdoe@example.org");
-
-    // A wrong token: tries left (3 tolerated, first wrong entry → 2 more).
-    fill(&mut h, "Password Token", "2222-3333");
-    fill(&mut h, "New Password", NEW_PW);
-    fill(&mut h, "Confirm New Password", NEW_PW);
-    click_button(&mut h, "Submit");
-    wait_for(&mut h, "2 more incorrect entries are tolerated");
-    wait_for(&mut h, "token_incorrect");
-    wait_for(&mut h, "1 consecutive");
-
-    // The right token (typed in lower case without the hyphen: entry ignores both).
-    fill(
-        &mut h,
-        "Password Token",
-        &token.replace('-', "").to_lowercase(),
-    );
-    fill(&mut h, "New Password", NEW_PW);
-    fill(&mut h, "Confirm New Password", NEW_PW);
-    click_button(&mut h, "Submit");
-    wait_for(&mut h, "Your password was reset successfully");
-    wait_for(&mut h, "used (the password was changed)");
-
-    // Confirmation → Login → log in with the new password.
-    click_button(&mut h, "Login");
-    wait_for(&mut h, "Forgot Password?");
-    fill(&mut h, "Password", NEW_PW);
-    click_button(&mut h, "Login");
-    wait_for(&mut h, "Welcome, Jane Doe: you are logged in.");
-    let u = Service::open(&path).unwrap().user("ACME", "jdoe").unwrap();
-    assert_eq!(u.failed_attempts, 0);
-}
-
-#[test]
 fn settings_step_verifies_the_current_password_then_updates_email_and_text_address() {
     let (_dir, path) = world();
     let mut h = console(&path);
     sign_in(&mut h, ADMIN, ADMIN_PW);
-    click_button(&mut h, "Reset");
+    start_session(&mut h, "mlopez", "ACME", "");
     click_button(&mut h, "Settings step");
     wait_for(&mut h, "Current Password");
-    fill(&mut h, "Login Name", "mlopez");
-    fill(&mut h, "Provider Code", "ACME");
     fill(&mut h, "Current Password", "not-her-password");
     click_button(&mut h, "Verify");
     wait_for(&mut h, "The current password is incorrect.");
@@ -243,6 +181,10 @@ fn settings_step_verifies_the_current_password_then_updates_email_and_text_addre
         .value()
         .unwrap_or_default();
     assert!(text.starts_with("5551234567@"), "{text}");
+    // The user's screen is a smaller window here: bring the button into view first.
+    h.get_by_role_and_label(Role::Button, "Update")
+        .scroll_to_me();
+    h.step();
     click_button(&mut h, "Update");
     wait_for(
         &mut h,
@@ -290,7 +232,7 @@ fn helpdesk_operator_finds_no_policy_enable_or_mail_controls() {
         assert!(h.query_by_label(gone).is_none(), "{gone} is shown");
     }
     // The supervised reset is theirs to run.
-    click_button(&mut h, "Reset");
+    start_session(&mut h, "jdoe", "ACME", "");
     wait_for(&mut h, "Forgot Password?");
 }
 

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use common::ui::{
     ADMIN, ADMIN_PW, Console, NEW_PW, PATIENCE, click_link, console, enter_in, fill, has, sign_in,
-    tokens_sent_to, wait_for, wait_until, world,
+    start_session, tokens_sent_to, wait_for, wait_until, world,
 };
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT, Queryable};
@@ -280,10 +280,9 @@ fn resend_mails_a_second_token_to_the_same_address_and_only_the_newest_token_wor
     let to = "jdoe@example.org";
     let mut h = console(&path);
     sign_in(&mut h, ADMIN, ADMIN_PW);
-    click_button(&mut h, "Reset");
+    // The user types on the user's screen of a supervised session (§3.15).
+    start_session(&mut h, "jdoe", "ACME", "");
     wait_for(&mut h, "Forgot Password?");
-    fill(&mut h, "Login Name", "jdoe");
-    fill(&mut h, "Provider Code", "ACME");
     click_link(&mut h, "Forgot Password?");
     wait_for(&mut h, "Email/Text");
     fill(&mut h, "Email/Text", to);

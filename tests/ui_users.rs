@@ -167,22 +167,46 @@ fn a_super_admin_unlocks_a_locked_user_with_a_reason_and_the_audit_shows_it() {
 }
 
 #[test]
-fn a_helpdesk_operator_finds_no_unlock_control() {
+fn a_helpdesk_operator_unlocks_in_three_clicks_but_changes_nothing_else() {
     let (_dir, path) = database();
+    // Three clicks from a signed-in console (§3.6, §3.9): the Users tab, the locked row
+    // (listed first), and Unlock after the reason.
     let mut h = sign_in_to_users(&path, DESK, DESK_PW);
-    type_into(&mut h, "Search", "bking");
-    settle(&mut h, "bking alone", |h| has(h, "1 users match"));
-    h.get_by_label("bking").click();
-    settle(&mut h, "the read-only details", |h| {
-        has(h, "Only a super admin can change this user.")
+    settle(&mut h, "bking listed first with the lock's cause", |h| {
+        has(h, "after 6 wrong passwords")
     });
-    assert!(h.query_by_label("Reason for the unlock").is_none());
-    assert!(h.query_by_label("Unlock").is_none());
+    h.get_by_label("bking").click();
+    settle(&mut h, "the details pane", |h| {
+        h.query_by_label("Reason for the unlock").is_some()
+    });
+    assert!(has(
+        &h,
+        "Only a super admin can change anything else of this user."
+    ));
+    assert!(h.query_by_label("Deactivate").is_none());
     assert!(h.query_by_label("Import CSV…").is_none());
     assert!(h.query_by_label("Add user…").is_none());
     assert!(h.query_by_label_contains("Enable SPR").is_none());
     // Helpdesk may export (SPEC §4).
     assert!(h.query_by_label("Export CSV…").is_some());
+    type_into(
+        &mut h,
+        "Reason for the unlock",
+        "Caller verified by callback",
+    );
+    h.get_by_label("Unlock").click();
+    settle(&mut h, "the unlock", |h| has(h, "bking is unlocked."));
+    let svc = Service::open(&path).unwrap();
+    let u = svc.user("ACME", "bking").unwrap();
+    assert_eq!(u.status, spr_console::core::model::Status::Active);
+    let events = svc
+        .audit_events(&spr_console::core::audit::AuditFilter::default())
+        .unwrap();
+    let last = events.last().unwrap();
+    assert_eq!(
+        (last.actor.as_str(), last.action.as_str()),
+        (DESK, "user_unlock")
+    );
 }
 
 #[test]

@@ -354,16 +354,28 @@ pub fn run(cli: Cli, command: Command) -> i32 {
     }
 }
 
+/// The line every command run on a training database prints once on stderr (§3.11).
+pub const TRAINING_NOTE: &str =
+    "note: training database: messages stay in the outbox and every operator can read them";
+
 fn open(cli: &Cli) -> Result<Service, CliError> {
     let path = db_path(cli.db.as_deref())?;
-    Ok(Service::open(&path)?)
+    let svc = Service::open(&path)?;
+    if svc.is_training()? {
+        eprintln!("{TRAINING_NOTE}");
+    }
+    Ok(svc)
 }
 
 /// Opens the database for a command that only reads (SPEC §3.13): never creates it, never
 /// writes a byte of it.
 fn open_read_only(cli: &Cli) -> Result<Service, CliError> {
     let path = db_path(cli.db.as_deref())?;
-    Ok(Service::open_read_only(&path)?)
+    let svc = Service::open_read_only(&path)?;
+    if svc.is_training()? {
+        eprintln!("{TRAINING_NOTE}");
+    }
+    Ok(svc)
 }
 
 /// The operator of a command that only reads: a wrong password is refused after a fixed
@@ -462,6 +474,13 @@ fn dispatch(cli: &Cli, command: Command, out: &mut Out) -> Result<(), CliError> 
         Command::Mail(cmd) => mail_cmd(cli, cmd, out)?,
         Command::Outbox { last } => {
             let svc = open_read_only(cli)?;
+            // Refused before the password is asked: outside a training database there is none.
+            if !svc.is_training()? {
+                return Err(CliError {
+                    code: 3,
+                    message: "This is not a training database: messages are delivered, never kept, so there is no outbox to show.".into(),
+                });
+            }
             authenticate_reader(cli, &svc)?;
             let msgs = svc.outbox(last)?;
             if cli.json {
@@ -549,6 +568,7 @@ fn dispatch(cli: &Cli, command: Command, out: &mut Out) -> Result<(), CliError> 
             let started = std::time::Instant::now();
             let s = crate::core::demo::create(&path, users)?;
             let secs = started.elapsed().as_secs_f64();
+            eprintln!("{TRAINING_NOTE}");
             out.value(
                 &json!({"database": s.path.display().to_string(), "named_users": s.named_users, "generated_users": s.generated_users, "seconds": secs}),
                 &format!("Created the demo database {} ({} named and {} generated users) in {secs:.1} s.\n{}", s.path.display(), s.named_users, s.generated_users, crate::core::demo::banner_text()),

@@ -161,8 +161,13 @@ pub fn audit(
                 out.line("No audit events match.");
             }
             for e in events {
+                // A supervised flow event names its operator and session (§3.10).
+                let supervised = match (&e.supervisor, &e.session) {
+                    (Some(op), Some(s)) => format!(" [supervised by {op}, session {s}]"),
+                    _ => String::new(),
+                };
                 out.line(&format!(
-                    "{}  {:<8} {:<16} {:<8} {:<16} {:<7} {:<22} {}",
+                    "{}  {:<8} {:<16} {:<8} {:<16} {:<7} {:<22} {}{supervised}",
                     e.at,
                     e.actor,
                     e.action,

@@ -12,7 +12,6 @@ pub const USER_ACTOR: &str = "user";
 /// One audit event as stored and exported.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct AuditEvent {
-    pub seq: i64,
     pub at: String,
     pub actor: String,
     pub action: String,
@@ -21,6 +20,11 @@ pub struct AuditEvent {
     pub outcome: String,
     pub reason: Option<String>,
     pub detail: String,
+    /// The operator supervising the session this flow event belongs to (§3.15).
+    pub supervisor: Option<String>,
+    /// The supervised session's id.
+    pub session: Option<String>,
+    pub seq: i64,
     /// SHA-256 over the previous event's hash and this event's canonical form, 64 hex digits.
     pub hash: String,
 }
@@ -44,6 +48,8 @@ pub fn canonical_form(
     outcome: &str,
     reason: Option<&str>,
     detail: &str,
+    supervisor: Option<&str>,
+    session: Option<&str>,
 ) -> Vec<u8> {
     let mut out = Vec::with_capacity(128 + detail.len());
     out.extend_from_slice(b"spr-console audit v1\0");
@@ -57,6 +63,8 @@ pub fn canonical_form(
         Some(outcome),
         reason,
         Some(detail),
+        supervisor,
+        session,
     ] {
         match field {
             None => out.push(0),
@@ -115,6 +123,8 @@ impl AuditEvent {
             &self.outcome,
             self.reason.as_deref(),
             &self.detail,
+            self.supervisor.as_deref(),
+            self.session.as_deref(),
         )
     }
 }
@@ -141,6 +151,10 @@ pub struct NewEvent {
     pub outcome: &'static str,
     pub reason: Option<&'static str>,
     pub detail: String,
+    /// The operator supervising the session (flow events of a supervised session only).
+    pub supervisor: Option<String>,
+    /// The supervised session's id.
+    pub session: Option<String>,
 }
 
 /// Filters for reading the log; every field narrows.
@@ -150,6 +164,8 @@ pub struct AuditFilter {
     pub login: Option<String>,
     pub action: Option<String>,
     pub outcome: Option<String>,
+    /// One supervised session's events.
+    pub session: Option<String>,
     /// RFC 3339, inclusive.
     pub since: Option<String>,
     /// RFC 3339, exclusive.
@@ -160,8 +176,19 @@ pub struct AuditFilter {
 }
 
 /// The columns of the audit CSV export, in order.
-pub const CSV_HEADER: [&str; 8] = [
-    "at", "actor", "action", "provider", "login", "outcome", "reason", "detail",
+pub const CSV_HEADER: [&str; 12] = [
+    "at",
+    "actor",
+    "action",
+    "provider",
+    "login",
+    "outcome",
+    "reason",
+    "detail",
+    "supervisor",
+    "session",
+    "seq",
+    "hash",
 ];
 
 /// Writes `events` as CSV under [`CSV_HEADER`], each cell neutralised for spreadsheets
@@ -180,6 +207,7 @@ pub fn write_audit_csv(
         let mut w = csv::Writer::from_writer(&mut out);
         w.write_record(CSV_HEADER).map_err(|e| cannot(&e))?;
         for e in events {
+            let seq = e.seq.to_string();
             w.write_record(
                 [
                     e.at.as_str(),
@@ -190,6 +218,10 @@ pub fn write_audit_csv(
                     &e.outcome,
                     e.reason.as_deref().unwrap_or(""),
                     &e.detail,
+                    e.supervisor.as_deref().unwrap_or(""),
+                    e.session.as_deref().unwrap_or(""),
+                    &seq,
+                    &e.hash,
                 ]
                 .map(crate::core::text::csv_cell)
                 .iter()
@@ -235,4 +267,13 @@ pub mod action {
     pub const MAIL_TEST: &str = "mail_test";
     pub const INIT: &str = "init";
     pub const BACKUP: &str = "backup";
+    pub const SESSION_STARTED: &str = "supervised_session_started";
+    pub const SESSION_ENDED: &str = "supervised_session_ended";
+    pub const CONSOLE_SIGN_IN: &str = "console_sign_in";
+    pub const CONSOLE_SIGN_OUT: &str = "console_sign_out";
+    pub const CONSOLE_LOCK: &str = "console_lock";
+    pub const CONSOLE_UNLOCK: &str = "console_unlock";
+    pub const HAND_OVER: &str = "hand_over";
+    pub const TAKE_BACK: &str = "take_back";
+    pub const DATABASE_OPEN: &str = "database_open";
 }

@@ -193,6 +193,8 @@ pub fn create(path: &Path, generated: u32) -> Result<DemoSummary, CoreError> {
     store::bulk::mark_demo(svc.store().conn())?;
     let trainer = svc.init_first_operator(OPERATOR, OPERATOR_PASSWORD)?;
     svc.add_operator(&trainer, HELPDESK, Role::Helpdesk, HELPDESK_PASSWORD)?;
+    // A demo is a training database: its messages stay in the outbox (§3.11).
+    svc.set_mail_settings(&trainer, &crate::mail::MailSettings::Outbox)?;
     let p = svc.add_provider(&trainer, PROVIDER, "Demo Agency")?;
     svc.update_provider(
         &trainer,

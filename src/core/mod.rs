@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod clock;
+pub mod console;
 pub mod demo;
 pub mod error;
 pub mod files;
@@ -11,6 +12,7 @@ pub mod overview;
 pub mod policy;
 pub mod reading;
 pub mod service;
+pub mod session;
 pub mod text;
 pub mod token;
 pub mod transfer;

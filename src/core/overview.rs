@@ -298,6 +298,8 @@ impl Service {
                     outcome: "ok",
                     reason: None,
                     detail: format!("unlocked: {reason} (batch {batch})"),
+                    supervisor: None,
+                    session: None,
                 };
                 store::audit::append(c, &at, &e)?;
                 unlocked += 1;
@@ -318,6 +320,8 @@ impl Service {
                     "unlocked {unlocked} {}: {reason} (batch {batch}{skipped_words})",
                     if unlocked == 1 { "account" } else { "accounts" }
                 ),
+                supervisor: None,
+                session: None,
             };
             store::audit::append(c, &at, &summary)?;
             Ok(unlocked)

@@ -92,9 +92,18 @@ pub const OPERATOR_MIN_PASSWORD: u32 = 12;
 
 /// The engine: a store, a clock and the argon2 parameters.
 pub struct Service {
-    store: Store,
-    clock: Arc<dyn Clock>,
+    pub(super) store: Store,
+    pub(super) clock: Arc<dyn Clock>,
     hasher: Hasher,
+    /// The supervised session the flow running now belongs to (§3.15), if any.
+    pub(super) supervision: Option<Supervision>,
+}
+
+/// The operator and session that flow events are stamped with while a session runs a flow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Supervision {
+    pub operator: String,
+    pub session: String,
 }
 
 impl std::fmt::Debug for Service {
@@ -105,7 +114,12 @@ impl std::fmt::Debug for Service {
     }
 }
 
-fn ev(actor: &str, act: &'static str, provider: Option<&str>, login: Option<&str>) -> NewEvent {
+pub(super) fn ev(
+    actor: &str,
+    act: &'static str,
+    provider: Option<&str>,
+    login: Option<&str>,
+) -> NewEvent {
     NewEvent {
         actor: actor.to_owned(),
         action: act,
@@ -114,27 +128,9 @@ fn ev(actor: &str, act: &'static str, provider: Option<&str>, login: Option<&str
         outcome: "ok",
         reason: None,
         detail: String::new(),
+        supervisor: None,
+        session: None,
     }
-}
-
-/// The person's flow event for the account as typed (before it is known to exist).
-fn typed_event(act: &'static str, code: &str, login: &str) -> NewEvent {
-    ev(
-        USER_ACTOR,
-        act,
-        Some(&code.trim().to_uppercase()),
-        Some(login.trim()),
-    )
-}
-
-/// The person's flow event for an account that exists, in its stored spelling.
-fn account_event(act: &'static str, u: &User) -> NewEvent {
-    ev(
-        USER_ACTOR,
-        act,
-        Some(u.provider_code.as_str()),
-        Some(u.login.as_str()),
-    )
 }
 
 fn status_reason(s: Status) -> Option<Reason> {
@@ -266,6 +262,7 @@ impl Service {
             store,
             clock,
             hasher,
+            supervision: None,
         }
     }
 
@@ -289,8 +286,37 @@ impl Service {
         self.clock.now()
     }
 
-    fn now_str(&self) -> String {
+    pub(super) fn now_str(&self) -> String {
         rfc3339(self.clock.now())
+    }
+
+    /// Names the supervising operator and session on a flow event run in a session (§3.10).
+    fn stamped(&self, mut e: NewEvent) -> NewEvent {
+        if let Some(s) = &self.supervision {
+            e.supervisor = Some(s.operator.clone());
+            e.session = Some(s.session.clone());
+        }
+        e
+    }
+
+    /// The person's flow event for the account as typed (before it is known to exist).
+    fn typed_event(&self, act: &'static str, code: &str, login: &str) -> NewEvent {
+        self.stamped(ev(
+            USER_ACTOR,
+            act,
+            Some(&code.trim().to_uppercase()),
+            Some(login.trim()),
+        ))
+    }
+
+    /// The person's flow event for an account that exists, in its stored spelling.
+    fn account_event(&self, act: &'static str, u: &User) -> NewEvent {
+        self.stamped(ev(
+            USER_ACTOR,
+            act,
+            Some(u.provider_code.as_str()),
+            Some(u.login.as_str()),
+        ))
     }
 
     fn audit(&mut self, e: &NewEvent) -> Result<(), CoreError> {
@@ -860,7 +886,10 @@ impl Service {
         act: &'static str,
         detail: String,
     ) -> Result<User, CoreError> {
-        Self::require_super_admin(actor)?;
+        // Helpdesk operators unlock (§3.6, §3.9); every other status change is a super admin's.
+        if act != action::USER_UNLOCK {
+            Self::require_super_admin(actor)?;
+        }
         let now = self.now_str();
         self.store.immediate(|c| {
             let u = store::users::by_id(c, user_id)?
@@ -870,6 +899,8 @@ impl Service {
                 (action::USER_UNLOCK, s) => return Err(CoreError::Invalid(format!("{} is not Admin Locked (status: {}).", u.login, s.label()))),
                 (action::USER_DEACTIVATE, Status::Active | Status::AdminLocked) => Status::Deactivated,
                 (action::USER_DEACTIVATE, s) => return Err(CoreError::Invalid(format!("{} cannot be deactivated: the account is {}.", u.login, s.label()))),
+                // A lock that was in place when the account was deactivated comes back with it.
+                (action::USER_REACTIVATE, Status::Deactivated) if u.locked_at.is_some() => Status::AdminLocked,
                 (action::USER_REACTIVATE, Status::Deactivated) => Status::Active,
                 (action::USER_REACTIVATE, s) => return Err(CoreError::Invalid(format!(
                     "{} cannot be reactivated: only Deactivated accounts can (the account is {}{}).",
@@ -878,7 +909,24 @@ impl Service {
                 (action::USER_DELETE, Status::Deleted) => return Err(CoreError::Invalid(format!("{} is already Deleted.", u.login))),
                 (_, _) => Status::Deleted,
             };
-            store::users::set_status(c, u.id, target, 0, None, None)?;
+            // Only an unlock clears a lock (§3.6): deactivate and reactivate keep its facts.
+            let locked_at = u.locked_at.map(rfc3339);
+            let kept = matches!(
+                (act, target),
+                (action::USER_DEACTIVATE, _) | (action::USER_REACTIVATE, Status::AdminLocked)
+            );
+            if kept {
+                store::users::set_status(
+                    c,
+                    u.id,
+                    target,
+                    u.failed_attempts,
+                    locked_at.as_deref(),
+                    u.lock_cause.as_deref(),
+                )?;
+            } else {
+                store::users::set_status(c, u.id, target, 0, None, None)?;
+            }
             let ended = if target == Status::Active {
                 0
             } else {
@@ -898,18 +946,30 @@ impl Service {
         user_id: i64,
         reason: &str,
     ) -> Result<User, CoreError> {
-        let reason = reason.trim();
-        text::check_typed(reason, "reason", text::NOTE_MAX)?;
-        if reason.is_empty() {
-            return Err(CoreError::Invalid(
-                "Give a reason for the unlock; it is written to the audit log.".into(),
-            ));
-        }
+        let reason = check_reason(reason)?;
         self.change_status(
             actor,
             user_id,
             action::USER_UNLOCK,
             format!("unlocked: {reason}"),
+        )
+    }
+
+    /// Unlocks the account of a supervised session on the spot (§3.15), naming the session.
+    pub fn unlock_in_session(
+        &mut self,
+        actor: &Operator,
+        session_id: &str,
+        reason: &str,
+    ) -> Result<User, CoreError> {
+        let reason = check_reason(reason)?;
+        let row = store::sessions::by_id(self.store.conn(), session_id)?
+            .ok_or_else(|| CoreError::Invalid("That supervised session does not exist.".into()))?;
+        self.change_status(
+            actor,
+            row.user_id,
+            action::USER_UNLOCK,
+            format!("unlocked during supervised session {session_id}: {reason}"),
         )
     }
 
@@ -1005,6 +1065,8 @@ impl Service {
                 let ended = store::tokens::invalidate_live(c, u.id, "account_locked")?;
                 let mut lock = ev(&e.actor, action::ACCOUNT_LOCKED, e.provider.as_deref(), e.login.as_deref());
                 lock.outcome = "denied";
+                lock.supervisor.clone_from(&e.supervisor);
+                lock.session.clone_from(&e.session);
                 lock.reason = Some(action::ACCOUNT_LOCKED);
                 lock.detail = format!("Admin Locked after {n} consecutive incorrect entries (the last a wrong {what}; maximum tolerated {max}){}", store::tokens::ended_words(ended));
                 store::audit::append(c, &now, &lock)?;
@@ -1105,12 +1167,12 @@ impl Service {
         spr: bool,
     ) -> Result<User, CoreError> {
         check_account_input(code, login)?;
-        let e = typed_event(act, code, login);
+        let e = self.typed_event(act, code, login);
         let Some((_, u)) = self.lookup(code, login)? else {
             self.hasher.verify_dummy(password);
             return Err(self.refuse(e, Refusal::new(Reason::UnknownAccount, LOGIN_FAILED)));
         };
-        let e = account_event(act, &u);
+        let e = self.account_event(act, &u);
         let right = self.password_is_right(&u, password)?;
         if let Some(r) = status_reason(u.status) {
             // Right password or wrong, nothing changes; only a right one is told the status.
@@ -1199,10 +1261,10 @@ impl Service {
         // "At least one remains" depends on the account: told only after a right password.
         let (e_new, t_new) = apply_contacts(&u, email, text_email, true)?;
         let now = self.now_str();
+        let mut e = self.account_event(action::CONFIGURE, &u);
         self.store.immediate(|c| {
             store::users::set_contacts(c, u.id, e_new.as_deref(), t_new.as_deref())?;
             let ended = end_tokens_to_removed_contacts(c, u.id, &e_new, &t_new)?;
-            let mut e = account_event(action::CONFIGURE, &u);
             e.detail = contacts_detail(e_new.as_deref(), t_new.as_deref())
                 + &store::tokens::ended_words(ended);
             store::audit::append(c, &now, &e)?;
@@ -1243,7 +1305,7 @@ impl Service {
     ) -> Result<FlowOk, CoreError> {
         check_account_input(code, login)?;
         text::check_typed(address.trim(), "address", text::ADDRESS_MAX)?;
-        let mut e = typed_event(action::RESET_REQUEST, code, login);
+        let mut e = self.typed_event(action::RESET_REQUEST, code, login);
         e.detail = format!("address entered: {}", address.trim());
         let generic = |r: Reason| Refusal::new(r, password_reset_error_text());
         let Some((p, u)) = self.lookup(code, login)? else {
@@ -1384,12 +1446,12 @@ impl Service {
         login: &str,
     ) -> Result<(Provider, User, store::tokens::TokenRow), CoreError> {
         let invalid = |r: Reason| Refusal::new(r, INVALID_TOKEN);
-        let e = typed_event(act, code, login);
+        let e = self.typed_event(act, code, login);
         let Some((_, u)) = self.lookup(code, login)? else {
             self.dummy_token_hash();
             return Err(self.refuse(e, invalid(Reason::UnknownAccount)));
         };
-        let mut e = account_event(act, &u);
+        let mut e = self.account_event(act, &u);
         let now = self.clock.now();
         let now_s = rfc3339(now);
         let checked = self.store.immediate(|c| {
@@ -1449,7 +1511,10 @@ impl Service {
             }
             Ok((_, u, Err(r))) => {
                 self.dummy_token_hash();
-                Err(self.refuse(account_event(act, &u), invalid(r)))
+                {
+                    let e = self.account_event(act, &u);
+                    Err(self.refuse(e, invalid(r)))
+                }
             }
             Ok((p, u, Ok(t))) => Ok((p, u, t)),
         }
@@ -1459,7 +1524,7 @@ impl Service {
     pub fn resend(&mut self, code: &str, login: &str) -> Result<FlowOk, CoreError> {
         check_account_input(code, login)?;
         let (p, u, t) = self.token_gate(action::RESET_RESEND, code, login)?;
-        let e = account_event(action::RESET_RESEND, &u);
+        let e = self.account_event(action::RESET_RESEND, &u);
         let is_text = !u.email.as_ref().is_some_and(|m| m.matches(&t.address));
         self.issue_token(&p, &u, &t.address, is_text, Some(t.id), e)
     }
@@ -1488,7 +1553,7 @@ impl Service {
         }
         let now = self.clock.now();
         let (p, u, t) = self.token_gate(action::RESET_COMPLETE, code, login)?;
-        let e = account_event(action::RESET_COMPLETE, &u);
+        let e = self.account_event(action::RESET_COMPLETE, &u);
         let right = match Token::parse(token) {
             Some(tok) => self.hasher.verify(tok.canonical(), &t.hash),
             None => {
@@ -1588,10 +1653,21 @@ impl Service {
         }
         let now = self.now_str();
         self.store.immediate(|c| {
+            let was_training = store::settings::mail(c)? == MailSettings::Outbox;
             store::settings::set_mail(c, m)?;
             let mut e = ev(&actor.login, action::MAIL_SET, None, None);
+            // The outbox's messages are training data: they go when the training ends (§3.11).
+            let emptied = if was_training && *m != MailSettings::Outbox {
+                store::messages::clear(c)?
+            } else {
+                0
+            };
             e.detail = match m {
-                MailSettings::Outbox => "delivery: outbox".into(),
+                MailSettings::NotSet => "delivery: none".into(),
+                MailSettings::Outbox => {
+                    "delivery: outbox (a training database: every operator can read the messages)"
+                        .into()
+                }
                 MailSettings::Smtp(s) => format!(
                     "delivery: SMTP {}:{} ({}){}, from {}",
                     s.host,
@@ -1604,6 +1680,9 @@ impl Service {
                     s.from
                 ),
             };
+            if emptied > 0 {
+                e.detail += &format!("; the outbox's {emptied} training message(s) removed");
+            }
             store::audit::append(c, &now, &e)
         })
     }
@@ -1657,6 +1736,7 @@ impl Service {
             .map(|_| "placed in the outbox".to_owned())
             .map_err(|e| MailError(e.to_string())),
             MailSettings::Smtp(s) => crate::mail::smtp::send(s, msg),
+            MailSettings::NotSet => Err(MailError(crate::mail::NO_RELAY.to_owned())),
         };
         let mut e = ev(
             USER_ACTOR,
@@ -1665,6 +1745,9 @@ impl Service {
             who.map(|w| w.1),
         );
         e.actor = "system".into();
+        if who.is_some() {
+            e = self.stamped(e);
+        }
         e.detail = format!("{what} to {} via {}", msg.to, settings.transport_name());
         if let Err(err) = &result {
             e.outcome = "error";
@@ -1710,8 +1793,18 @@ impl Service {
         store::bulk::is_demo(self.store.conn())
     }
 
-    /// The last `n` outbox messages, oldest first.
+    /// Whether this is a training database: its messages stay in the outbox (§3.11).
+    pub fn is_training(&self) -> Result<bool, CoreError> {
+        Ok(self.mail_settings()? == MailSettings::Outbox)
+    }
+
+    /// The last `n` outbox messages, oldest first; only a training database keeps an outbox.
     pub fn outbox(&self, n: Option<u32>) -> Result<Vec<StoredMessage>, CoreError> {
+        if !self.is_training()? {
+            return Err(CoreError::Forbidden(
+                "This is not a training database: messages are delivered, never kept, so there is no outbox to show.".into(),
+            ));
+        }
         store::messages::last(self.store.conn(), n)
     }
 }
@@ -1730,6 +1823,19 @@ fn parse_contact(v: Option<&str>) -> Result<Option<Email>, CoreError> {
         None | Some("") => Ok(None),
         Some(s) => Email::parse(s).map(Some),
     }
+}
+
+/// An unlock's reason: required, at most 500 characters, no control characters (§3.14).
+/// An unlock's reason: required, and typed text within the limits of SPEC §3.14.
+pub(crate) fn check_reason(reason: &str) -> Result<&str, CoreError> {
+    let reason = reason.trim();
+    text::check_typed(reason, "reason", text::NOTE_MAX)?;
+    if reason.is_empty() {
+        return Err(CoreError::Invalid(
+            "Give a reason for the unlock; it is written to the audit log.".into(),
+        ));
+    }
+    Ok(reason)
 }
 
 pub(crate) fn check_name(s: &str, what: &str) -> Result<(), CoreError> {

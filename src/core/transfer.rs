@@ -420,6 +420,7 @@ impl Service {
                 "{total} user{} imported from {source} without a password, {spr_enabled} with Self Password Reset enabled",
                 if total == 1 { "" } else { "s" }
             ),
+            ..NewEvent::default()
         };
         store::audit::append(&tx, &now, &e)?;
         tx.commit().map_err(CoreError::from)?;
@@ -527,6 +528,7 @@ impl Service {
                 "{done} user{} exported to {destination}",
                 if done == 1 { "" } else { "s" }
             ),
+            ..NewEvent::default()
         };
         store::audit::append(self.store().conn(), &now, &e)?;
         Ok(done)

@@ -42,14 +42,28 @@ fn insert_linked(c: &Connection, at: &str, e: &NewEvent) -> Result<(), CoreError
         e.outcome,
         e.reason,
         &e.detail,
+        e.supervisor.as_deref(),
+        e.session.as_deref(),
     );
     let hash = to_hex(&chain_hash(&previous, &canonical));
     c.prepare_cached(
-        "INSERT INTO audit (seq, at, actor, action, provider, login, outcome, reason, detail, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT INTO audit (seq, at, actor, action, provider, login, outcome, reason, detail,
+                            supervisor, session, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?
     .execute(params![
-        seq, at, e.actor, e.action, e.provider, e.login, e.outcome, e.reason, e.detail, hash
+        seq,
+        at,
+        e.actor,
+        e.action,
+        e.provider,
+        e.login,
+        e.outcome,
+        e.reason,
+        e.detail,
+        e.supervisor,
+        e.session,
+        hash
     ])?;
     Ok(())
 }
@@ -87,11 +101,14 @@ fn stored_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEvent> {
         outcome: r.get(6)?,
         reason: r.get(7)?,
         detail: r.get(8)?,
-        hash: r.get::<_, Option<String>>(9)?.unwrap_or_default(),
+        supervisor: r.get(9)?,
+        session: r.get(10)?,
+        hash: r.get::<_, Option<String>>(11)?.unwrap_or_default(),
     })
 }
 
-const COLUMNS: &str = "seq, at, actor, action, provider, login, outcome, reason, detail, hash";
+const COLUMNS: &str =
+    "seq, at, actor, action, provider, login, outcome, reason, detail, supervisor, session, hash";
 
 /// Recomputes the whole chain, oldest first: the number of events, the head hash and the
 /// first event whose stored hash does not match (SPEC §3.10).
@@ -164,6 +181,7 @@ fn where_clause(f: &AuditFilter) -> (String, Vec<String>) {
     add("login = ", &f.login, &mut args);
     add("action = ", &f.action, &mut args);
     add("outcome = ", &f.outcome, &mut args);
+    add("session = ", &f.session, &mut args);
     add("at >= ", &f.since, &mut args);
     add("at < ", &f.until, &mut args);
     (sql, args)

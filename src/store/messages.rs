@@ -73,3 +73,8 @@ pub fn last_to(c: &Connection, to: &str, n: u32) -> Result<Vec<StoredMessage>, C
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+/// Empties the outbox (when a training database starts delivering for real); returns how many.
+pub fn clear(c: &Connection) -> Result<usize, CoreError> {
+    Ok(c.execute("DELETE FROM messages", [])?)
+}

@@ -6,6 +6,7 @@ pub mod messages;
 pub mod operators;
 pub mod overview;
 pub mod providers;
+pub mod sessions;
 pub mod settings;
 pub mod tokens;
 pub mod transfer;
@@ -41,10 +42,13 @@ struct Migration {
 }
 
 /// Append-only migrations: never edit or remove one; add the next at the end.
-/// (0002, supervised sessions, is merged in before 0003.)
 const MIGRATIONS: &[Migration] = &[
     Migration {
         sql: include_str!("migrations/0001_initial.sql"),
+        then: None,
+    },
+    Migration {
+        sql: include_str!("migrations/0002_supervised_sessions.sql"),
         then: None,
     },
     Migration {

@@ -8,7 +8,7 @@ use crate::mail::MailSettings;
 
 const MAIL: &str = "mail";
 
-/// The mail settings; a new database starts with the outbox.
+/// The mail settings; a new database starts with none (migration 0002 kept older ones on the outbox).
 pub fn mail(c: &Connection) -> Result<MailSettings, CoreError> {
     let raw: Option<String> = optional(c.query_row(
         "SELECT value FROM settings WHERE key = ?1",
@@ -16,7 +16,7 @@ pub fn mail(c: &Connection) -> Result<MailSettings, CoreError> {
         |r| r.get(0),
     ))?;
     match raw {
-        None => Ok(MailSettings::Outbox),
+        None => Ok(MailSettings::NotSet),
         Some(s) => serde_json::from_str(&s).map_err(|e| {
             CoreError::Internal(format!("The stored mail settings are unreadable: {e}."))
         }),

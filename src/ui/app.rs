@@ -8,9 +8,10 @@ use egui::{RichText, Ui};
 
 use super::login::{FirstRunForm, LoginForm};
 use super::provider::ProviderPanel;
-use super::reset::ResetPanel;
+use super::reset::{ResetAction, ResetPanel};
 use super::widgets::{Note, error_color, ok_color};
 use super::worker::{Answer, Job, Worker};
+use crate::core::console::{ConsoleEvent, ConsoleSignIn};
 use crate::core::model::Operator;
 
 /// The console locks itself after this long without input (SPEC §3.9).
@@ -98,6 +99,16 @@ struct Main {
     reset: ResetPanel,
     /// Users, Audit, Outbox and the File menu (part 2).
     data: super::data::DataViews,
+    /// The user's pages fill the window (§3.15 hand-over); the operator's password ends it.
+    handed_over: Option<TakeBack>,
+}
+
+/// The operator's way back from a hand-over.
+#[derive(Debug, Default)]
+struct TakeBack {
+    open: bool,
+    password: String,
+    note: Option<Note>,
 }
 
 #[derive(Debug)]
@@ -118,8 +129,42 @@ pub struct ConsoleApp {
     screen: Screen,
     status: StatusLine,
     is_demo: bool,
+    /// A training database: messages stay in the outbox (§3.11); the banner shows.
+    is_training: bool,
+    training_asked: Option<Instant>,
     idle_limit: Duration,
     last_input: Instant,
+}
+
+/// The training database's banner (§3.11), on every screen.
+pub const TRAINING_BANNER: &str =
+    "Training database: messages are not delivered; every operator can read them in the Outbox";
+
+/// Draws the training banner (pale yellow on light, deep amber on dark).
+pub fn training_banner_ui(ui: &mut Ui) {
+    banner_frame(ui).show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        ui.label(RichText::new(TRAINING_BANNER).color(banner_text_color(ui)));
+    });
+}
+
+fn banner_frame(ui: &Ui) -> egui::Frame {
+    let fill = if ui.visuals().dark_mode {
+        egui::Color32::from_rgb(0x4a, 0x3b, 0x12)
+    } else {
+        egui::Color32::from_rgb(0xff, 0xf3, 0xc4)
+    };
+    egui::Frame::new()
+        .fill(fill)
+        .inner_margin(egui::Margin::symmetric(10, 6))
+}
+
+fn banner_text_color(ui: &Ui) -> egui::Color32 {
+    if ui.visuals().dark_mode {
+        egui::Color32::from_rgb(0xf5, 0xe6, 0xb8)
+    } else {
+        egui::Color32::from_rgb(0x3d, 0x2e, 0x00)
+    }
 }
 
 impl ConsoleApp {
@@ -131,6 +176,8 @@ impl ConsoleApp {
             screen: Screen::Opening,
             status: StatusLine::default(),
             is_demo: false,
+            is_training: false,
+            training_asked: None,
             idle_limit: IDLE_LOCK,
             last_input: Instant::now(),
         }
@@ -163,9 +210,23 @@ impl ConsoleApp {
         )
     }
 
-    /// Locks the console: back to the sign-in screen, forms and passwords forgotten.
+    /// Whether the user's pages fill the window (handed over).
+    pub fn is_handed_over(&self) -> bool {
+        matches!(&self.screen, Screen::Main(m) if m.handed_over.is_some())
+    }
+
+    /// Locks the console: back to the sign-in screen, forms and passwords forgotten; the
+    /// lock is audited and ends the operator's supervised sessions.
     pub fn lock(&mut self, why: &str) {
         if let Screen::Main(m) = &self.screen {
+            if let Some(w) = self.worker.as_mut() {
+                w.send(Job::Console {
+                    actor: m.operator.clone(),
+                    event: ConsoleEvent::Lock {
+                        why: why.to_owned(),
+                    },
+                });
+            }
             let login = m.operator.login.clone();
             self.screen = Screen::Login(LoginForm::for_login(&login, Some(why.to_owned())));
             self.status = StatusLine::default();
@@ -190,29 +251,25 @@ impl ConsoleApp {
         }
         self.idle_check(&ctx);
 
+        self.ask_training();
+        if self.is_handed_over() {
+            self.handed_over_ui(ui);
+            return;
+        }
         egui::Panel::top("top-bar").show(ui, |ui| self.top_bar(ui));
         egui::Panel::bottom("status-line").show(ui, |ui| self.status_ui(ui));
-        if self.is_demo {
-            // Pale yellow on light, deep amber on dark: readable on both themes.
-            let (fill, text) = if ui.visuals().dark_mode {
-                (
-                    egui::Color32::from_rgb(0x4a, 0x3b, 0x12),
-                    egui::Color32::from_rgb(0xf5, 0xe6, 0xb8),
-                )
-            } else {
-                (
-                    egui::Color32::from_rgb(0xff, 0xf3, 0xc4),
-                    egui::Color32::from_rgb(0x3d, 0x2e, 0x00),
-                )
-            };
-            egui::Panel::top("demo-banner")
-                .frame(
-                    egui::Frame::new()
-                        .fill(fill)
-                        .inner_margin(egui::Margin::symmetric(10, 6)),
-                )
+        if self.is_demo || self.is_training {
+            let frame = banner_frame(ui);
+            egui::Panel::top("training-banner")
+                .frame(frame)
                 .show(ui, |ui| {
-                    ui.label(RichText::new(crate::core::demo::banner_text()).color(text));
+                    let color = banner_text_color(ui);
+                    if self.is_training {
+                        ui.label(RichText::new(TRAINING_BANNER).color(color).strong());
+                    }
+                    if self.is_demo {
+                        ui.label(RichText::new(crate::core::demo::banner_text()).color(color));
+                    }
                 });
         }
         match &mut self.screen {
@@ -255,6 +312,7 @@ impl ConsoleApp {
                 match r {
                     Ok(o) => {
                         self.is_demo = o.is_demo;
+                        self.is_training = o.is_training;
                         self.screen = if o.needs_first_operator {
                             Screen::FirstRun(FirstRunForm::default())
                         } else {
@@ -284,6 +342,25 @@ impl ConsoleApp {
                 return;
             }
             Answer::OperatorLogin(r) => {
+                if let Screen::Main(m) = &mut self.screen {
+                    // The answer to a take-back after a hand-over.
+                    if let Some(t) = m.handed_over.as_mut() {
+                        match r {
+                            Ok(op) if op.login == m.operator.login => {
+                                m.handed_over = None;
+                                self.status.ok("The operator view is back.");
+                            }
+                            Ok(_) => {
+                                t.note = Some(Note::Error(
+                                    "Only the operator who handed the window over can take it back."
+                                        .into(),
+                                ));
+                            }
+                            Err(e) => t.note = Some(Note::Error(e.to_string())),
+                        }
+                    }
+                    return;
+                }
                 match r {
                     Ok(op) => {
                         self.status
@@ -312,6 +389,18 @@ impl ConsoleApp {
             }
             Answer::Crashed(msg) => {
                 self.status.error(msg);
+                return;
+            }
+            Answer::Training(r) => {
+                if let Ok(t) = r {
+                    self.is_training = t;
+                }
+                return;
+            }
+            Answer::Console(r) => {
+                if let Err(e) = r {
+                    self.status.error(e.to_string());
+                }
                 return;
             }
             other => other,
@@ -354,7 +443,88 @@ impl ConsoleApp {
             provider: ProviderPanel::default(),
             reset: ResetPanel::default(),
             data: super::data::DataViews::default(),
+            handed_over: None,
         }));
+        self.training_asked = None;
+    }
+
+    /// Asks every two seconds whether this is a training database (mail settings change).
+    fn ask_training(&mut self) {
+        if !matches!(self.screen, Screen::Main(_)) {
+            return;
+        }
+        let due = self
+            .training_asked
+            .is_none_or(|t| t.elapsed() >= Duration::from_secs(2));
+        if due && let Some(w) = self.worker.as_mut() {
+            self.training_asked = Some(Instant::now());
+            w.send(Job::Training);
+        }
+    }
+
+    /// The handed-over window: the user's pages, and a way back for the operator.
+    fn handed_over_ui(&mut self, ui: &mut Ui) {
+        let (Screen::Main(m), Some(worker)) = (&mut self.screen, self.worker.as_mut()) else {
+            return;
+        };
+        let busy = worker.busy().is_some();
+        let training = self.is_training;
+        let Some(t) = m.handed_over.as_mut() else {
+            return;
+        };
+        let mut job = None;
+        egui::Panel::bottom("take-back").show(ui, |ui| {
+            ui.add_space(4.0);
+            if t.open {
+                let mut go = false;
+                ui.horizontal(|ui| {
+                    ui.label(format!("Operator {}:", m.operator.login));
+                    let l = ui.label("Operator password");
+                    let r = ui
+                        .add(
+                            egui::TextEdit::singleline(&mut t.password)
+                                .password(true)
+                                .desired_width(200.0),
+                        )
+                        .labelled_by(l.id);
+                    go |= super::widgets::entered(ui, &r);
+                    go |= ui
+                        .add_enabled(!busy, egui::Button::new("Take back"))
+                        .clicked();
+                    if ui.button("Cancel").clicked() {
+                        t.open = false;
+                        t.password.clear();
+                        t.note = None;
+                    }
+                });
+                if go && !busy && !t.password.is_empty() {
+                    job = Some(Job::OperatorLogin {
+                        login: m.operator.login.clone(),
+                        password: std::mem::take(&mut t.password),
+                        why: ConsoleSignIn::TakeBack {
+                            session: m.reset.session_id().unwrap_or_default().to_owned(),
+                        },
+                    });
+                }
+            } else if ui.small_button("Operator: take the console back").clicked() {
+                t.open = true;
+            }
+            if let Some(n) = &t.note {
+                n.ui(ui);
+            }
+            ui.add_space(4.0);
+        });
+        if training {
+            egui::Panel::top("training-banner-user").show(ui, training_banner_ui);
+        }
+        egui::CentralPanel::default().show(ui, |ui| {
+            if let Some(j) = m.reset.handed_over_ui(ui, busy) {
+                job = Some(j);
+            }
+        });
+        if let Some(j) = job {
+            worker.send(j);
+        }
     }
 
     fn top_bar(&mut self, ui: &mut Ui) {
@@ -364,6 +534,8 @@ impl ConsoleApp {
         // Below this width the tabs and the right-hand controls would overlap: the database
         // name (also in the window title) and the word "Theme" give way.
         let narrow = ui.available_width() < 1120.0;
+        let mut sign_out = false;
+        let training = self.is_training;
         ui.horizontal(|ui| {
             ui.add_space(2.0);
             let name = ui.label(RichText::new("spr-console").strong());
@@ -376,7 +548,11 @@ impl ConsoleApp {
             if let Screen::Main(m) = &mut self.screen {
                 ui.separator();
                 m.data.files.menu_ui(ui, m.operator.is_super_admin());
-                for p in Panel::ALL.into_iter().filter(|p| p.is_built()) {
+                // Outside a training database no operator reads a token: no Outbox (§3.11).
+                for p in Panel::ALL
+                    .into_iter()
+                    .filter(|p| p.is_built() && (training || *p != Panel::Outbox))
+                {
                     if ui.selectable_label(m.panel == p, p.label()).clicked() {
                         m.panel = p;
                         if p == Panel::Provider {
@@ -390,6 +566,10 @@ impl ConsoleApp {
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if matches!(self.screen, Screen::Main(_)) {
+                    sign_out = ui
+                        .button("Sign out")
+                        .on_hover_text("Sign out of the console")
+                        .clicked();
                     lock = ui
                         .button("Lock")
                         .on_hover_text("Lock the console now; sign in again to go on")
@@ -407,6 +587,17 @@ impl ConsoleApp {
         });
         if lock {
             self.lock("The console is locked. Sign in again to go on.");
+        }
+        if sign_out && let Screen::Main(m) = &self.screen {
+            if let Some(w) = self.worker.as_mut() {
+                w.send(Job::Console {
+                    actor: m.operator.clone(),
+                    event: ConsoleEvent::SignOut,
+                });
+            }
+            self.screen = Screen::Login(LoginForm::default());
+            self.status = StatusLine::default();
+            self.status.ok("Signed out.");
         }
     }
 
@@ -476,22 +667,50 @@ impl ConsoleApp {
             status: &mut self.status,
         };
         let file_action = m.data.files_ui(ui, &mut sh);
+        if m.panel == Panel::Outbox && !self.is_training {
+            m.panel = Panel::Reset;
+        }
+        let mut reset_action = ResetAction::None;
         match m.panel {
             Panel::Overview => m.overview.ui(ui, &mut sh),
             Panel::Provider => m.provider.ui(ui, &mut sh),
             Panel::Reset => {
                 m.reset.suggest_code(m.provider.selected.as_deref());
-                m.reset.ui(ui, &mut sh);
+                reset_action = m.reset.ui(ui, &mut sh);
             }
-            Panel::Users => m.data.users_ui(ui, &mut sh),
+            Panel::Users => {
+                m.data.users_ui(ui, &mut sh);
+                if let Some((code, login)) = m.data.users.start_session.take() {
+                    m.reset.prepare_start(&code, &login);
+                    m.panel = Panel::Reset;
+                }
+            }
             Panel::Audit => m.data.audit_ui(ui, &mut sh),
             Panel::Outbox => m.data.outbox_ui(ui, &mut sh),
         }
+        if reset_action == ResetAction::HandOver
+            && let Some(id) = m.reset.session_id()
+        {
+            sh.worker.send(Job::Console {
+                actor: m.operator.clone(),
+                event: ConsoleEvent::HandOver {
+                    session: id.to_owned(),
+                },
+            });
+            m.handed_over = Some(TakeBack::default());
+        }
         if let Some(super::file_menu::FileAction::OpenDatabase(path)) = file_action {
+            sh.worker.send(Job::Console {
+                actor: m.operator.clone(),
+                event: ConsoleEvent::OpenDatabase {
+                    path: path.display().to_string(),
+                },
+            });
             // A fresh worker opens the other file; its operators sign in there.
             self.path = path;
             self.worker = None;
             self.is_demo = false;
+            self.is_training = false;
             self.screen = Screen::Opening;
             self.status = StatusLine::default();
         }

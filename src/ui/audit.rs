@@ -63,6 +63,7 @@ impl AuditView {
             login: text(&self.login),
             action: text(&self.action),
             outcome: text(&self.outcome),
+            session: None,
             since: time_bound(&self.since)?,
             until: time_bound(&self.until)?,
             newest_first: true,
@@ -243,6 +244,8 @@ impl AuditView {
             .column(Column::initial(100.0).clip(true))
             .column(Column::initial(60.0))
             .column(Column::initial(140.0).clip(true))
+            .column(Column::initial(90.0).clip(true))
+            .column(Column::initial(110.0).clip(true))
             .column(Column::remainder().clip(true))
             .header(22.0, |mut h| {
                 for t in [
@@ -253,6 +256,8 @@ impl AuditView {
                     "Login Name",
                     "Outcome",
                     "Reason",
+                    "Supervisor",
+                    "Session",
                     "Detail",
                 ] {
                     h.col(|ui| {
@@ -283,9 +288,15 @@ impl AuditView {
                             ui.colored_label(error_color(ui), &e.outcome);
                         }
                     });
-                    row.col(|ui| {
-                        ui.label(e.reason.as_deref().unwrap_or("—"));
-                    });
+                    for v in [
+                        e.reason.as_deref(),
+                        e.supervisor.as_deref(),
+                        e.session.as_deref(),
+                    ] {
+                        row.col(|ui| {
+                            ui.label(v.unwrap_or("—"));
+                        });
+                    }
                     row.col(|ui| {
                         ui.label(&e.detail).on_hover_text(&e.detail);
                     });

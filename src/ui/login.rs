@@ -6,6 +6,7 @@ use egui::{RichText, Ui};
 
 use super::widgets::{Note, entered, field_row, form_grid};
 use super::worker::Job;
+use crate::core::console::ConsoleSignIn;
 use crate::core::service::OPERATOR_MIN_PASSWORD;
 
 /// Width of the centred sign-in card.
@@ -33,7 +34,21 @@ pub struct FirstRunForm {
     pub password: String,
     pub confirm: String,
     pub note: Option<Note>,
+    /// How messages are delivered at first; nothing is chosen until the operator picks.
+    pub delivery: FirstDelivery,
     focused: bool,
+}
+
+/// The delivery a new database starts with (§3.11): none until one is chosen.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FirstDelivery {
+    /// Not chosen yet.
+    #[default]
+    Unchosen,
+    /// The outbox: a training database.
+    Outbox,
+    /// An SMTP relay, set up in the Provider panel next (no delivery until then).
+    Smtp,
 }
 
 impl FirstRunForm {
@@ -67,6 +82,18 @@ impl FirstRunForm {
                 .weak(),
             );
             ui.add_space(8.0);
+            ui.label(RichText::new("How are password tokens delivered?").strong());
+            ui.radio_value(
+                &mut self.delivery,
+                FirstDelivery::Smtp,
+                "Through an SMTP relay (set it up in Provider › Mail settings next; nothing is sent until then)",
+            );
+            ui.radio_value(
+                &mut self.delivery,
+                FirstDelivery::Outbox,
+                "Keep them in the outbox: a training database, every operator can read the messages",
+            );
+            ui.add_space(8.0);
             submit |= ui
                 .add_enabled(!busy, egui::Button::new("Create super admin"))
                 .clicked();
@@ -81,6 +108,12 @@ impl FirstRunForm {
                 self.note = Some(Note::Error("Enter a login for the super admin.".into()));
                 return None;
             }
+            if self.delivery == FirstDelivery::Unchosen {
+                self.note = Some(Note::Error(
+                    "Choose how password tokens are delivered: an SMTP relay or the outbox.".into(),
+                ));
+                return None;
+            }
             if self.password != self.confirm {
                 self.note = Some(Note::Error(
                     "The password and its confirmation differ.".into(),
@@ -91,6 +124,7 @@ impl FirstRunForm {
             Some(Job::InitFirstOperator {
                 login: self.login.trim().to_owned(),
                 password: self.password.clone(),
+                training: self.delivery == FirstDelivery::Outbox,
             })
         })
     }
@@ -196,6 +230,11 @@ impl LoginForm {
             Some(Job::OperatorLogin {
                 login: self.login.trim().to_owned(),
                 password: std::mem::take(&mut self.password),
+                why: if self.locked_reason.is_some() {
+                    ConsoleSignIn::Unlock
+                } else {
+                    ConsoleSignIn::SignIn
+                },
             })
         })
     }

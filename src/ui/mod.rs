@@ -10,6 +10,7 @@ pub mod outbox; // the Outbox view
 pub mod overview; // the Overview panel
 pub mod provider;
 pub mod reset;
+pub mod user_screen; // the user's pages of a supervised session
 pub mod users;
 pub mod widgets;
 pub mod worker; // the Users panel

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use egui::{RichText, Ui};
 
 use super::app::Shell;
-use super::widgets::{FIELD_WIDTH, FilePick, Note, entered, field_row, form_grid};
+use super::widgets::{FIELD_WIDTH, FilePick, Note, entered, error_color, field_row, form_grid};
 use super::worker::{Answer, Job, MailView, ProviderView};
 use crate::core::model::{POLICY_FIELDS, Policy, Provider};
 use crate::core::policy::lockout_in_words;
@@ -66,7 +66,7 @@ struct MailForm {
 impl MailForm {
     fn fill(&mut self, view: MailView) {
         match &view.settings {
-            MailSettings::Outbox => {
+            MailSettings::NotSet | MailSettings::Outbox => {
                 self.smtp = false;
                 self.security = Security::Starttls;
                 self.port = Security::Starttls.default_port().to_string();
@@ -493,11 +493,20 @@ impl ProviderPanel {
             ui.spinner();
             return;
         }
+        if m.loaded
+            .as_ref()
+            .is_some_and(|v| v.settings == MailSettings::NotSet)
+        {
+            ui.colored_label(
+                error_color(ui),
+                "No mail relay is set up: password tokens cannot be sent. Choose the outbox (a training database) or an SMTP relay, then Save.",
+            );
+        }
         ui.horizontal(|ui| {
             ui.radio_value(
                 &mut m.smtp,
                 false,
-                "Outbox (messages stay in this database: demos and trainings)",
+                "Outbox (a training database: messages stay here and every operator can read them)",
             );
         });
         ui.horizontal(|ui| {

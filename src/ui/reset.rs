@@ -1,159 +1,111 @@
-//! The Reset panel: the supervised flow screen by screen as the help article shows it, and
-//! beside it the operator's live view of the account.
-//!
-//! The person's side shows only what SPEC §3.3 allows (the uniform "Password Reset Error");
-//! the exact reason is shown on the operator's side only.
+//! The Reset panel: supervised sessions (SPEC §3.15) from the operator's side. The operator
+//! starts a session (Login Name, Provider Code, how the caller was verified, a ticket), and
+//! then follows the account live while the user types every secret on the user's screen —
+//! a window of its own, or the main window when handed over. This side has no field for the
+//! user's password, token or new password, and outside a training database it never shows a
+//! token: where a message went is shown masked.
 
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use egui::{RichText, Ui};
+use egui::{RichText, TextEdit, Ui};
 
 use super::app::Shell;
+use super::user_screen::UserScreen;
 use super::widgets::{
-    FIELD_WIDTH, Note, entered, error_color, field_row, form_grid, mailbox_ui, mm_ss, ok_color,
-    phone_ui, short_time, warn_color,
+    Note, entered, error_color, field_row, form_grid, mailbox_ui, mm_ss, ok_color, phone_ui,
+    short_time, warn_color,
 };
-use super::worker::{Answer, FlowInput, FlowStep, Job, WatchView};
-use crate::core::Reason;
-use crate::core::error::{PASSWORD_RESET_ERROR, PASSWORD_RESET_ERROR_CAUSES};
+use super::worker::{Answer, FlowStep, Job, WatchView};
 use crate::core::model::Status;
 use crate::core::policy::lockout_in_words;
+use crate::core::session::{Session, SessionEnd, SessionStart, VerificationMethod};
 use crate::core::{CoreError, Refusal};
 use crate::mail::carriers;
 
-/// The link that leaves a step of the flow.
-const BACK_TO_LOGIN: &str = "Back to the login page";
-
 /// How often the operator's view is read again.
 const WATCH_EVERY: Duration = Duration::from_secs(1);
+/// The steps kept in the operator's list.
+const OUTCOMES_KEPT: usize = 12;
+/// The user's screen's viewport.
+pub const USER_SCREEN_TITLE: &str = "spr-console — the user's screen";
 
-/// The screens of the flow, in the help article's order, and the Settings step.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Page {
-    Login,
-    ForgotPassword,
-    ChangePassword,
-    Confirmation,
-    SettingsVerify,
-    SettingsConfigure,
-}
-
-impl Page {
-    fn title(self) -> &'static str {
-        match self {
-            Page::Login => "Login",
-            Page::ForgotPassword => "Reset Password",
-            Page::ChangePassword => "Change Password",
-            Page::Confirmation => "Password Changed",
-            Page::SettingsVerify => "Settings: Self Password Reset",
-            Page::SettingsConfigure => "Self Password Reset Configuration",
-        }
-    }
-}
-
-/// What the person at the form is shown after a step.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum PersonNote {
-    Plain(Note),
-    /// The uniform Forgot Password refusal, with the help article's causes.
-    ResetError,
-}
-
-/// The outcome of the last step, for the operator.
+/// The outcome of one step, for the operator.
 #[derive(Clone, Debug)]
 struct Outcome {
     step: &'static str,
+    at: chrono::DateTime<Utc>,
     refusal: Option<Refusal>,
     /// An input or other error (no reason code: nothing was checked or counted).
     error: Option<String>,
 }
 
+/// The session running in this panel.
+#[derive(Clone, Debug)]
+pub struct ActiveSession {
+    pub session: Session,
+    pub code: String,
+    pub login: String,
+}
+
+/// What the panel asks of the app shell (hand-over takes the whole window).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[must_use]
+pub enum ResetAction {
+    None,
+    HandOver,
+}
+
 /// The Reset panel's state.
 #[derive(Debug)]
 pub struct ResetPanel {
-    pub page: Page,
-    /// Put the cursor in the page's first empty field on the next frame.
-    focus_first: bool,
     login: String,
     code: String,
-    password: String,
-    address: String,
-    token: String,
-    new_password: String,
-    confirm: String,
-    current_password: String,
-    email: String,
-    text_email: String,
-    phone: String,
-    carrier: String,
-    helper_note: Option<Note>,
-    person: Option<PersonNote>,
-    outcome: Option<Outcome>,
+    method: Option<VerificationMethod>,
+    note: String,
+    ticket: String,
+    start_note: Option<Note>,
+    focus_start: bool,
+    unlock_reason: String,
+    unlock_note: Option<Note>,
+    /// The running session, with the user's screen.
+    pub active: Option<ActiveSession>,
+    pub user: Option<UserScreen>,
+    /// Whether the user's screen shows in its own window.
+    pub user_window: bool,
+    outcomes: Vec<Outcome>,
     watch: Option<WatchView>,
     watch_asked: Option<Instant>,
     watch_pending: bool,
+    /// How the last session ended.
+    ended_note: Option<Note>,
+    /// What the operator asked of the shell this frame.
+    action: ResetAction,
 }
 
 impl Default for ResetPanel {
     fn default() -> Self {
         Self {
-            page: Page::Login,
-            focus_first: true,
             login: String::new(),
             code: String::new(),
-            password: String::new(),
-            address: String::new(),
-            token: String::new(),
-            new_password: String::new(),
-            confirm: String::new(),
-            current_password: String::new(),
-            email: String::new(),
-            text_email: String::new(),
-            phone: String::new(),
-            carrier: carriers::carriers()
-                .iter()
-                .find(|c| c.status == carriers::GatewayStatus::Active)
-                .map(|c| c.name.clone())
-                .unwrap_or_default(),
-            helper_note: None,
-            person: None,
-            outcome: None,
+            method: None,
+            note: String::new(),
+            ticket: String::new(),
+            start_note: None,
+            focus_start: true,
+            unlock_reason: String::new(),
+            unlock_note: None,
+            active: None,
+            user: None,
+            user_window: true,
+            outcomes: Vec::new(),
             watch: None,
             watch_asked: None,
             watch_pending: false,
+            ended_note: None,
+            action: ResetAction::None,
         }
     }
-}
-
-/// A form of labelled fields (label, value, hidden); true when Enter was pressed in one.
-/// With `focus` set, the first empty field (else the first) takes the cursor, once.
-fn fields_ui<const N: usize>(
-    ui: &mut Ui,
-    id: &str,
-    focus: &mut bool,
-    fields: [(&str, &mut String, bool); N],
-) -> bool {
-    let first_empty = fields.iter().position(|f| f.1.is_empty()).unwrap_or(0);
-    form_grid(id)
-        .show(ui, |ui| {
-            let mut submit = false;
-            for (i, (label, value, password)) in fields.into_iter().enumerate() {
-                let r = field_row(ui, label, value, password);
-                // A new form's first pass only sizes the grid (its widgets cannot take focus
-                // yet), so keep asking until the field has it.
-                if *focus && i == first_empty {
-                    if r.has_focus() {
-                        *focus = false;
-                    } else {
-                        r.request_focus();
-                    }
-                }
-                submit |= entered(ui, &r);
-            }
-            submit
-        })
-        .inner
 }
 
 fn step_name(step: FlowStep) -> &'static str {
@@ -162,6 +114,17 @@ fn step_name(step: FlowStep) -> &'static str {
         FlowStep::Resend => "Change Password (Resend)",
         FlowStep::Complete => "Change Password (Submit)",
         FlowStep::Login => "Login",
+    }
+}
+
+/// `jdoe@example.org` → `j***@example.org`: where a message went, not whose mailbox it is.
+pub fn masked(address: &str) -> String {
+    match address.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        None => "***".to_owned(),
     }
 }
 
@@ -175,37 +138,37 @@ impl ResetPanel {
         }
     }
 
-    fn go(&mut self, page: Page) {
-        self.page = page;
-        self.focus_first = true;
-        self.person = None;
-        self.password.clear();
-        self.token.clear();
-        self.new_password.clear();
-        self.confirm.clear();
-        if !matches!(page, Page::SettingsConfigure) {
-            self.current_password.clear();
+    /// Prepares the start form for this account (from a user's row in Users).
+    pub fn prepare_start(&mut self, code: &str, login: &str) {
+        if self.active.is_none() {
+            self.code = code.to_owned();
+            self.login = login.to_owned();
+            self.start_note = None;
+            self.focus_start = true;
+            self.watch_asked = None;
         }
     }
 
+    /// The session id to end when the console locks or signs out.
+    pub fn session_id(&self) -> Option<&str> {
+        self.active.as_ref().map(|a| a.session.id.as_str())
+    }
+
     fn outcome_of(&mut self, step: &'static str, r: &Result<(), &CoreError>) {
-        self.outcome = Some(match r {
-            Ok(()) => Outcome {
-                step,
-                refusal: None,
-                error: None,
-            },
-            Err(CoreError::Refused(refusal)) => Outcome {
-                step,
-                refusal: Some(refusal.clone()),
-                error: None,
-            },
-            Err(e) => Outcome {
-                step,
-                refusal: None,
-                error: Some(e.to_string()),
-            },
+        let (refusal, error) = match r {
+            Ok(()) => (None, None),
+            Err(CoreError::Refused(refusal)) => (Some(refusal.clone()), None),
+            Err(e) => (None, Some(e.to_string())),
+        };
+        self.outcomes.push(Outcome {
+            step,
+            at: Utc::now(),
+            refusal,
+            error,
         });
+        if self.outcomes.len() > OUTCOMES_KEPT {
+            self.outcomes.remove(0);
+        }
         // The account may have changed: read it again now.
         self.watch_asked = None;
     }
@@ -216,141 +179,205 @@ impl ResetPanel {
             Answer::Watch(r) => {
                 self.watch_pending = false;
                 match r {
-                    Ok(v) => self.watch = Some(*v),
+                    Ok(v) => {
+                        if let (Some(a), Some(s)) = (self.active.as_mut(), v.session.as_ref())
+                            && a.session.id == s.id
+                        {
+                            a.session = s.clone();
+                        }
+                        self.watch = Some(*v);
+                        self.after_session_end();
+                    }
                     Err(e) => sh.status.error(e.to_string()),
                 }
             }
-            Answer::Flow {
-                step,
-                code,
-                login,
-                result,
-            } => {
-                if code != self.code || login != self.login {
-                    // An answer for an account the form has moved away from.
-                    return None;
-                }
-                self.outcome_of(step_name(step), &result.as_ref().map(|_| ()));
-                match (step, result) {
-                    (FlowStep::Request, Ok(ok)) => {
-                        self.go(Page::ChangePassword);
-                        self.person = Some(PersonNote::Plain(Note::Ok(ok.message)));
+            Answer::Flow { .. } | Answer::Verified(_) | Answer::Configured(_) => {
+                let (step, r): (&'static str, Result<(), &CoreError>) = match &answer {
+                    Answer::Flow { step, result, .. } => {
+                        (step_name(*step), result.as_ref().map(|_| ()))
                     }
-                    (FlowStep::Request, Err(CoreError::Refused(r)))
-                        if r.reason != Reason::DeliveryFailed =>
-                    {
-                        self.person = Some(PersonNote::ResetError);
-                    }
-                    (FlowStep::Resend, Ok(ok)) => {
-                        self.person = Some(PersonNote::Plain(Note::Ok(ok.message)));
-                    }
-                    (FlowStep::Complete, Ok(ok)) => {
-                        self.go(Page::Confirmation);
-                        self.person = Some(PersonNote::Plain(Note::Ok(ok.message)));
-                    }
-                    (FlowStep::Login, Ok(ok)) => {
-                        self.password.clear();
-                        self.person = Some(PersonNote::Plain(Note::Ok(ok.message)));
-                    }
-                    (_, Err(e)) => {
-                        if step == FlowStep::Login {
-                            self.password.clear();
-                        }
-                        self.person = Some(PersonNote::Plain(Note::Error(e.to_string())));
-                    }
+                    Answer::Verified(r) => ("Settings (Verify)", r.as_ref().map(|_| ())),
+                    Answer::Configured(r) => (
+                        "Self Password Reset Configuration (Update)",
+                        r.as_ref().map(|_| ()),
+                    ),
+                    _ => return None,
+                };
+                self.outcome_of(step, &r);
+                if let Some(u) = self.user.as_mut() {
+                    u.on_answer(&answer);
                 }
             }
-            Answer::Verified(r) => {
-                self.outcome_of("Settings (Verify)", &r.as_ref().map(|_| ()));
+            Answer::SessionStarted(r) => match r {
+                Ok((session, code, login)) => {
+                    sh.status.ok(format!(
+                        "Supervised session {} started for {login} ({code}). The user types on the user's screen.",
+                        session.id
+                    ));
+                    self.user = Some(UserScreen::for_session(&session.id, &code, &login));
+                    self.active = Some(ActiveSession {
+                        session,
+                        code: code.clone(),
+                        login: login.clone(),
+                    });
+                    self.code = code;
+                    self.login = login;
+                    self.user_window = true;
+                    self.outcomes.clear();
+                    self.ended_note = None;
+                    self.note.clear();
+                    self.ticket.clear();
+                    self.method = None;
+                    self.watch_asked = None;
+                }
+                Err(e) => self.start_note = Some(Note::Error(e.to_string())),
+            },
+            Answer::SessionEnded(r) => match r {
+                Ok(()) => {
+                    self.watch_asked = None;
+                }
+                Err(e) => sh.status.error(e.to_string()),
+            },
+            Answer::Unlocked(r) => {
                 match r {
                     Ok(u) => {
-                        self.page = Page::SettingsConfigure;
-                        self.focus_first = true;
-                        self.email = u.email.map(|e| e.to_string()).unwrap_or_default();
-                        self.text_email = u.text_email.map(|e| e.to_string()).unwrap_or_default();
-                        self.person = Some(PersonNote::Plain(Note::Info(
-                            "Your password was verified. Enter the Email and/or Phone/Text Message Email where you wish to receive the Password Reset Token, then click Update.".into(),
+                        self.unlock_note = Some(Note::Ok(format!(
+                            "{} is unlocked: the user can go on.",
+                            u.login
                         )));
+                        sh.status.ok(format!("Unlocked {}.", u.login));
                     }
-                    Err(e) => {
-                        self.current_password.clear();
-                        self.person = Some(PersonNote::Plain(Note::Error(e.to_string())));
-                    }
+                    Err(e) => self.unlock_note = Some(Note::Error(e.to_string())),
                 }
-            }
-            Answer::Configured(r) => {
-                self.outcome_of(
-                    "Self Password Reset Configuration (Update)",
-                    &r.as_ref().map(|_| ()),
-                );
-                match r {
-                    Ok(u) => {
-                        let show = |e: Option<crate::core::model::Email>| {
-                            e.map_or_else(|| "(none)".to_owned(), |e| e.to_string())
-                        };
-                        self.person = Some(PersonNote::Plain(Note::Ok(format!(
-                            "Your Self Password Reset configuration was updated.\nEmail: {}\nPhone/Text Message Email: {}",
-                            show(u.email),
-                            show(u.text_email)
-                        ))));
-                    }
-                    Err(e) => self.person = Some(PersonNote::Plain(Note::Error(e.to_string()))),
-                }
+                self.watch_asked = None;
             }
             other => return Some(other),
         }
         None
     }
 
-    /// Draws the panel.
-    pub fn ui(&mut self, ui: &mut Ui, sh: &mut Shell<'_>) {
-        self.ask_watch(sh);
-        ui.ctx().request_repaint_after(WATCH_EVERY);
-
-        egui::Panel::right("operator-view")
-            .resizable(true)
-            .default_size(440.0)
-            .min_size(380.0)
-            .show(ui, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| self.operator_ui(ui));
-            });
-
-        egui::CentralPanel::default().show(ui, |ui| {
-            self.steps_ui(ui);
-            ui.add_space(8.0);
-            let busy = sh.worker.busy().is_some();
-            egui::ScrollArea::vertical().show(ui, |ui| {
-                egui::Frame::group(ui.style())
-                    .inner_margin(0.0)
-                    .show(ui, |ui| {
-                        ui.set_max_width(560.0);
-                        // A title bar, so the screen reads as the user's page.
-                        egui::Frame::new()
-                            .fill(ui.visuals().faint_bg_color)
-                            .inner_margin(egui::Margin::symmetric(12, 6))
-                            .show(ui, |ui| {
-                                ui.set_width(ui.available_width());
-                                ui.label(
-                                    RichText::new(format!(
-                                        "What the user sees — {}",
-                                        self.page.title()
-                                    ))
-                                    .weak(),
-                                );
-                            });
-                        egui::Frame::new().inner_margin(16.0).show(ui, |ui| {
-                            if let Some(job) = self.page_ui(ui, busy) {
-                                sh.worker.send(job);
-                            }
-                        });
-                    });
-            });
+    /// When the watch says the session ended: the user's screen closes, the form returns.
+    fn after_session_end(&mut self) {
+        let Some(a) = &self.active else { return };
+        let Some(how) = a.session.ended else { return };
+        self.ended_note = Some(match how {
+            SessionEnd::ResetDone => Note::Ok(format!(
+                "Session {} ended: the reset is done and {} logged in with the new password.",
+                a.session.id, a.login
+            )),
+            other => Note::Info(format!(
+                "Session {} ended: {}.",
+                a.session.id,
+                other.words()
+            )),
         });
+        self.active = None;
+        self.user = None;
+        self.user_window = false;
     }
 
+    /// Draws the panel; returns what the shell should do (hand over the window).
+    pub fn ui(&mut self, ui: &mut Ui, sh: &mut Shell<'_>) -> ResetAction {
+        self.ask_watch(sh);
+        ui.ctx().request_repaint_after(WATCH_EVERY);
+        let mut action = ResetAction::None;
+        egui::Panel::right("operator-view")
+            .resizable(true)
+            .default_size(460.0)
+            .min_size(380.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical()
+                    .id_salt("operator-view-scroll")
+                    .show(ui, |ui| self.operator_ui(ui, sh));
+            });
+        egui::CentralPanel::default().show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .id_salt("reset-central")
+                .show(ui, |ui| {
+                    if self.active.is_some() {
+                        action = self.session_ui(ui);
+                    } else {
+                        self.start_ui(ui, sh);
+                    }
+                });
+        });
+        if self.user_window && self.active.is_some() {
+            self.user_window_ui(ui.ctx(), sh);
+        }
+        action
+    }
+
+    /// The user's screen in a window of its own: a native window (an egui viewport) where
+    /// the platform has them, else a window inside the console (as in headless tests).
+    fn user_window_ui(&mut self, ctx: &egui::Context, sh: &mut Shell<'_>) {
+        let busy = sh.worker.busy().is_some();
+        let Some(user) = self.user.as_mut() else {
+            return;
+        };
+        let watch = self.watch.as_ref();
+        let training = watch.is_some_and(|w| w.outbox);
+        let mut draw = |ui: &mut Ui| {
+            if training {
+                super::app::training_banner_ui(ui);
+                ui.add_space(6.0);
+            }
+            user.ui(ui, busy, watch)
+        };
+        let job = if ctx.embed_viewports() {
+            // Over the central area, left of the operator's view (where the controls are).
+            egui::Window::new(USER_SCREEN_TITLE)
+                .open(&mut self.user_window)
+                .default_pos([16.0, 70.0])
+                .default_size([760.0, 640.0])
+                .collapsible(false)
+                .show(ctx, |ui| draw(ui))
+                .and_then(|r| r.inner)
+                .flatten()
+        } else {
+            let builder = egui::ViewportBuilder::default()
+                .with_title(USER_SCREEN_TITLE)
+                .with_inner_size([720.0, 620.0])
+                .with_min_inner_size([480.0, 420.0]);
+            let (job, close) = ctx.show_viewport_immediate(
+                egui::ViewportId::from_hash_of("user-screen"),
+                builder,
+                |ui, _class| {
+                    let job = egui::CentralPanel::default().show(ui, |ui| draw(ui)).inner;
+                    (job, ui.ctx().input(|i| i.viewport().close_requested()))
+                },
+            );
+            if close {
+                self.user_window = false;
+            }
+            job
+        };
+        if let Some(job) = job {
+            sh.worker.send(job);
+        }
+    }
+
+    /// Draws the user's screen in the main window (handed over); returns the job of a form.
+    pub fn handed_over_ui(&mut self, ui: &mut Ui, busy: bool) -> Option<Job> {
+        let watch = self.watch.as_ref();
+        match self.user.as_mut() {
+            Some(user) => user.ui(ui, busy, watch),
+            None => {
+                ui.label("The session has ended. The operator takes the console back below.");
+                None
+            }
+        }
+    }
+
+    /// Reads the account again each second (and the session, which may end meanwhile).
     fn ask_watch(&mut self, sh: &mut Shell<'_>) {
-        let code = self.code.trim().to_owned();
-        let login = self.login.trim().to_owned();
+        let (code, login, session) = match &self.active {
+            Some(a) => (a.code.clone(), a.login.clone(), Some(a.session.id.clone())),
+            None => (
+                self.code.trim().to_owned(),
+                self.login.trim().to_owned(),
+                None,
+            ),
+        };
         if code.is_empty() {
             self.watch = None;
             return;
@@ -363,378 +390,177 @@ impl ResetPanel {
         if due && !self.watch_pending {
             self.watch_pending = true;
             self.watch_asked = Some(Instant::now());
-            sh.worker.send(Job::Watch { code, login });
+            sh.worker.send(Job::Watch {
+                code,
+                login,
+                session,
+            });
         }
     }
 
-    fn steps_ui(&mut self, ui: &mut Ui) {
-        ui.horizontal_wrapped(|ui| {
-            let flow = [
-                Page::Login,
-                Page::ForgotPassword,
-                Page::ChangePassword,
-                Page::Confirmation,
-            ];
-            for (i, p) in flow.iter().enumerate() {
-                if i > 0 {
-                    ui.label(RichText::new("»").weak());
+    /// The start form: the account, how the caller was verified, a ticket.
+    fn start_ui(&mut self, ui: &mut Ui, sh: &mut Shell<'_>) {
+        ui.heading("Start a supervised reset");
+        ui.label(
+            "The user types their own password, token and new password on the user's screen; \
+             you follow the account here. First say how you verified the caller.",
+        );
+        if let Some(n) = &self.ended_note {
+            ui.add_space(6.0);
+            n.ui(ui);
+        }
+        ui.add_space(8.0);
+        let mut submit = false;
+        form_grid("start-session").show(ui, |ui| {
+            let r = field_row(ui, "Login Name", &mut self.login, false);
+            if std::mem::take(&mut self.focus_start) {
+                r.request_focus();
+            }
+            submit |= entered(ui, &r);
+            let r = field_row(ui, "Provider Code", &mut self.code, false);
+            submit |= entered(ui, &r);
+        });
+        ui.add_space(6.0);
+        ui.label(RichText::new("How was the caller's identity verified?").strong());
+        for m in VerificationMethod::ALL {
+            ui.radio_value(&mut self.method, Some(m), m.label());
+        }
+        ui.add_space(6.0);
+        form_grid("start-session-more").show(ui, |ui| {
+            let label = if self.method == Some(VerificationMethod::Other) {
+                "Note (required)"
+            } else {
+                "Note (optional)"
+            };
+            let l = ui.label(label);
+            let r = ui
+                .add(TextEdit::singleline(&mut self.note).desired_width(280.0))
+                .labelled_by(l.id);
+            submit |= entered(ui, &r);
+            ui.end_row();
+            let l = ui.label("Ticket (optional)");
+            let r = ui
+                .add(
+                    TextEdit::singleline(&mut self.ticket)
+                        .char_limit(64)
+                        .desired_width(180.0),
+                )
+                .labelled_by(l.id);
+            submit |= entered(ui, &r);
+            ui.end_row();
+        });
+        ui.add_space(8.0);
+        let busy = sh.worker.busy().is_some();
+        submit |= ui
+            .add_enabled(!busy, egui::Button::new("Start session"))
+            .clicked();
+        if let Some(n) = &self.start_note {
+            n.ui(ui);
+        }
+        if !submit || busy {
+            return;
+        }
+        let Some(method) = self.method else {
+            self.start_note = Some(Note::Error(
+                "Choose how the caller's identity was verified.".into(),
+            ));
+            return;
+        };
+        if self.login.trim().is_empty() || self.code.trim().is_empty() {
+            self.start_note = Some(Note::Error(
+                "Enter the Login Name and Provider Code.".into(),
+            ));
+            return;
+        }
+        self.start_note = None;
+        sh.worker.send(Job::StartSession {
+            actor: sh.operator.clone(),
+            code: self.code.trim().to_owned(),
+            login: self.login.trim().to_owned(),
+            start: SessionStart {
+                method,
+                note: self.note.clone(),
+                ticket: self.ticket.clone(),
+            },
+        });
+    }
+
+    /// The running session: who, how verified, the user's screen controls.
+    fn session_ui(&mut self, ui: &mut Ui) -> ResetAction {
+        let Some(a) = self.active.clone() else {
+            return ResetAction::None;
+        };
+        let s = &a.session;
+        ui.heading(format!("Supervised session {}", s.id));
+        egui::Grid::new("session-facts")
+            .num_columns(2)
+            .spacing([10.0, 6.0])
+            .show(ui, |ui| {
+                ui.label(RichText::new("User").weak());
+                ui.label(format!("{} · Provider Code {}", a.login, a.code));
+                ui.end_row();
+                ui.label(RichText::new("Identity verified").weak());
+                ui.label(s.method.label());
+                ui.end_row();
+                if !s.note.is_empty() {
+                    ui.label(RichText::new("Note").weak());
+                    ui.label(&s.note);
+                    ui.end_row();
                 }
-                let text = RichText::new(p.title());
-                ui.label(if *p == self.page { text.strong().underline() } else { text.weak() });
-            }
-            ui.separator();
-            if ui.button("Start over").clicked() {
-                self.go(Page::Login);
-                self.outcome = None;
-            }
+                ui.label(RichText::new("Ticket").weak());
+                ui.label(s.ticket.as_deref().unwrap_or("—"));
+                ui.end_row();
+                ui.label(RichText::new("Started").weak());
+                ui.label(s.started_at.format("%H:%M:%S UTC").to_string());
+                ui.end_row();
+                ui.label(RichText::new("Ends if idle at").weak());
+                ui.label(s.idle_deadline().format("%H:%M UTC").to_string());
+                ui.end_row();
+            });
+        ui.add_space(10.0);
+        ui.label(
+            "The user's pages are on the user's screen: move that window to the display facing \
+             the user, or hand this window over if there is only one display.",
+        );
+        std::mem::replace(&mut self.action, ResetAction::None)
+    }
+
+    /// Show the user's screen, hand over, end the session (on the operator's side).
+    fn session_controls_ui(&mut self, ui: &mut Ui, sh: &mut Shell<'_>) {
+        let Some(id) = self.session_id().map(str::to_owned) else {
+            return;
+        };
+        ui.horizontal_wrapped(|ui| {
+            ui.checkbox(&mut self.user_window, "Show the user's screen");
             if ui
-                .button("Settings step")
-                .on_hover_text("The user's Settings: configure the Email and/or Phone/Text Message Email for Self Password Reset")
+                .button("Hand over")
+                .on_hover_text(
+                    "Fill this window with the user's pages; your password brings this view back",
+                )
                 .clicked()
             {
-                self.go(Page::SettingsVerify);
+                self.action = ResetAction::HandOver;
+            }
+            if ui.button("End session").clicked() {
+                sh.worker.send(Job::EndSession { id });
             }
         });
     }
 
-    fn person_note_ui(&self, ui: &mut Ui) {
-        match &self.person {
-            Some(PersonNote::Plain(n)) => n.ui(ui),
-            Some(PersonNote::ResetError) => {
-                ui.label(
-                    RichText::new(PASSWORD_RESET_ERROR)
-                        .strong()
-                        .color(error_color(ui)),
-                );
-                ui.label("A password token could not be sent. This can happen when:");
-                for c in PASSWORD_RESET_ERROR_CAUSES {
-                    ui.label(format!("  •  {c}"));
-                }
-            }
-            None => {}
-        }
-    }
-
-    /// Draws the current page; returns a job when a form is submitted.
-    fn page_ui(&mut self, ui: &mut Ui, busy: bool) -> Option<Job> {
-        ui.heading(self.page.title());
-        ui.add_space(8.0);
-        let job = match self.page {
-            Page::Login => self.login_page(ui, busy),
-            Page::ForgotPassword => self.forgot_page(ui, busy),
-            Page::ChangePassword => self.change_page(ui, busy),
-            Page::Confirmation => {
-                self.person_note_ui(ui);
-                ui.add_space(8.0);
-                if ui.button("Login").clicked() {
-                    self.go(Page::Login);
-                }
-                return None;
-            }
-            Page::SettingsVerify => self.verify_page(ui, busy),
-            Page::SettingsConfigure => self.configure_page(ui, busy),
-        };
-        ui.add_space(8.0);
-        self.person_note_ui(ui);
-        job
-    }
-
-    fn flow_input(&self) -> FlowInput {
-        FlowInput {
-            code: self.code.clone(),
-            login: self.login.clone(),
-            ..FlowInput::default()
-        }
-    }
-
-    /// "Login Name … · Provider Code …" above a page that no longer asks for them.
-    fn account_caption_ui(&self, ui: &mut Ui) {
-        ui.label(
-            RichText::new(format!(
-                "Login Name {} · Provider Code {}",
-                self.login.trim(),
-                self.code.trim().to_uppercase()
-            ))
-            .weak(),
-        );
-    }
-
-    /// The row under a form: its button (off while `busy`), then a link to page `to`.
-    /// True when the button was clicked.
-    fn submit_row_ui(
-        &mut self,
-        ui: &mut Ui,
-        busy: bool,
-        button: &str,
-        link: &str,
-        to: Page,
-    ) -> bool {
-        ui.horizontal(|ui| {
-            let clicked = ui.add_enabled(!busy, egui::Button::new(button)).clicked();
-            ui.add_space(16.0);
-            if ui.link(link).clicked() {
-                self.go(to);
-            }
-            clicked
-        })
-        .inner
-    }
-
-    fn login_page(&mut self, ui: &mut Ui, busy: bool) -> Option<Job> {
-        let mut submit = fields_ui(
-            ui,
-            "login-page",
-            &mut self.focus_first,
-            [
-                ("Login Name", &mut self.login, false),
-                ("Provider Code", &mut self.code, false),
-                ("Password", &mut self.password, true),
-            ],
-        );
-        ui.add_space(6.0);
-        submit |= self.submit_row_ui(ui, busy, "Login", "Forgot Password?", Page::ForgotPassword);
-        if !submit || busy {
-            return None;
-        }
-        Some(Job::Flow {
-            step: FlowStep::Login,
-            input: FlowInput {
-                password: self.password.clone(),
-                ..self.flow_input()
-            },
-        })
-    }
-
-    fn forgot_page(&mut self, ui: &mut Ui, busy: bool) -> Option<Job> {
-        ui.label("Enter your Login Name, Provider Code and the Email/Text address you entered in the 'Self Password Reset Configuration' page, and click Submit.");
-        ui.add_space(6.0);
-        let mut submit = fields_ui(
-            ui,
-            "forgot-page",
-            &mut self.focus_first,
-            [
-                ("Login Name", &mut self.login, false),
-                ("Provider Code", &mut self.code, false),
-                ("Email/Text", &mut self.address, false),
-            ],
-        );
-        ui.add_space(6.0);
-        submit |= self.submit_row_ui(ui, busy, "Submit", BACK_TO_LOGIN, Page::Login);
-        if !submit || busy {
-            return None;
-        }
-        if self.login.trim().is_empty()
-            || self.code.trim().is_empty()
-            || self.address.trim().is_empty()
-        {
-            self.person = Some(PersonNote::Plain(Note::Error(
-                "Enter your Login Name, Provider Code and Email/Text.".into(),
-            )));
-            return None;
-        }
-        Some(Job::Flow {
-            step: FlowStep::Request,
-            input: FlowInput {
-                address: self.address.clone(),
-                ..self.flow_input()
-            },
-        })
-    }
-
-    /// The live token of the account on the form, as the watch last read it.
-    fn watched(&self) -> Option<&WatchView> {
-        self.watch
-            .as_ref()
-            .filter(|w| w.code == self.code.trim() && w.login == self.login.trim())
-    }
-
-    fn change_page(&mut self, ui: &mut Ui, busy: bool) -> Option<Job> {
-        self.account_caption_ui(ui);
-        // The live countdown and tries left, from the operator's watch of this account.
-        if let Some(w) = self.watched() {
-            if let Some(t) = &w.token {
-                let left = t.seconds_left(Utc::now());
-                if t.state == "live" && left > 0 {
-                    ui.label(
-                        RichText::new(format!(
-                            "The password token sent to {} is valid for {} more.",
-                            t.address,
-                            mm_ss(left)
-                        ))
-                        .strong(),
-                    );
-                } else if t.state == "live" {
-                    ui.label(RichText::new("The password token has expired. Go back to the login page and click Forgot Password? again.").color(error_color(ui)));
-                } else {
-                    ui.label(RichText::new("There is no valid password token. Go back to the login page and click Forgot Password? to get a new one.").color(error_color(ui)));
-                }
-            }
-            if let (Some(u), Some(p)) = (&w.user, &w.provider) {
-                let left = p.policy.max_incorrect.saturating_sub(u.failed_attempts);
-                ui.label(format!(
-                    "Incorrect entries tolerated before the account is Admin Locked: {left}"
-                ));
-            }
-        }
-        ui.add_space(6.0);
-        let mut submit = fields_ui(
-            ui,
-            "change-page",
-            &mut self.focus_first,
-            [
-                ("Password Token", &mut self.token, false),
-                ("New Password", &mut self.new_password, true),
-                ("Confirm New Password", &mut self.confirm, true),
-            ],
-        );
-        ui.add_space(6.0);
-        let mut resend = false;
-        ui.horizontal(|ui| {
-            submit |= ui.add_enabled(!busy, egui::Button::new("Submit")).clicked();
-            ui.add_space(16.0);
-            resend = ui
-                .link("Resend")
-                .on_hover_text(
-                    "Send a new password token to the same address; the validity starts again",
-                )
-                .clicked();
-            ui.add_space(16.0);
-            if ui.link(BACK_TO_LOGIN).clicked() {
-                self.go(Page::Login);
-            }
-        });
-        if busy {
-            return None;
-        }
-        if resend {
-            return Some(Job::Flow {
-                step: FlowStep::Resend,
-                input: self.flow_input(),
-            });
-        }
-        if !submit {
-            return None;
-        }
-        Some(Job::Flow {
-            step: FlowStep::Complete,
-            input: FlowInput {
-                token: self.token.clone(),
-                password: self.new_password.clone(),
-                confirm: self.confirm.clone(),
-                ..self.flow_input()
-            },
-        })
-    }
-
-    fn verify_page(&mut self, ui: &mut Ui, busy: bool) -> Option<Job> {
-        ui.label("To configure Self Password Reset, enter your current password and click Verify.");
-        ui.add_space(6.0);
-        let mut submit = fields_ui(
-            ui,
-            "verify-page",
-            &mut self.focus_first,
-            [
-                ("Login Name", &mut self.login, false),
-                ("Provider Code", &mut self.code, false),
-                ("Current Password", &mut self.current_password, true),
-            ],
-        );
-        ui.add_space(6.0);
-        submit |= self.submit_row_ui(ui, busy, "Verify", BACK_TO_LOGIN, Page::Login);
-        if !submit || busy {
-            return None;
-        }
-        Some(Job::ConfigureVerify {
-            code: self.code.clone(),
-            login: self.login.clone(),
-            password: self.current_password.clone(),
-        })
-    }
-
-    fn configure_page(&mut self, ui: &mut Ui, busy: bool) -> Option<Job> {
-        self.account_caption_ui(ui);
-        ui.add_space(6.0);
-        let mut submit = fields_ui(
-            ui,
-            "configure-page",
-            &mut self.focus_first,
-            [
-                ("Email", &mut self.email, false),
-                ("Phone/Text Message Email", &mut self.text_email, false),
-            ],
-        );
-        if let Some(w) = carriers::warning_for_address(&self.text_email) {
-            ui.label(RichText::new(w).color(warn_color(ui)));
-        }
-        ui.add_space(8.0);
-        egui::CollapsingHeader::new("Build a Phone/Text Message Email from a phone number")
-            .default_open(true)
-            .show(ui, |ui| {
-                let mut fill = false;
-                form_grid("carrier-helper").show(ui, |ui| {
-                    let r = field_row(ui, "Phone number (10 digits)", &mut self.phone, false);
-                    fill |= entered(ui, &r);
-                    let label = ui.label("Carrier");
-                    egui::ComboBox::from_id_salt("carrier")
-                        .selected_text(self.carrier.clone())
-                        .width(FIELD_WIDTH)
-                        .show_ui(ui, |ui| {
-                            for c in carriers::carriers() {
-                                let mut text = c.name.clone();
-                                if c.is_retired_on(Utc::now().date_naive()) {
-                                    text.push_str(" (retired)");
-                                }
-                                ui.selectable_value(&mut self.carrier, c.name.clone(), text);
-                            }
-                        })
-                        .response
-                        .labelled_by(label.id);
-                    ui.end_row();
-                });
-                fill |= ui.button("Fill in Phone/Text Message Email").clicked();
-                if fill {
-                    match carriers::gateway_address(&self.phone, &self.carrier) {
-                        Ok(g) => {
-                            self.text_email = g.address;
-                            self.helper_note = Some(match g.warning {
-                                Some(w) => Note::Error(w),
-                                None => Note::Ok(format!(
-                                    "Phone/Text Message Email set to {}.",
-                                    self.text_email
-                                )),
-                            });
-                        }
-                        Err(e) => self.helper_note = Some(Note::Error(e)),
-                    }
-                }
-                if let Some(n) = &self.helper_note {
-                    n.ui(ui);
-                }
-            });
-        ui.add_space(8.0);
-        submit |= self.submit_row_ui(ui, busy, "Update", BACK_TO_LOGIN, Page::Login);
-        if !submit || busy {
-            return None;
-        }
-        Some(Job::Configure {
-            code: self.code.clone(),
-            login: self.login.clone(),
-            password: self.current_password.clone(),
-            email: self.email.trim().to_owned(),
-            text_email: self.text_email.trim().to_owned(),
-        })
-    }
-
-    /// The operator's side: live status, the exact reason of the last refusal, the message.
-    fn operator_ui(&self, ui: &mut Ui) {
+    /// The operator's side: live status, the exact reason of each step, where messages went.
+    fn operator_ui(&mut self, ui: &mut Ui, sh: &mut Shell<'_>) {
         ui.add_space(6.0);
         ui.heading("Operator's view");
         ui.label(
-            RichText::new("Only you see this side; the user sees the page on the left.").weak(),
+            RichText::new("Only you see this side; the user types on the user's screen.").weak(),
         );
         ui.add_space(8.0);
-        let Some(w) = self.watch.as_ref() else {
-            ui.label("Enter a Provider Code and Login Name on the form to follow the account.");
+        if self.active.is_some() {
+            self.session_controls_ui(ui, sh);
+            ui.add_space(8.0);
+        }
+        let Some(w) = self.watch.clone() else {
+            ui.label("Enter a Login Name and Provider Code to follow the account.");
             return;
         };
         let Some(p) = &w.provider else {
@@ -831,19 +657,33 @@ impl ResetPanel {
                     }
                     Some(t) => {
                         let left = t.seconds_left(Utc::now());
-                        let text = match t.state.as_str() {
-                            "live" if left > 0 => {
-                                format!("live — {} left, sent to {}", mm_ss(left), t.address)
+                        let state = match t.state.as_str() {
+                            "live" if left > 0 => format!("live — {} left", mm_ss(left)),
+                            "live" => {
+                                format!("expired at {}", t.expires_at.format("%H:%M:%S UTC"))
                             }
-                            "live" => format!("expired at {}", t.expires_at.format("%H:%M:%S UTC")),
                             "used" => "used (the password was changed)".to_owned(),
                             _ => "invalidated (replaced, locked or not delivered)".to_owned(),
                         };
-                        ui.label(text);
+                        ui.vertical(|ui| {
+                            ui.label(state);
+                            // Outside a training database the worker masked the address.
+                            ui.label(format!(
+                                "sent to {} at {}",
+                                t.address,
+                                t.sent_at.format("%H:%M:%S UTC")
+                            ));
+                        });
                     }
                 }
                 ui.end_row();
             });
+        if u.status == Status::AdminLocked {
+            ui.add_space(8.0);
+            self.unlock_ui(ui, sh, u.id);
+        } else if let Some(n) = &self.unlock_note {
+            n.ui(ui);
+        }
         ui.add_space(8.0);
         self.outcome_ui(ui);
         ui.add_space(8.0);
@@ -884,8 +724,18 @@ impl ResetPanel {
     }
 
     fn outcome_ui(&self, ui: &mut Ui) {
-        let Some(o) = &self.outcome else { return };
-        ui.strong(format!("Last step: {}", o.step));
+        if self.outcomes.is_empty() {
+            return;
+        }
+        ui.strong("Steps, newest first");
+        for o in self.outcomes.iter().rev() {
+            ui.separator();
+            Self::one_outcome_ui(ui, o);
+        }
+    }
+
+    fn one_outcome_ui(ui: &mut Ui, o: &Outcome) {
+        ui.label(format!("{} — {}", o.at.format("%H:%M:%S"), o.step));
         match (&o.refusal, &o.error) {
             (Some(r), _) => {
                 ui.horizontal_wrapped(|ui| {
@@ -920,5 +770,49 @@ impl ResetPanel {
                 ui.label(RichText::new("ok").color(ok_color(ui)));
             }
         }
+    }
+
+    /// Unlock on the spot (§3.15): super admins and helpdesk alike, with a reason.
+    fn unlock_ui(&mut self, ui: &mut Ui, sh: &mut Shell<'_>, user_id: i64) {
+        egui::Frame::group(ui.style()).show(ui, |ui| {
+            ui.label(
+                RichText::new("The account is Admin Locked")
+                    .strong()
+                    .color(error_color(ui)),
+            );
+            let mut go = false;
+            ui.horizontal(|ui| {
+                let l = ui.label("Reason for the unlock");
+                let r = ui
+                    .add(TextEdit::singleline(&mut self.unlock_reason).desired_width(200.0))
+                    .labelled_by(l.id);
+                go |= entered(ui, &r);
+            });
+            go |= ui
+                .add_enabled(
+                    !self.unlock_reason.trim().is_empty(),
+                    egui::Button::new("Unlock"),
+                )
+                .clicked();
+            if let Some(n) = &self.unlock_note {
+                n.ui(ui);
+            }
+            if go && !self.unlock_reason.trim().is_empty() {
+                self.unlock_note = None;
+                let reason = std::mem::take(&mut self.unlock_reason);
+                sh.worker.send(match &self.active {
+                    Some(a) => Job::UnlockInSession {
+                        actor: sh.operator.clone(),
+                        session: a.session.id.clone(),
+                        reason,
+                    },
+                    None => Job::Unlock {
+                        actor: sh.operator.clone(),
+                        user_id,
+                        reason,
+                    },
+                });
+            }
+        });
     }
 }

@@ -124,6 +124,8 @@ pub struct UsersPanel {
     page_order: VecDeque<u64>,
     pending: HashSet<u64>,
     selected: Option<User>,
+    /// "Start supervised session…" was clicked for this account (Provider Code, Login Name).
+    pub start_session: Option<(String, String)>,
     details: Details,
     checked: BTreeSet<i64>,
     note: Option<Note>,
@@ -982,6 +984,14 @@ impl UsersPanel {
         } else {
             "No password yet (imported)"
         });
+        if u.status != Status::Deleted
+            && ui
+                .button("Start supervised session…")
+                .on_hover_text("Help this user through a reset on the user's screen (Reset panel)")
+                .clicked()
+        {
+            self.start_session = Some((u.provider_code.to_string(), u.login.to_string()));
+        }
         let change = |change: UserChange| DataJob::ChangeUser {
             actor: actor.clone(),
             id: u.id,
@@ -1079,12 +1089,8 @@ impl UsersPanel {
                 }));
             }
         }
-        if !admin {
-            ui.separator();
-            ui.weak("Only a super admin can change this user.");
-            return;
-        }
         ui.separator();
+        // Helpdesk operators unlock too (§3.6); the rest is a super admin's.
         if u.status == Status::AdminLocked {
             ui.label(RichText::new("Unlock the account").strong());
             let mut go = false;
@@ -1106,6 +1112,11 @@ impl UsersPanel {
                     reason: std::mem::take(&mut d.unlock_reason),
                 }));
             }
+        }
+        if !admin {
+            ui.separator();
+            ui.weak("Only a super admin can change anything else of this user.");
+            return;
         }
         ui.horizontal(|ui| {
             if matches!(u.status, Status::Active | Status::AdminLocked)

@@ -7,8 +7,10 @@ use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
 use std::time::Duration;
 
+use crate::core::console::{ConsoleEvent, ConsoleSignIn};
 use crate::core::model::{Operator, Provider, User};
 use crate::core::service::{FlowOk, ProviderChanges, TokenInfo};
+use crate::core::session::{Session, SessionStart, SessionStep};
 use crate::core::{CoreError, Service};
 use crate::mail::MailSettings;
 use crate::mail::smtp::SmtpSettings;
@@ -29,11 +31,49 @@ pub enum FlowStep {
 pub enum Job {
     // ----- operators
     /// Creates the first super admin of an empty database.
-    InitFirstOperator { login: String, password: String },
+    InitFirstOperator {
+        login: String,
+        password: String,
+        /// Choose the outbox (a training database); else no delivery until SMTP is set.
+        training: bool,
+    },
     /// How long before this operator's next password try.
     OperatorWait { login: String },
-    /// Checks an operator's password.
-    OperatorLogin { login: String, password: String },
+    /// Checks an operator's password (sign-in, or the lock screen's unlock).
+    OperatorLogin {
+        login: String,
+        password: String,
+        why: ConsoleSignIn,
+    },
+    /// An operator event of the console (sign-out, lock, hand-over, opening another file).
+    Console {
+        actor: Operator,
+        event: ConsoleEvent,
+    },
+    /// Whether this is a training database now.
+    Training,
+    // ----- supervised sessions (§3.15)
+    /// Starts a session for the user named by Provider Code and Login Name.
+    StartSession {
+        actor: Operator,
+        code: String,
+        login: String,
+        start: SessionStart,
+    },
+    /// Ends a session (by the operator).
+    EndSession { id: String },
+    /// Unlocks an Admin Locked user with a reason.
+    Unlock {
+        actor: Operator,
+        user_id: i64,
+        reason: String,
+    },
+    /// Unlocks the session's user on the spot.
+    UnlockInSession {
+        actor: Operator,
+        session: String,
+        reason: String,
+    },
     // ----- providers
     /// Every provider.
     Providers,
@@ -67,15 +107,21 @@ pub enum Job {
     SendTest { actor: Operator, to: String },
     // ----- the person's flows
     /// Forgot Password, Resend, Change Password, Login.
-    Flow { step: FlowStep, input: FlowInput },
+    Flow {
+        step: FlowStep,
+        input: FlowInput,
+        session: Option<String>,
+    },
     /// Settings step 1: check the current password.
     ConfigureVerify {
+        session: Option<String>,
         code: String,
         login: String,
         password: String,
     },
     /// Settings step 2: save the contacts.
     Configure {
+        session: Option<String>,
         code: String,
         login: String,
         password: String,
@@ -83,7 +129,11 @@ pub enum Job {
         text_email: String,
     },
     /// The operator's live view of one account.
-    Watch { code: String, login: String },
+    Watch {
+        code: String,
+        login: String,
+        session: Option<String>,
+    },
     /// A job of the Users, Audit and Outbox views or the File menu (see `data`).
     Data(super::data::DataJob),
     /// The Overview panel's counts, activity and incidents.
@@ -121,6 +171,8 @@ impl Job {
                 | Job::Mail
                 | Job::Watch { .. }
                 | Job::Overview { .. }
+                | Job::Training
+                | Job::Console { .. }
         )
     }
 
@@ -149,6 +201,9 @@ impl Job {
             Job::Data(j) => j.describe(),
             Job::Configure { .. } => "Updating…",
             Job::UnlockAccounts { .. } => "Unlocking…",
+            Job::StartSession { .. } => "Starting the session…",
+            Job::EndSession { .. } => "Ending the session…",
+            Job::Unlock { .. } | Job::UnlockInSession { .. } => "Unlocking…",
             _ => "Reading…",
         }
     }
@@ -180,6 +235,8 @@ pub struct WatchView {
     /// The newest outbox message to one of the user's contacts or the token's address.
     pub message: Option<StoredMessage>,
     pub outbox: bool,
+    /// The supervised session followed, as stored now.
+    pub session: Option<Session>,
 }
 
 /// What the worker answers.
@@ -193,6 +250,12 @@ pub enum Answer {
         wait: Duration,
     },
     OperatorLogin(Result<Operator, CoreError>),
+    /// The answer to a [`Job::Console`] event (only an error is worth telling).
+    Console(Result<(), CoreError>),
+    Training(Result<bool, CoreError>),
+    SessionStarted(Result<(Session, String, String), CoreError>),
+    SessionEnded(Result<(), CoreError>),
+    Unlocked(Result<User, CoreError>),
     Providers(Result<Vec<Provider>, CoreError>),
     ProviderView(Result<ProviderView, CoreError>),
     ProviderSaved(Result<Provider, CoreError>),
@@ -222,6 +285,7 @@ pub enum Answer {
 pub struct Opened {
     pub needs_first_operator: bool,
     pub is_demo: bool,
+    pub is_training: bool,
 }
 
 struct Envelope {
@@ -331,6 +395,7 @@ fn run(
                 Ok(Opened {
                     needs_first_operator: needs,
                     is_demo: svc.is_demo()?,
+                    is_training: svc.is_training()?,
                 })
             });
             (Some(svc), Answer::Opened(info))
@@ -368,16 +433,53 @@ fn run(
 
 fn handle(svc: &mut Service, job: Job) -> Answer {
     match job {
-        Job::InitFirstOperator { login, password } => {
-            Answer::FirstOperator(svc.init_first_operator(&login, &password))
-        }
+        Job::InitFirstOperator {
+            login,
+            password,
+            training,
+        } => Answer::FirstOperator(svc.init_first_operator(&login, &password).and_then(|op| {
+            if training {
+                svc.set_mail_settings(&op, &MailSettings::Outbox)?;
+            }
+            Ok(op)
+        })),
         Job::OperatorWait { login } => Answer::OperatorWait {
             wait: svc.operator_wait(&login).unwrap_or_default(),
             login,
         },
-        Job::OperatorLogin { login, password } => {
-            Answer::OperatorLogin(svc.operator_login(&login, &password))
-        }
+        Job::OperatorLogin {
+            login,
+            password,
+            why,
+        } => Answer::OperatorLogin(svc.console_sign_in(&login, &password, &why)),
+        Job::Console { actor, event } => Answer::Console(svc.console_event(&actor, &event)),
+        Job::Training => Answer::Training(svc.is_training()),
+        Job::StartSession {
+            actor,
+            code,
+            login,
+            start,
+        } => Answer::SessionStarted(
+            svc.start_session_for(&actor, &code, &login, &start)
+                .and_then(|s| {
+                    let u = svc.user_by_id(s.user_id)?;
+                    Ok((s, u.provider_code.to_string(), u.login.to_string()))
+                }),
+        ),
+        Job::EndSession { id } => Answer::SessionEnded(
+            svc.end_session(&id, crate::core::session::SessionEnd::EndedByOperator)
+                .map(|_| ()),
+        ),
+        Job::Unlock {
+            actor,
+            user_id,
+            reason,
+        } => Answer::Unlocked(svc.unlock(&actor, user_id, &reason)),
+        Job::UnlockInSession {
+            actor,
+            session,
+            reason,
+        } => Answer::Unlocked(svc.unlock_in_session(&actor, &session, &reason)),
         Job::Providers => Answer::Providers(svc.providers()),
         Job::ProviderView { code } => Answer::ProviderView(svc.provider(&code).and_then(|p| {
             Ok(ProviderView {
@@ -409,8 +511,12 @@ fn handle(svc: &mut Service, job: Job) -> Answer {
             keep_ca,
         )),
         Job::SendTest { actor, to } => Answer::TestSent(svc.send_test(&actor, &to)),
-        Job::Flow { step, input } => {
-            let result = match step {
+        Job::Flow {
+            step,
+            input,
+            session,
+        } => {
+            let run = |svc: &mut Service| match step {
                 FlowStep::Request => svc.request_token(&input.login, &input.code, &input.address),
                 FlowStep::Resend => svc.resend(&input.code, &input.login),
                 FlowStep::Complete => svc.complete_reset(
@@ -422,6 +528,17 @@ fn handle(svc: &mut Service, job: Job) -> Answer {
                 ),
                 FlowStep::Login => svc.login(&input.code, &input.login, &input.password),
             };
+            let kind = match step {
+                FlowStep::Complete => SessionStep::Complete,
+                FlowStep::Login => SessionStep::Login,
+                FlowStep::Request | FlowStep::Resend => SessionStep::Other,
+            };
+            let result = match &session {
+                Some(id) => svc
+                    .check_session_account(id, &input.code, &input.login)
+                    .and_then(|()| in_session(svc, Some(id), kind, run)),
+                None => run(svc),
+            };
             Answer::Flow {
                 step,
                 code: input.code,
@@ -430,24 +547,48 @@ fn handle(svc: &mut Service, job: Job) -> Answer {
             }
         }
         Job::ConfigureVerify {
+            session,
             code,
             login,
             password,
-        } => Answer::Verified(svc.configure_verify(&code, &login, &password)),
+        } => Answer::Verified(
+            session
+                .as_deref()
+                .map_or(Ok(()), |id| svc.check_session_account(id, &code, &login))
+                .and_then(|()| {
+                    in_session(svc, session.as_deref(), SessionStep::Other, |svc| {
+                        svc.configure_verify(&code, &login, &password)
+                    })
+                }),
+        ),
         Job::Configure {
+            session,
             code,
             login,
             password,
             email,
             text_email,
-        } => Answer::Configured(svc.configure(
-            &code,
-            &login,
-            &password,
-            Some(email.as_str()),
-            Some(text_email.as_str()),
-        )),
-        Job::Watch { code, login } => Answer::Watch(watch(svc, code, login).map(Box::new)),
+        } => Answer::Configured(
+            session
+                .as_deref()
+                .map_or(Ok(()), |id| svc.check_session_account(id, &code, &login))
+                .and_then(|()| {
+                    in_session(svc, session.as_deref(), SessionStep::Other, |svc| {
+                        svc.configure(
+                            &code,
+                            &login,
+                            &password,
+                            Some(email.as_str()),
+                            Some(text_email.as_str()),
+                        )
+                    })
+                }),
+        ),
+        Job::Watch {
+            code,
+            login,
+            session,
+        } => Answer::Watch(watch(svc, code, login, session).map(Box::new)),
         Job::Data(j) => Answer::Data(super::data::handle(svc, j)),
         Job::Overview { actor } => Answer::Overview(svc.overview(&actor).map(Box::new)),
         Job::UnlockAccounts { actor, ids, reason } => {
@@ -456,10 +597,23 @@ fn handle(svc: &mut Service, job: Job) -> Answer {
     }
 }
 
+/// Runs a flow step in the supervised session when there is one (§3.15).
+fn in_session<T>(
+    svc: &mut Service,
+    session: Option<&str>,
+    step: SessionStep,
+    f: impl FnOnce(&mut Service) -> Result<T, CoreError>,
+) -> Result<T, CoreError> {
+    match session {
+        Some(id) => svc.in_session(id, step, f),
+        None => f(svc),
+    }
+}
+
 fn redact(settings: MailSettings) -> MailView {
     match settings {
-        MailSettings::Outbox => MailView {
-            settings: MailSettings::Outbox,
+        MailSettings::NotSet | MailSettings::Outbox => MailView {
+            settings,
             has_password: false,
             has_ca: false,
         },
@@ -484,11 +638,11 @@ fn set_mail(
     keep_ca: bool,
 ) -> Result<(), CoreError> {
     let settings = match settings {
-        MailSettings::Outbox => MailSettings::Outbox,
+        MailSettings::NotSet | MailSettings::Outbox => settings,
         MailSettings::Smtp(mut s) => {
             let old: Option<SmtpSettings> = match svc.mail_settings()? {
                 MailSettings::Smtp(old) => Some(old),
-                MailSettings::Outbox => None,
+                MailSettings::NotSet | MailSettings::Outbox => None,
             };
             // The stored password goes only to the relay and account it was given for: a new
             // host, port or username forgets it (SPEC §3.11).
@@ -517,7 +671,12 @@ fn set_mail(
     svc.set_mail_settings(actor, &settings)
 }
 
-fn watch(svc: &Service, code: String, login: String) -> Result<WatchView, CoreError> {
+fn watch(
+    svc: &mut Service,
+    code: String,
+    login: String,
+    session: Option<String>,
+) -> Result<WatchView, CoreError> {
     let mut view = WatchView {
         outbox: matches!(svc.mail_settings()?, MailSettings::Outbox),
         ..WatchView::default()
@@ -539,8 +698,13 @@ fn watch(svc: &Service, code: String, login: String) -> Result<WatchView, CoreEr
         }
         if view.outbox {
             view.message = svc.latest_message_to(&addresses)?;
+        } else if let Some(t) = view.token.as_mut() {
+            // Outside a training database the operator sees where a token went, masked (§3.11).
+            t.address = super::reset::masked(&t.address);
         }
     }
+    // Reading the session also ends it once it has been idle for 30 minutes.
+    view.session = session.map(|id| svc.check_session(&id)).transpose()?;
     view.code = code;
     view.login = login;
     Ok(view)

@@ -11,6 +11,7 @@ use spr_console::core::clock::SettableClock;
 use spr_console::core::hashing::Hasher;
 use spr_console::core::model::Operator;
 use spr_console::core::service::{ProviderChanges, UserInput};
+use spr_console::mail::MailSettings;
 use spr_console::store::Store;
 use tempfile::TempDir;
 
@@ -42,6 +43,9 @@ pub fn world(max_incorrect: u32) -> World {
     let store = Store::open(&dir.path().join("spr.sqlite3")).expect("open");
     let mut svc = Service::new(store, Arc::new(clock.clone()), Hasher::fast_for_tests());
     let admin = svc.init_first_operator("root", ADMIN_PW).expect("init");
+    // A new database has no delivery (§3.11): these stories read tokens from the outbox.
+    svc.set_mail_settings(&admin, &MailSettings::Outbox)
+        .expect("outbox");
     svc.add_provider(&admin, "ACME", "Acme Care")
         .expect("provider");
     svc.update_provider(

@@ -49,6 +49,9 @@ pub fn world() -> (TempDir, PathBuf) {
     let path = dir.path().join("console.sqlite3");
     let mut svc = Service::open(&path).expect("open");
     let admin = svc.init_first_operator(ADMIN, ADMIN_PW).expect("init");
+    // A new database has no delivery (§3.11): the console stories use the outbox.
+    svc.set_mail_settings(&admin, &spr_console::mail::MailSettings::Outbox)
+        .expect("outbox");
     svc.add_operator(&admin, HELPDESK, OperatorRole::Helpdesk, HELPDESK_PW)
         .expect("helpdesk operator");
     svc.add_provider(&admin, "ACME", "Acme Care")
@@ -220,4 +223,20 @@ pub fn tokens_sent_to(path: &Path, to: &str) -> Vec<String> {
         .filter(|m| m.to == to)
         .filter_map(|m| token_in_body(&m.body).map(str::to_owned))
         .collect()
+}
+
+/// Starts a supervised session from the Reset panel (identity verified by a callback).
+pub fn start_session(h: &mut Console, login: &str, code: &str, ticket: &str) {
+    click_button(h, "Reset");
+    wait_for(h, "Start a supervised reset");
+    fill(h, "Login Name", login);
+    fill(h, "Provider Code", code);
+    h.get_by_label("Called back on a number on file").click();
+    h.step();
+    if !ticket.is_empty() {
+        fill(h, "Ticket (optional)", ticket);
+    }
+    click_button(h, "Start session");
+    wait_for(h, "Supervised session S-");
+    wait_for(h, "the user's screen");
 }
