@@ -120,6 +120,8 @@ pub struct ConsoleApp {
     is_demo: bool,
     idle_limit: Duration,
     last_input: Instant,
+    /// Whether the symbol font has been added to the context.
+    fonts_ready: bool,
 }
 
 impl ConsoleApp {
@@ -133,6 +135,7 @@ impl ConsoleApp {
             is_demo: false,
             idle_limit: IDLE_LOCK,
             last_input: Instant::now(),
+            fonts_ready: false,
         }
     }
 
@@ -175,6 +178,9 @@ impl ConsoleApp {
     /// Draws one frame (eframe calls this through [`eframe::App::ui`]; tests call it directly).
     pub fn ui_root(&mut self, ui: &mut Ui) {
         let ctx = ui.ctx().clone();
+        if !std::mem::replace(&mut self.fonts_ready, true) {
+            super::widgets::install_symbol_font(&ctx);
+        }
         let worker = self
             .worker
             .get_or_insert_with(|| Worker::spawn(self.path.clone(), ctx.clone()));
