@@ -276,4 +276,82 @@ pub mod action {
     pub const HAND_OVER: &str = "hand_over";
     pub const TAKE_BACK: &str = "take_back";
     pub const DATABASE_OPEN: &str = "database_open";
+
+    /// Every action above, for the Audit view's list (a test keeps it complete).
+    pub const ALL: &[&str] = &[
+        RESET_REQUEST,
+        RESET_RESEND,
+        RESET_COMPLETE,
+        LOGIN,
+        CONFIGURE_VERIFY,
+        CONFIGURE,
+        ACCOUNT_LOCKED,
+        MESSAGE_SENT,
+        USER_ADD,
+        USER_IMPORT,
+        USER_EXPORT,
+        USER_SPR,
+        USER_CONTACTS,
+        USER_UNLOCK,
+        UNLOCK_BATCH,
+        USER_DEACTIVATE,
+        USER_REACTIVATE,
+        USER_DELETE,
+        USER_PASSWORD,
+        PROVIDER_ADD,
+        PROVIDER_SET,
+        OPERATOR_ADD,
+        OPERATOR_LOGIN,
+        MAIL_SET,
+        MAIL_TEST,
+        INIT,
+        BACKUP,
+        SESSION_STARTED,
+        SESSION_ENDED,
+        CONSOLE_SIGN_IN,
+        CONSOLE_SIGN_OUT,
+        CONSOLE_LOCK,
+        CONSOLE_UNLOCK,
+        HAND_OVER,
+        TAKE_BACK,
+        DATABASE_OPEN,
+    ];
+
+    /// Families of actions that share a first word, with their words: the Audit view filters
+    /// on `reset_*` and the like (a trailing `*` matches the start of the action).
+    pub const FAMILIES: &[(&str, &str)] = &[
+        ("reset_*", "every reset step"),
+        ("user_*", "every change to a user"),
+        ("configure*", "the Settings step"),
+        ("provider_*", "every provider change"),
+        ("operator_*", "operators"),
+        ("mail_*", "mail settings and tests"),
+        ("supervised_session_*", "supervised sessions"),
+        ("console_*", "console sign-in, sign-out, lock and unlock"),
+    ];
+}
+
+#[cfg(test)]
+mod action_list_tests {
+    use super::action;
+
+    #[test]
+    fn the_list_of_actions_names_every_action_constant() {
+        let src = include_str!("audit.rs");
+        let module = src
+            .split("pub mod action {")
+            .nth(1)
+            .and_then(|m| m.split("pub const ALL").next())
+            .expect("the action module");
+        let names: Vec<&str> = module
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("pub const "))
+            .filter_map(|l| l.split('"').nth(1))
+            .collect();
+        assert!(names.len() >= 20, "{names:?}");
+        for n in &names {
+            assert!(action::ALL.contains(n), "action::ALL lacks {n}");
+        }
+        assert_eq!(names.len(), action::ALL.len(), "action::ALL has extras");
+    }
 }

@@ -168,22 +168,34 @@ pub(crate) fn fill_chain(c: &Connection) -> Result<(), CoreError> {
 fn where_clause(f: &AuditFilter) -> (String, Vec<String>) {
     let mut sql = String::from(" WHERE 1=1");
     let mut args = Vec::new();
-    let mut add = |cond: &str, v: &Option<String>, args: &mut Vec<String>| {
-        if let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-            args.push(v.to_owned());
-            sql += &format!(" AND {cond} ?{}", args.len());
-            if cond.starts_with("provider") || cond.starts_with("login") {
-                sql += " COLLATE NOCASE";
-            }
+    let given = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    // `cond ?N tail` for each value given.
+    let mut add = |cond: &str, v: Option<String>, tail: &str| {
+        if let Some(v) = v {
+            args.push(v);
+            sql += &format!(" AND {cond} ?{}{tail}", args.len());
         }
     };
-    add("provider = ", &f.provider, &mut args);
-    add("login = ", &f.login, &mut args);
-    add("action = ", &f.action, &mut args);
-    add("outcome = ", &f.outcome, &mut args);
-    add("session = ", &f.session, &mut args);
-    add("at >= ", &f.since, &mut args);
-    add("at < ", &f.until, &mut args);
+    add("provider =", given(&f.provider), " COLLATE NOCASE");
+    add("login =", given(&f.login), " COLLATE NOCASE");
+    match given(&f.action) {
+        // `reset_*` is a family of actions: those whose name starts so.
+        Some(a) if a.ends_with('*') => add(
+            "instr(action,",
+            Some(a.trim_end_matches('*').to_owned()),
+            ") = 1",
+        ),
+        a => add("action =", a, ""),
+    }
+    add("outcome =", given(&f.outcome), "");
+    add("session =", given(&f.session), "");
+    add("at >=", given(&f.since), "");
+    add("at <", given(&f.until), "");
     (sql, args)
 }
 

@@ -134,6 +134,8 @@ pub struct ConsoleApp {
     training_asked: Option<Instant>,
     idle_limit: Duration,
     last_input: Instant,
+    /// Whether the symbol font has been added to the context.
+    fonts_ready: bool,
 }
 
 /// The training database's banner (§3.11), on every screen.
@@ -180,6 +182,7 @@ impl ConsoleApp {
             training_asked: None,
             idle_limit: IDLE_LOCK,
             last_input: Instant::now(),
+            fonts_ready: false,
         }
     }
 
@@ -236,6 +239,9 @@ impl ConsoleApp {
     /// Draws one frame (eframe calls this through [`eframe::App::ui`]; tests call it directly).
     pub fn ui_root(&mut self, ui: &mut Ui) {
         let ctx = ui.ctx().clone();
+        if !std::mem::replace(&mut self.fonts_ready, true) {
+            super::widgets::install_symbol_font(&ctx);
+        }
         let worker = self
             .worker
             .get_or_insert_with(|| Worker::spawn(self.path.clone(), ctx.clone()));

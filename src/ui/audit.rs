@@ -6,8 +6,8 @@ use egui_extras::{Column, TableBuilder};
 
 use super::data::{AuditFormat, DataAnswer, DataJob};
 use super::file_menu::{Dialogs, Purpose};
-use super::widgets::{Note, error_color, short_time};
-use crate::core::audit::{AuditEvent, AuditFilter};
+use super::widgets::{Note, count_of, error_color, short_time};
+use crate::core::audit::{AuditEvent, AuditFilter, action};
 use crate::core::clock::{parse_rfc3339, rfc3339};
 
 /// Events per page of the view.
@@ -44,11 +44,33 @@ fn time_bound(s: &str) -> Result<Option<String>, String> {
     if let Some(t) = parse_rfc3339(s) {
         return Ok(Some(rfc3339(t)));
     }
-    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+    // What the table shows ("2026-11-28 09:15:02 UTC"), with or without seconds or "UTC".
+    let bare = s.strip_suffix("UTC").unwrap_or(s).trim();
+    for format in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"] {
+        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(bare, format) {
+            return Ok(Some(rfc3339(t.and_utc())));
+        }
+    }
+    chrono::NaiveDate::parse_from_str(bare, "%Y-%m-%d")
         .ok()
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .map(|t| Some(rfc3339(t.and_utc())))
-        .ok_or_else(|| format!("\"{s}\" is not a date (2026-11-28) or an RFC 3339 time."))
+        .ok_or_else(|| {
+            format!(
+                "\"{s}\" is not a date or time: write 2026-11-28, 2026-11-28 09:15 or 2026-11-28 09:15:02 UTC (times are UTC)."
+            )
+        })
+}
+
+/// The Action list's words for the chosen value.
+fn action_words(a: &str) -> String {
+    if a.is_empty() {
+        return "Any".to_owned();
+    }
+    action::FAMILIES
+        .iter()
+        .find(|(f, _)| *f == a)
+        .map_or_else(|| a.to_owned(), |(f, w)| format!("{f} ({w})"))
 }
 
 fn text(s: &str) -> Option<String> {
@@ -97,7 +119,8 @@ impl AuditView {
             DataAnswer::AuditExported { path, result } => {
                 self.note = Some(match result {
                     Ok(n) => Note::Ok(format!(
-                        "Exported {n} event(s), oldest first, to {}.",
+                        "Exported {}, oldest first, to {}.",
+                        count_of(n, "event", "events"),
                         path.display()
                     )),
                     Err(e) => Note::Error(e.to_string()),
@@ -128,35 +151,63 @@ impl AuditView {
             for (label, value, width) in [
                 ("Provider Code", &mut self.provider, 80.0),
                 ("Login Name", &mut self.login, 120.0),
-                ("Action", &mut self.action, 120.0),
             ] {
-                let l = ui.label(label);
-                ui.add(TextEdit::singleline(value).desired_width(width))
-                    .labelled_by(l.id);
+                ui.horizontal(|ui| {
+                    let l = ui.label(label);
+                    ui.add(TextEdit::singleline(value).desired_width(width))
+                        .labelled_by(l.id);
+                });
             }
-            let combo_label = ui.label("Outcome");
-            egui::ComboBox::from_id_salt("Outcome")
-                .selected_text(if self.outcome.is_empty() {
-                    "Any"
-                } else {
-                    &self.outcome
-                })
-                .show_ui(ui, |ui| {
-                    ui.selectable_value(&mut self.outcome, String::new(), "Any");
-                    for o in OUTCOMES {
-                        ui.selectable_value(&mut self.outcome, o.to_owned(), o);
-                    }
-                })
-                .response
-                .labelled_by(combo_label.id);
+            ui.horizontal(|ui| {
+                let l = ui.label("Action");
+                egui::ComboBox::from_id_salt("Action")
+                    .selected_text(action_words(&self.action))
+                    .height(420.0)
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(&mut self.action, String::new(), "Any");
+                        for (family, words) in action::FAMILIES {
+                            ui.selectable_value(
+                                &mut self.action,
+                                (*family).to_owned(),
+                                format!("{family} ({words})"),
+                            );
+                        }
+                        ui.separator();
+                        for a in action::ALL {
+                            ui.selectable_value(&mut self.action, (*a).to_owned(), *a);
+                        }
+                    })
+                    .response
+                    .labelled_by(l.id);
+            });
+            ui.horizontal(|ui| {
+                let combo_label = ui.label("Outcome");
+                egui::ComboBox::from_id_salt("Outcome")
+                    .selected_text(if self.outcome.is_empty() {
+                        "Any"
+                    } else {
+                        &self.outcome
+                    })
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(&mut self.outcome, String::new(), "Any");
+                        for o in OUTCOMES {
+                            ui.selectable_value(&mut self.outcome, o.to_owned(), o);
+                        }
+                    })
+                    .response
+                    .labelled_by(combo_label.id);
+            });
             for (label, value) in [("From", &mut self.since), ("Before", &mut self.until)] {
-                let l = ui.label(label);
-                ui.add(
-                    TextEdit::singleline(value)
-                        .hint_text("2026-11-28")
-                        .desired_width(150.0),
-                )
-                .labelled_by(l.id);
+                ui.horizontal(|ui| {
+                    let l = ui.label(label);
+                    ui.add(
+                        TextEdit::singleline(value)
+                            .hint_text("2026-11-28 09:15")
+                            .desired_width(150.0),
+                    )
+                    .labelled_by(l.id)
+                    .on_hover_text("A date, or a date and time as the table shows it (UTC)");
+                });
             }
         });
         let now = self.typed();
@@ -185,7 +236,14 @@ impl AuditView {
         }
         ui.horizontal(|ui| {
             let pages = self.total.div_ceil(u64::from(AUDIT_PAGE)).max(1);
-            ui.label(RichText::new(format!("{} events match", self.total)).strong());
+            ui.label(
+                RichText::new(format!(
+                    "{} {}",
+                    count_of(self.total, "event", "events"),
+                    if self.total == 1 { "matches" } else { "match" }
+                ))
+                .strong(),
+            );
             if ui
                 .add_enabled(self.page > 0, egui::Button::new("Newer"))
                 .clicked()
@@ -298,9 +356,72 @@ impl AuditView {
                         });
                     }
                     row.col(|ui| {
-                        ui.label(&e.detail).on_hover_text(&e.detail);
+                        // A clipped label shows its whole text on hover by itself.
+                        ui.label(&e.detail);
                     });
                 });
             });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn from_and_before_take_what_the_table_shows() {
+        let shown = short_time("2026-11-28T09:15:02Z");
+        assert_eq!(shown, "2026-11-28 09:15:02 UTC");
+        assert_eq!(
+            time_bound(&shown),
+            Ok(Some("2026-11-28T09:15:02.000Z".into()))
+        );
+        assert_eq!(
+            time_bound("2026-11-28 09:15"),
+            Ok(Some("2026-11-28T09:15:00.000Z".into()))
+        );
+        assert_eq!(
+            time_bound("2026-11-28"),
+            Ok(Some("2026-11-28T00:00:00.000Z".into()))
+        );
+        assert_eq!(time_bound("  "), Ok(None));
+        let refused = time_bound("yesterday").unwrap_err();
+        assert!(refused.contains("2026-11-28 09:15"), "{refused}");
+    }
+
+    #[test]
+    fn an_action_family_filters_on_the_start_of_the_name() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = crate::store::Store::open(&dir.path().join("a.sqlite3")).expect("open");
+        let c = store.conn();
+        for a in ["reset_request", "reset_complete", "login", "user_unlock"] {
+            let e = crate::core::audit::NewEvent {
+                actor: "user".into(),
+                action: a,
+                outcome: "ok",
+                ..Default::default()
+            };
+            crate::store::audit::append(c, "2026-11-28T09:00:00Z", &e).expect("append");
+        }
+        let actions = |action: &str| -> Vec<String> {
+            let f = AuditFilter {
+                action: Some(action.into()),
+                ..AuditFilter::default()
+            };
+            crate::store::audit::list(c, &f)
+                .expect("list")
+                .into_iter()
+                .map(|e| e.action)
+                .collect()
+        };
+        assert_eq!(actions("reset_*"), ["reset_request", "reset_complete"]);
+        assert_eq!(
+            actions("reset"),
+            Vec::<String>::new(),
+            "a bare word matches exactly"
+        );
+        assert_eq!(actions("login"), ["login"]);
+        assert_eq!(actions("user_*"), ["user_unlock"]);
+        assert_eq!(action_words("reset_*"), "reset_* (every reset step)");
     }
 }

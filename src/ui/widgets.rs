@@ -50,6 +50,24 @@ pub fn entered(ui: &Ui, resp: &Response) -> bool {
     resp.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter))
 }
 
+/// Adds the arrows and symbols (→ ✕ ◀ ▶ ⚠ ▲ ▼ ✓) that egui's default fonts lack, as a last
+/// fallback for both families: a 13 KB subset of DejaVu Sans (assets/fonts/README.md).
+pub fn install_symbol_font(ctx: &egui::Context) {
+    use egui::epaint::text::{FontInsert, FontPriority, InsertFontFamily};
+    let families = [egui::FontFamily::Proportional, egui::FontFamily::Monospace]
+        .into_iter()
+        .map(|family| InsertFontFamily {
+            family,
+            priority: FontPriority::Lowest,
+        })
+        .collect();
+    ctx.add_font(FontInsert::new(
+        "spr-symbols",
+        egui::FontData::from_static(include_bytes!("../../assets/fonts/spr-symbols.ttf")),
+        families,
+    ));
+}
+
 /// A count with thousands separators: `100,007`.
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
