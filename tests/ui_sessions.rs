@@ -292,3 +292,33 @@ fn a_session_starts_from_a_users_row() {
     wait_for(&mut h, "Supervised session S-");
     wait_for(&mut h, "Photo ID at the desk");
 }
+
+#[test]
+fn signing_out_is_audited_and_ends_the_operators_session() {
+    let (_dir, path) = world();
+    let mut h = console(&path);
+    sign_in(&mut h, HELPDESK, HELPDESK_PW);
+    start_session(&mut h, "jdoe", "ACME", "");
+    h.get_by_role_and_label(Role::Button, "desk (Helpdesk)")
+        .click();
+    wait_for(&mut h, "Sign out");
+    click_button(&mut h, "Sign out");
+    wait_for(&mut h, "Sign in to spr-console");
+    wait_until(&mut h, "the sign-out in the audit", || {
+        Service::open(&path)
+            .unwrap()
+            .audit_events(&AuditFilter::default())
+            .unwrap()
+            .iter()
+            .any(|e| e.action == "console_sign_out" && e.actor == HELPDESK)
+    });
+    let ended = session_events(&path).pop().unwrap();
+    assert_eq!(ended.action, "supervised_session_ended");
+    let svc = Service::open(&path).unwrap();
+    let signed_in = svc
+        .audit_events(&AuditFilter::default())
+        .unwrap()
+        .into_iter()
+        .any(|e| e.action == "operator_login" && e.outcome == "ok" && e.actor == HELPDESK);
+    assert!(signed_in, "the console sign-in is audited");
+}

@@ -539,22 +539,23 @@ impl ConsoleApp {
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if matches!(self.screen, Screen::Main(_)) {
-                    sign_out = ui
-                        .button("Sign out")
-                        .on_hover_text("Sign out of the console")
-                        .clicked();
                     lock = ui
                         .button("Lock")
                         .on_hover_text("Lock the console now; sign in again to go on")
                         .clicked();
                 }
                 theme_switch(ui);
+                // The operator's name opens a menu with Sign out (the bar holds at 1024 points).
                 if let Screen::Main(m) = &self.screen {
-                    ui.label(format!(
-                        "{} ({})",
-                        m.operator.login,
-                        m.operator.role.label()
-                    ));
+                    ui.menu_button(
+                        format!("{} ({})", m.operator.login, m.operator.role.label()),
+                        |ui| {
+                            if ui.button("Sign out").clicked() {
+                                sign_out = true;
+                                ui.close();
+                            }
+                        },
+                    );
                 }
             });
         });
@@ -704,7 +705,6 @@ fn theme_switch(ui: &mut Ui) {
         ui.selectable_value(&mut pref, t, words)
             .on_hover_text(format!("Theme: {}", words.to_lowercase()));
     }
-    ui.label(RichText::new("Theme").weak());
     if pref != before {
         ui.ctx().set_theme(pref);
     }
