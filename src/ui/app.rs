@@ -452,6 +452,15 @@ impl ConsoleApp {
         };
         let busy = worker.busy().is_some();
         let training = self.is_training;
+        {
+            let mut sh = Shell {
+                worker,
+                operator: &m.operator,
+                status: &mut self.status,
+            };
+            m.reset.keep_watching(&mut sh);
+        }
+        ui.ctx().request_repaint_after(Duration::from_secs(1));
         let Some(t) = m.handed_over.as_mut() else {
             return;
         };
