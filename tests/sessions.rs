@@ -423,6 +423,10 @@ fn the_console_audits_sign_in_sign_out_and_opening_another_database() {
         .svc
         .console_sign_in("root", ADMIN_PW, &ConsoleSignIn::SignIn)
         .unwrap();
+    let open = w
+        .svc
+        .start_session_for(&op, "ACME", "jdoe", &callback(""))
+        .unwrap();
     w.svc
         .console_event(
             &op,
@@ -442,11 +446,18 @@ fn the_console_audits_sign_in_sign_out_and_opening_another_database() {
         [
             ("root", "operator_login", "denied"),
             ("root", "operator_login", "ok"),
+            ("root", "supervised_session_started", "ok"),
+            ("root", "supervised_session_ended", "ok"),
             ("root", "database_open", "ok"),
             ("root", "console_sign_out", "ok"),
         ]
     );
     assert!(events.last().unwrap().detail.contains("signed out"));
+    // Leaving the database ended the session that was open in it.
+    assert_eq!(
+        w.svc.session(&open.id).unwrap().ended,
+        Some(SessionEnd::EndedByOperator)
+    );
     assert!(
         events[events.len() - 2]
             .detail

@@ -177,13 +177,18 @@ fn hand_over_keeps_the_users_pages_until_the_operators_own_password() {
     assert!(!has(&h, "Operator's view"));
     assert!(h.query_by_role_and_label(Role::Button, "Audit").is_none());
     assert!(has(&h, "Forgot Password?"));
+    // The user asks for a token in the handed-over window; its countdown is live there.
+    click_link(&mut h, "Forgot Password?");
+    fill(&mut h, "Email/Text", "jdoe@example.org");
+    enter_in(&mut h, "Email/Text");
+    wait_for(&mut h, "is valid for 4:");
     click_button(&mut h, "Operator: take the console back");
     fill(&mut h, "Operator password", "not-the-operator-password");
     click_button(&mut h, "Take back");
     wait_for(&mut h, "The operator login or password is wrong");
-    // Still the user's pages.
+    // Still the user's pages, on the page the user was on.
     assert!(!has(&h, "Operator's view"));
-    assert!(has(&h, "Forgot Password?"));
+    assert!(has(&h, "Password Token"));
     assert!(h.state().is_handed_over());
     fill(&mut h, "Operator password", HELPDESK_PW);
     click_button(&mut h, "Take back");
@@ -291,4 +296,34 @@ fn a_session_starts_from_a_users_row() {
     click_button(&mut h, "Start session");
     wait_for(&mut h, "Supervised session S-");
     wait_for(&mut h, "Photo ID at the desk");
+}
+
+#[test]
+fn signing_out_is_audited_and_ends_the_operators_session() {
+    let (_dir, path) = world();
+    let mut h = console(&path);
+    sign_in(&mut h, HELPDESK, HELPDESK_PW);
+    start_session(&mut h, "jdoe", "ACME", "");
+    h.get_by_role_and_label(Role::Button, "desk (Helpdesk)")
+        .click();
+    wait_for(&mut h, "Sign out");
+    click_button(&mut h, "Sign out");
+    wait_for(&mut h, "Sign in to spr-console");
+    wait_until(&mut h, "the sign-out in the audit", || {
+        Service::open(&path)
+            .unwrap()
+            .audit_events(&AuditFilter::default())
+            .unwrap()
+            .iter()
+            .any(|e| e.action == "console_sign_out" && e.actor == HELPDESK)
+    });
+    let ended = session_events(&path).pop().unwrap();
+    assert_eq!(ended.action, "supervised_session_ended");
+    let svc = Service::open(&path).unwrap();
+    let signed_in = svc
+        .audit_events(&AuditFilter::default())
+        .unwrap()
+        .into_iter()
+        .any(|e| e.action == "operator_login" && e.outcome == "ok" && e.actor == HELPDESK);
+    assert!(signed_in, "the console sign-in is audited");
 }

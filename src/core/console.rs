@@ -67,14 +67,22 @@ impl Service {
         Ok(op)
     }
 
-    /// Audits a console event; a lock or sign-out also ends the operator's running sessions.
+    /// Audits a console event; a lock, a sign-out or opening another database also ends the
+    /// operator's running sessions.
     pub fn console_event(
         &mut self,
         actor: &Operator,
         what: &ConsoleEvent,
     ) -> Result<(), CoreError> {
-        if matches!(what, ConsoleEvent::SignOut | ConsoleEvent::Lock { .. }) {
-            self.end_sessions_of(&actor.login, SessionEnd::ConsoleLocked)?;
+        match what {
+            ConsoleEvent::SignOut | ConsoleEvent::Lock { .. } => {
+                self.end_sessions_of(&actor.login, SessionEnd::ConsoleLocked)?;
+            }
+            // Leaving this database leaves its sessions: the operator ended them.
+            ConsoleEvent::OpenDatabase { .. } => {
+                self.end_sessions_of(&actor.login, SessionEnd::EndedByOperator)?;
+            }
+            ConsoleEvent::HandOver { .. } => {}
         }
         let (act, detail, session) = match what {
             ConsoleEvent::SignOut => (action::CONSOLE_SIGN_OUT, "signed out".to_owned(), None),

@@ -475,6 +475,15 @@ impl ConsoleApp {
         };
         let busy = worker.busy().is_some();
         let training = self.is_training;
+        {
+            let mut sh = Shell {
+                worker,
+                operator: &m.operator,
+                status: &mut self.status,
+            };
+            m.reset.keep_watching(&mut sh);
+        }
+        ui.ctx().request_repaint_after(Duration::from_secs(1));
         let Some(t) = m.handed_over.as_mut() else {
             return;
         };
@@ -572,22 +581,23 @@ impl ConsoleApp {
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if matches!(self.screen, Screen::Main(_)) {
-                    sign_out = ui
-                        .button("Sign out")
-                        .on_hover_text("Sign out of the console")
-                        .clicked();
                     lock = ui
                         .button("Lock")
                         .on_hover_text("Lock the console now; sign in again to go on")
                         .clicked();
                 }
-                theme_switch(ui, narrow);
+                theme_switch(ui);
+                // The operator's name opens a menu with Sign out (the bar holds at 1024 points).
                 if let Screen::Main(m) = &self.screen {
-                    ui.label(format!(
-                        "{} ({})",
-                        m.operator.login,
-                        m.operator.role.label()
-                    ));
+                    ui.menu_button(
+                        format!("{} ({})", m.operator.login, m.operator.role.label()),
+                        |ui| {
+                            if ui.button("Sign out").clicked() {
+                                sign_out = true;
+                                ui.close();
+                            }
+                        },
+                    );
                 }
             });
         });
@@ -725,7 +735,7 @@ impl ConsoleApp {
 
 /// Light, dark, or following the system (the start), in words: the default fonts have no
 /// glyphs for egui's theme icons.
-fn theme_switch(ui: &mut Ui, narrow: bool) {
+fn theme_switch(ui: &mut Ui) {
     use egui::ThemePreference as T;
     let mut pref = ui.options(|o| o.theme_preference);
     let before = pref;
@@ -737,9 +747,6 @@ fn theme_switch(ui: &mut Ui, narrow: bool) {
     ] {
         ui.selectable_value(&mut pref, t, words)
             .on_hover_text(format!("Theme: {}", words.to_lowercase()));
-    }
-    if !narrow {
-        ui.label(RichText::new("Theme").weak());
     }
     if pref != before {
         ui.ctx().set_theme(pref);

@@ -368,6 +368,12 @@ impl ResetPanel {
         }
     }
 
+    /// Keeps the live view fresh while the window is handed over (the countdown on the
+    /// user's Change Password page, and the session's end, come from it).
+    pub fn keep_watching(&mut self, sh: &mut Shell<'_>) {
+        self.ask_watch(sh);
+    }
+
     /// Reads the account again each second (and the session, which may end meanwhile).
     fn ask_watch(&mut self, sh: &mut Shell<'_>) {
         let (code, login, session) = match &self.active {

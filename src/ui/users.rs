@@ -38,6 +38,8 @@ struct Details {
     unlock_reason: String,
     confirm_delete: bool,
     helper_error: Option<String>,
+    /// The cursor went to the unlock reason once (an unlock is why a locked user is opened).
+    reason_focused: bool,
 }
 
 impl Details {
@@ -1099,6 +1101,14 @@ impl UsersPanel {
                 let r = ui
                     .add(TextEdit::singleline(&mut d.unlock_reason).desired_width(200.0))
                     .labelled_by(l.id);
+                // Opening a locked user puts the cursor here: type the reason, press Enter.
+                if !d.reason_focused {
+                    if r.has_focus() {
+                        d.reason_focused = true;
+                    } else {
+                        r.request_focus();
+                    }
+                }
                 go |= entered(ui, &r);
             });
             go |= ui
