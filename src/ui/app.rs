@@ -61,17 +61,65 @@ impl Panel {
 #[derive(Debug, Default)]
 pub struct StatusLine {
     note: Option<(Note, Instant)>,
+    /// What the current error is about, when its cause can go away (a form's bad value).
+    cause: Option<&'static str>,
 }
+
+/// How long a success stays on the status line.
+pub const OK_NOTE_LIFE: Duration = Duration::from_secs(10);
+/// How long an error stays on the status line, unless its cause goes first.
+pub const ERROR_NOTE_LIFE: Duration = Duration::from_secs(60);
 
 impl StatusLine {
     /// Reports a success.
     pub fn ok(&mut self, text: impl Into<String>) {
         self.note = Some((Note::Ok(text.into()), Instant::now()));
+        self.cause = None;
     }
 
     /// Reports an error.
     pub fn error(&mut self, text: impl Into<String>) {
         self.note = Some((Note::Error(text.into()), Instant::now()));
+        self.cause = None;
+    }
+
+    /// Reports an error that lasts only while `cause` does: [`Self::resolved`] clears it.
+    pub fn error_about(&mut self, cause: &'static str, text: impl Into<String>) {
+        self.error(text);
+        self.cause = Some(cause);
+    }
+
+    /// The cause of an error reported with [`Self::error_about`] is gone: so is the error.
+    pub fn resolved(&mut self, cause: &'static str) {
+        if self.cause == Some(cause) {
+            self.note = None;
+            self.cause = None;
+        }
+    }
+
+    /// Forgets an error when the operator moves to another panel, where it no longer applies.
+    pub fn leave_panel(&mut self) {
+        if matches!(self.note, Some((Note::Error(_), _))) {
+            self.note = None;
+            self.cause = None;
+        }
+    }
+
+    /// Drops a note that has been shown long enough; returns how long the current one has left.
+    fn expire(&mut self) -> Option<Duration> {
+        let (note, since) = self.note.as_ref()?;
+        let life = match note {
+            Note::Error(_) => ERROR_NOTE_LIFE,
+            Note::Ok(_) | Note::Info(_) => OK_NOTE_LIFE,
+        };
+        let shown = since.elapsed();
+        if shown >= life {
+            self.note = None;
+            self.cause = None;
+            None
+        } else {
+            Some(life - shown)
+        }
     }
 
     /// The current message, if any.
@@ -569,6 +617,9 @@ impl ConsoleApp {
                     .filter(|p| p.is_built() && (training || *p != Panel::Outbox))
                 {
                     if ui.selectable_label(m.panel == p, p.label()).clicked() {
+                        if m.panel != p {
+                            self.status.leave_panel();
+                        }
                         m.panel = p;
                         if p == Panel::Provider {
                             m.provider.refresh();
@@ -618,6 +669,9 @@ impl ConsoleApp {
     }
 
     fn status_ui(&mut self, ui: &mut Ui) {
+        if let Some(left) = self.status.expire() {
+            ui.ctx().request_repaint_after(left);
+        }
         ui.horizontal(|ui| {
             if let Some(busy) = self.worker.as_ref().and_then(Worker::busy) {
                 ui.spinner();

@@ -440,8 +440,13 @@ impl ProviderPanel {
                     .clicked()
                 {
                     self.policy_text = policy_texts(&p.policy);
+                    sh.status.resolved("policy");
                 }
             });
+            if parsed.iter().all(Option::is_some) {
+                // Every value is in range again: an earlier "out of range" no longer holds.
+                sh.status.resolved("policy");
+            }
             if submit {
                 if parsed.iter().all(Option::is_some) {
                     let g = |i: usize| parsed[i];
@@ -458,8 +463,10 @@ impl ProviderPanel {
                         },
                     });
                 } else {
-                    sh.status
-                        .error("Some policy values are out of range: see the sentences in red.");
+                    sh.status.error_about(
+                        "policy",
+                        "Some policy values are out of range: see the sentences in red.",
+                    );
                 }
             }
         } else {
