@@ -480,13 +480,18 @@ fn json_shapes_are_exactly_as_specified() {
         "detail",
         "supervisor",
         "session",
+        "verification",
+        "ticket",
         "seq",
+        "hash",
     ] {
         assert!(first.get(key).is_some(), "audit event lacks {key}");
     }
     // From the command line no flow is supervised (§3.10).
     assert_eq!(first["supervisor"], Value::Null);
     assert_eq!(first["session"], Value::Null);
+    assert_eq!(first["verification"], Value::Null);
+    assert_eq!(first["ticket"], Value::Null);
     assert!(first["seq"].is_i64());
     let last = audit.as_array().unwrap().last().unwrap();
     assert_eq!(last["actor"], "user");
@@ -499,7 +504,7 @@ fn json_shapes_are_exactly_as_specified() {
     }
     let csv = cli.ok(&["audit", "--format", "csv"]).stdout;
     assert!(csv.starts_with(
-        "at,actor,action,provider,login,outcome,reason,detail,supervisor,session,seq,hash"
+        "at,actor,action,provider,login,outcome,reason,detail,supervisor,session,verification,ticket,seq,hash"
     ));
 }
 
@@ -955,7 +960,11 @@ fn odd_input_never_makes_the_binary_panic() {
             .collect::<Vec<_>>()
             .join(" ");
         assert_eq!(r.code, code, "{shown}: {}", r.stderr);
-        let got = r.stderr.lines().next().unwrap_or("");
+        // This is a training database: its note comes first, once (§3.11); then the error.
+        let note =
+            "note: training database: messages stay in the outbox and every operator can read them";
+        assert!(r.stderr.matches(note).count() <= 1, "{}", r.stderr);
+        let got = r.stderr.lines().find(|l| *l != note).unwrap_or("");
         let want = if first_line.starts_with("spr-console: ")
             || first_line.starts_with("error: ")
             || first_line.is_empty()

@@ -105,6 +105,9 @@ fn a_supervised_reset_names_the_operator_and_session_on_every_flow_event() {
     for e in &events {
         assert_eq!(e.supervisor.as_deref(), Some("desk"), "{e:?}");
         assert_eq!(e.session.as_deref(), Some(id.as_str()), "{e:?}");
+        // Every event names how the caller was verified and the ticket (issue 9).
+        assert_eq!(e.verification.as_deref(), Some("callback"), "{e:?}");
+        assert_eq!(e.ticket.as_deref(), Some("INC-4711"), "{e:?}");
     }
     for e in events.iter().filter(|e| e.action != "message_sent") {
         if e.action.starts_with("supervised_session") {

@@ -163,7 +163,17 @@ pub fn audit(
             for e in events {
                 // A supervised flow event names its operator and session (§3.10).
                 let supervised = match (&e.supervisor, &e.session) {
-                    (Some(op), Some(s)) => format!(" [supervised by {op}, session {s}]"),
+                    (Some(op), Some(s)) => format!(
+                        " [supervised by {op}, session {s}{}{}]",
+                        e.verification
+                            .as_deref()
+                            .map(|v| format!(", verified by {v}"))
+                            .unwrap_or_default(),
+                        e.ticket
+                            .as_deref()
+                            .map(|t| format!(", ticket {t}"))
+                            .unwrap_or_default(),
+                    ),
                     _ => String::new(),
                 };
                 out.line(&format!(

@@ -24,6 +24,10 @@ pub struct AuditEvent {
     pub supervisor: Option<String>,
     /// The supervised session's id.
     pub session: Option<String>,
+    /// How the supervised session's caller was verified (`callback`, `in_person`, …).
+    pub verification: Option<String>,
+    /// The supervised session's ticket number, if one was given.
+    pub ticket: Option<String>,
     pub seq: i64,
     /// SHA-256 over the previous event's hash and this event's canonical form, 64 hex digits.
     pub hash: String,
@@ -50,6 +54,8 @@ pub fn canonical_form(
     detail: &str,
     supervisor: Option<&str>,
     session: Option<&str>,
+    verification: Option<&str>,
+    ticket: Option<&str>,
 ) -> Vec<u8> {
     let mut out = Vec::with_capacity(128 + detail.len());
     out.extend_from_slice(b"spr-console audit v1\0");
@@ -65,6 +71,8 @@ pub fn canonical_form(
         Some(detail),
         supervisor,
         session,
+        verification,
+        ticket,
     ] {
         match field {
             None => out.push(0),
@@ -125,6 +133,8 @@ impl AuditEvent {
             &self.detail,
             self.supervisor.as_deref(),
             self.session.as_deref(),
+            self.verification.as_deref(),
+            self.ticket.as_deref(),
         )
     }
 }
@@ -155,6 +165,10 @@ pub struct NewEvent {
     pub supervisor: Option<String>,
     /// The supervised session's id.
     pub session: Option<String>,
+    /// How the supervised session's caller was verified.
+    pub verification: Option<String>,
+    /// The supervised session's ticket number.
+    pub ticket: Option<String>,
 }
 
 /// Filters for reading the log; every field narrows.
@@ -176,7 +190,7 @@ pub struct AuditFilter {
 }
 
 /// The columns of the audit CSV export, in order.
-pub const CSV_HEADER: [&str; 12] = [
+pub const CSV_HEADER: [&str; 14] = [
     "at",
     "actor",
     "action",
@@ -187,6 +201,8 @@ pub const CSV_HEADER: [&str; 12] = [
     "detail",
     "supervisor",
     "session",
+    "verification",
+    "ticket",
     "seq",
     "hash",
 ];
@@ -220,6 +236,8 @@ pub fn write_audit_csv(
                     &e.detail,
                     e.supervisor.as_deref().unwrap_or(""),
                     e.session.as_deref().unwrap_or(""),
+                    e.verification.as_deref().unwrap_or(""),
+                    e.ticket.as_deref().unwrap_or(""),
                     &seq,
                     &e.hash,
                 ]

@@ -298,8 +298,7 @@ impl Service {
                     outcome: "ok",
                     reason: None,
                     detail: format!("unlocked: {reason} (batch {batch})"),
-                    supervisor: None,
-                    session: None,
+                    ..NewEvent::default()
                 };
                 store::audit::append(c, &at, &e)?;
                 unlocked += 1;
@@ -320,8 +319,7 @@ impl Service {
                     "unlocked {unlocked} {}: {reason} (batch {batch}{skipped_words})",
                     if unlocked == 1 { "account" } else { "accounts" }
                 ),
-                supervisor: None,
-                session: None,
+                ..NewEvent::default()
             };
             store::audit::append(c, &at, &summary)?;
             Ok(unlocked)

@@ -104,6 +104,9 @@ pub struct Service {
 pub struct Supervision {
     pub operator: String,
     pub session: String,
+    /// How the caller was verified, and the ticket: named on every event of the session.
+    pub verification: String,
+    pub ticket: Option<String>,
 }
 
 impl std::fmt::Debug for Service {
@@ -130,6 +133,8 @@ pub(super) fn ev(
         detail: String::new(),
         supervisor: None,
         session: None,
+        verification: None,
+        ticket: None,
     }
 }
 
@@ -295,6 +300,8 @@ impl Service {
         if let Some(s) = &self.supervision {
             e.supervisor = Some(s.operator.clone());
             e.session = Some(s.session.clone());
+            e.verification = Some(s.verification.clone());
+            e.ticket.clone_from(&s.ticket);
         }
         e
     }
@@ -1067,6 +1074,8 @@ impl Service {
                 lock.outcome = "denied";
                 lock.supervisor.clone_from(&e.supervisor);
                 lock.session.clone_from(&e.session);
+                lock.verification.clone_from(&e.verification);
+                lock.ticket.clone_from(&e.ticket);
                 lock.reason = Some(action::ACCOUNT_LOCKED);
                 lock.detail = format!("Admin Locked after {n} consecutive incorrect entries (the last a wrong {what}; maximum tolerated {max}){}", store::tokens::ended_words(ended));
                 store::audit::append(c, &now, &lock)?;

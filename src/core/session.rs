@@ -238,6 +238,8 @@ impl Service {
             );
             e.supervisor = Some(actor_login.clone());
             e.session = Some(id.clone());
+            e.verification = Some(start.method.code().to_owned());
+            e.ticket.clone_from(&ticket);
             e.detail = format!(
                 "identity verified: {}{}{}",
                 start.method.code(),
@@ -302,6 +304,8 @@ impl Service {
             );
             e.supervisor = Some(s.operator.clone());
             e.session = Some(s.id.clone());
+            e.verification = Some(s.method.code().to_owned());
+            e.ticket.clone_from(&s.ticket);
             e.detail = format!("{}: {}", how.code(), how.words());
             store::audit::append(c, &now, &e)?;
             Ok(true)
@@ -360,6 +364,8 @@ impl Service {
         self.supervision = Some(Supervision {
             operator: s.operator.clone(),
             session: s.id.clone(),
+            verification: s.method.code().to_owned(),
+            ticket: s.ticket.clone(),
         });
         let result = f(self);
         self.supervision = None;

@@ -44,12 +44,14 @@ fn insert_linked(c: &Connection, at: &str, e: &NewEvent) -> Result<(), CoreError
         &e.detail,
         e.supervisor.as_deref(),
         e.session.as_deref(),
+        e.verification.as_deref(),
+        e.ticket.as_deref(),
     );
     let hash = to_hex(&chain_hash(&previous, &canonical));
     c.prepare_cached(
         "INSERT INTO audit (seq, at, actor, action, provider, login, outcome, reason, detail,
-                            supervisor, session, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                            supervisor, session, verification, ticket, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?
     .execute(params![
         seq,
@@ -63,6 +65,8 @@ fn insert_linked(c: &Connection, at: &str, e: &NewEvent) -> Result<(), CoreError
         e.detail,
         e.supervisor,
         e.session,
+        e.verification,
+        e.ticket,
         hash
     ])?;
     Ok(())
@@ -103,12 +107,14 @@ fn stored_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEvent> {
         detail: r.get(8)?,
         supervisor: r.get(9)?,
         session: r.get(10)?,
-        hash: r.get::<_, Option<String>>(11)?.unwrap_or_default(),
+        verification: r.get(11)?,
+        ticket: r.get(12)?,
+        hash: r.get::<_, Option<String>>(13)?.unwrap_or_default(),
     })
 }
 
-const COLUMNS: &str =
-    "seq, at, actor, action, provider, login, outcome, reason, detail, supervisor, session, hash";
+const COLUMNS: &str = "seq, at, actor, action, provider, login, outcome, reason, detail, supervisor, session, \
+     verification, ticket, hash";
 
 /// Recomputes the whole chain, oldest first: the number of events, the head hash and the
 /// first event whose stored hash does not match (SPEC §3.10).

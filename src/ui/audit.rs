@@ -346,15 +346,23 @@ impl AuditView {
                             ui.colored_label(error_color(ui), &e.outcome);
                         }
                     });
-                    for v in [
-                        e.reason.as_deref(),
-                        e.supervisor.as_deref(),
-                        e.session.as_deref(),
-                    ] {
+                    for v in [e.reason.as_deref(), e.supervisor.as_deref()] {
                         row.col(|ui| {
                             ui.label(v.unwrap_or("—"));
                         });
                     }
+                    row.col(|ui| {
+                        let cell = ui.label(e.session.as_deref().unwrap_or("—"));
+                        // How the caller was verified, and the ticket, ride on the session.
+                        if let Some(v) = &e.verification {
+                            let ticket = e
+                                .ticket
+                                .as_deref()
+                                .map(|t| format!("; ticket {t}"))
+                                .unwrap_or_default();
+                            cell.on_hover_text(format!("Identity verified: {v}{ticket}"));
+                        }
+                    });
                     row.col(|ui| {
                         // A clipped label shows its whole text on hover by itself.
                         ui.label(&e.detail);

@@ -5,6 +5,9 @@
 -- Adding a column rewrites no row, so the append-only triggers are not involved.
 ALTER TABLE audit ADD COLUMN supervisor TEXT;
 ALTER TABLE audit ADD COLUMN session TEXT;
+-- How the caller was verified and the ticket, on every event of the session (§3.15).
+ALTER TABLE audit ADD COLUMN verification TEXT;
+ALTER TABLE audit ADD COLUMN ticket TEXT;
 CREATE INDEX audit_session ON audit (session) WHERE session IS NOT NULL;
 
 CREATE TABLE supervised_sessions (
