@@ -667,10 +667,28 @@ fn out_of_range_policy_values_are_refused_with_the_range() {
 #[test]
 fn the_audit_log_refuses_update_and_delete() {
     let w = world(5);
+    let before = w.svc.audit_events(&AuditFilter::default()).unwrap();
+    assert!(!before.is_empty());
     let c = w.svc.store().conn();
-    assert!(c.execute("UPDATE audit SET actor = 'x'", []).is_err());
-    assert!(c.execute("DELETE FROM audit", []).is_err());
-    assert!(w.svc.audit_count(&AuditFilter::default()).unwrap() > 0);
+    // The refusal is the trigger's, by its words: not a typo in the SQL, not a locked file.
+    for sql in ["UPDATE audit SET actor = 'x'", "DELETE FROM audit"] {
+        match c.execute(sql, []) {
+            Err(rusqlite::Error::SqliteFailure(e, Some(msg))) => {
+                assert_eq!(
+                    e.code,
+                    rusqlite::ErrorCode::ConstraintViolation,
+                    "{sql}: {msg}"
+                );
+                assert_eq!(msg, "the audit log is append-only", "{sql}");
+            }
+            other => panic!("{sql}: {other:?}"),
+        }
+    }
+    assert_eq!(
+        w.svc.audit_events(&AuditFilter::default()).unwrap(),
+        before,
+        "an event changed"
+    );
 }
 
 #[test]

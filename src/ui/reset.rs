@@ -93,6 +93,8 @@ pub struct ResetPanel {
     watch: Option<WatchView>,
     watch_asked: Option<Instant>,
     watch_pending: bool,
+    /// This frame's time, from the console's clock.
+    now: chrono::DateTime<Utc>,
 }
 
 impl Default for ResetPanel {
@@ -122,6 +124,7 @@ impl Default for ResetPanel {
             watch: None,
             watch_asked: None,
             watch_pending: false,
+            now: Utc::now(),
         }
     }
 }
@@ -304,6 +307,7 @@ impl ResetPanel {
 
     /// Draws the panel.
     pub fn ui(&mut self, ui: &mut Ui, sh: &mut Shell<'_>) {
+        self.now = sh.now;
         self.ask_watch(sh);
         ui.ctx().request_repaint_after(WATCH_EVERY);
 
@@ -553,7 +557,7 @@ impl ResetPanel {
         // The live countdown and tries left, from the operator's watch of this account.
         if let Some(w) = self.watched() {
             if let Some(t) = &w.token {
-                let left = t.seconds_left(Utc::now());
+                let left = t.seconds_left(self.now);
                 if t.state == "live" && left > 0 {
                     ui.label(
                         RichText::new(format!(
@@ -830,7 +834,7 @@ impl ResetPanel {
                         ui.label("none sent yet");
                     }
                     Some(t) => {
-                        let left = t.seconds_left(Utc::now());
+                        let left = t.seconds_left(self.now);
                         let text = match t.state.as_str() {
                             "live" if left > 0 => {
                                 format!("live — {} left, sent to {}", mm_ss(left), t.address)
