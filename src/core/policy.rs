@@ -294,4 +294,44 @@ mod tests {
             assert_eq!(v.to_string(), words);
         }
     }
+
+    #[test]
+    fn a_password_of_strength_3_is_accepted() {
+        // zxcvbn scores "tundra lantern" exactly 3, the lowest score accepted.
+        let broken = check_new_password("tundra lantern", 8, "jdoe", &["jdoe"]);
+        assert_eq!(broken, vec![], "score 3 is strong enough");
+    }
+
+    #[test]
+    fn the_persons_own_names_make_a_password_guessable() {
+        // Random-looking on its own (score 4), but it is the person's first and last name.
+        let pw = "ZyxwvutqPlorkmund";
+        let guessable = |inputs: &[&str]| {
+            check_new_password(pw, 8, "jdoe", inputs)
+                .iter()
+                .any(|v| matches!(v, PolicyViolation::TooGuessable { .. }))
+        };
+        assert!(!guessable(&[]));
+        assert!(guessable(&["jdoe", "Zyxwvutq", "Plorkmund"]));
+        assert!(
+            guessable(&["", "  ", "Zyxwvutq", "Plorkmund"]),
+            "blank names are skipped, not the rest"
+        );
+    }
+
+    #[test]
+    fn an_overlong_password_is_refused_for_length_only_without_estimating_it() {
+        // The estimator is quadratic in length: beyond the limit it is not asked at all.
+        let long = "a".repeat(300);
+        let started = std::time::Instant::now();
+        let broken = check_new_password(&long, 15, "jdoe", &["jdoe"]);
+        assert_eq!(
+            broken,
+            vec![PolicyViolation::TooLong {
+                max: MAX_PASSWORD_CHARS,
+                actual: 300
+            }]
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    }
 }
