@@ -410,25 +410,160 @@ fn delivery_failure_is_exit_3_and_invalidates_the_token() {
     assert_refused(&cli.complete("2345-6789", NEW_PW), "no_active_token", &cli);
 }
 
+/// The JSON type a field of SPEC §4 must have.
+#[derive(Clone, Copy, Debug)]
+enum Ty {
+    Str,
+    /// A string or null.
+    OptStr,
+    Int,
+    Bool,
+    /// An RFC 3339 UTC time.
+    Time,
+    /// An RFC 3339 UTC time, or null.
+    OptTime,
+    /// An array of strings.
+    Strings,
+}
+
+impl Ty {
+    fn holds(self, v: &Value) -> bool {
+        let time = |v: &Value| {
+            v.as_str().is_some_and(|s| {
+                chrono::DateTime::parse_from_rfc3339(s)
+                    .is_ok_and(|t| t.offset().local_minus_utc() == 0)
+            })
+        };
+        match self {
+            Ty::Str => v.is_string(),
+            Ty::OptStr => v.is_string() || v.is_null(),
+            Ty::Int => v.is_i64() || v.is_u64(),
+            Ty::Bool => v.is_boolean(),
+            Ty::Time => time(v),
+            Ty::OptTime => v.is_null() || time(v),
+            Ty::Strings => v.as_array().is_some_and(|a| a.iter().all(Value::is_string)),
+        }
+    }
+}
+
+/// Fields every object of a shape must have, with their types (SPEC §4). A new field is
+/// one line here.
+const USER: &[(&str, Ty)] = &[
+    ("provider", Ty::Str),
+    ("login", Ty::Str),
+    ("first", Ty::Str),
+    ("last", Ty::Str),
+    ("status", Ty::Str),
+    ("spr_enabled", Ty::Bool),
+    ("email", Ty::OptStr),
+    ("text_email", Ty::OptStr),
+    ("failed_attempts", Ty::Int),
+    ("locked_at", Ty::OptTime),
+];
+const PROVIDER: &[(&str, Ty)] = &[
+    ("code", Ty::Str),
+    ("name", Ty::Str),
+    ("spr_enabled", Ty::Bool),
+    ("max_incorrect", Ty::Int),
+    ("token_minutes", Ty::Int),
+    ("min_length", Ty::Int),
+    ("history", Ty::Int),
+    ("max_tokens_per_hour", Ty::Int),
+];
+const AUDIT: &[(&str, Ty)] = &[
+    ("at", Ty::Time),
+    ("actor", Ty::Str),
+    ("action", Ty::Str),
+    ("provider", Ty::OptStr),
+    ("login", Ty::OptStr),
+    ("outcome", Ty::Str),
+    ("reason", Ty::OptStr),
+    ("detail", Ty::Str),
+    ("supervisor", Ty::OptStr),
+    ("session", Ty::OptStr),
+    ("verification", Ty::OptStr),
+    ("ticket", Ty::OptStr),
+    ("seq", Ty::Int),
+    ("hash", Ty::Str),
+];
+const OUTBOX: &[(&str, Ty)] = &[
+    ("at", Ty::Time),
+    ("to", Ty::Str),
+    ("subject", Ty::OptStr),
+    ("body", Ty::Str),
+];
+const FLOW: &[(&str, Ty)] = &[("outcome", Ty::Str), ("message", Ty::Str)];
+/// Fields beyond the SPEC that a shape may carry; checked only when present.
+const EXTRA: &[(&str, Ty)] = &[("contact_warnings", Ty::Strings), ("tries_left", Ty::Int)];
+
+/// Every field of `shape` is in `v` with its type; any extra field that is known has its type.
+#[track_caller]
+fn assert_shape(what: &str, v: &Value, shape: &[(&str, Ty)]) {
+    let obj = v
+        .as_object()
+        .unwrap_or_else(|| panic!("{what} is not a JSON object: {v}"));
+    for &(key, ty) in shape {
+        let field = obj
+            .get(key)
+            .unwrap_or_else(|| panic!("{what} lacks \"{key}\": {v}"));
+        assert!(ty.holds(field), "{what}: \"{key}\" is {field}, not {ty:?}");
+    }
+    for &(key, ty) in EXTRA {
+        if let Some(field) = obj.get(key) {
+            assert!(ty.holds(field), "{what}: \"{key}\" is {field}, not {ty:?}");
+        }
+    }
+}
+
+/// Every element of a JSON array has the shape; the array is not empty.
+#[track_caller]
+fn assert_each(what: &str, v: &Value, shape: &[(&str, Ty)]) -> usize {
+    let items = v
+        .as_array()
+        .unwrap_or_else(|| panic!("{what} is not a JSON array: {v}"));
+    assert!(!items.is_empty(), "{what} is empty");
+    for (i, item) in items.iter().enumerate() {
+        assert_shape(&format!("{what}[{i}]"), item, shape);
+    }
+    items.len()
+}
+
 #[test]
 fn json_shapes_are_exactly_as_specified() {
     let cli = Cli::ready();
-    let p = cli.ok(&["provider", "show", "acme", "--json"]).json();
-    for key in [
-        "code",
-        "name",
-        "spr_enabled",
-        "max_incorrect",
-        "token_minutes",
-        "min_length",
-        "history",
-        "max_tokens_per_hour",
-    ] {
-        assert!(p.get(key).is_some(), "provider show lacks {key}");
+    // A second user, Admin Locked by wrong passwords (locked_at set, email null), beside
+    // jdoe (locked_at null, text_email null): both forms of each nullable field are seen.
+    let r = cli.run(
+        &[
+            "user",
+            "add",
+            "--provider",
+            "ACME",
+            "--login",
+            "amy",
+            "--text-email",
+            "5551234567@vtext.com",
+        ],
+        &[
+            ("SPR_OPERATOR", "root"),
+            ("SPR_OPERATOR_PASSWORD", ADMIN_PW),
+            ("SPR_NEW_PASSWORD", USER_PW),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for _ in 0..4 {
+        let r = cli.run(
+            &["login", "--provider", "ACME", "--login", "amy", "--json"],
+            &[("SPR_USER_PASSWORD", "not-her-password")],
+        );
+        assert_eq!(r.code, 3, "{}", r.stderr);
+        assert_shape("login (refused)", &r.json(), FLOW);
     }
+
+    let p = cli.ok(&["provider", "show", "acme", "--json"]).json();
+    assert_shape("provider show", &p, PROVIDER);
     assert_eq!(p["spr_enabled"], true);
     assert_eq!(p["max_incorrect"], 3);
-    assert!(p["token_minutes"].is_u64());
 
     let u = cli
         .ok(&[
@@ -441,67 +576,93 @@ fn json_shapes_are_exactly_as_specified() {
             "JDOE",
         ])
         .json();
-    for key in [
-        "provider",
-        "login",
-        "first",
-        "last",
-        "status",
-        "spr_enabled",
-        "email",
-        "text_email",
-        "failed_attempts",
-        "locked_at",
-    ] {
-        assert!(u.get(key).is_some(), "user show lacks {key}");
-    }
+    assert_shape("user show", &u, USER);
     assert_eq!(u["status"], "active");
     assert_eq!(u["text_email"], Value::Null);
     assert_eq!(u["locked_at"], Value::Null);
-    assert!(u["failed_attempts"].is_u64());
 
     let list = cli
         .ok(&["user", "list", "--provider", "ACME", "--json"])
         .json();
-    assert_eq!(list.as_array().unwrap().len(), 1);
-    assert_eq!(list[0]["login"], "jdoe");
+    assert_eq!(assert_each("user list", &list, USER), 2);
+    let amy = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["login"] == "amy")
+        .unwrap();
+    assert_eq!(amy["status"], "admin_locked");
+    assert_eq!(amy["email"], Value::Null);
+    assert!(amy["locked_at"].is_string(), "{amy}");
 
-    cli.request("jdoe@example.org");
+    // The reset results, whatever the outcome: ok, denied (uniform), and a wrong token.
+    let r = cli.request("jdoe@example.org");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_shape("reset request (ok)", &r.json(), FLOW);
+    assert_eq!(r.json()["outcome"], "ok");
+    let r = cli.request("someone@example.org");
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert_shape("reset request (refused)", &r.json(), FLOW);
+    assert_eq!(r.json()["outcome"], "denied");
+    let r = cli.resend();
+    assert_shape("reset resend", &r.json(), FLOW);
+    let r = cli.complete(&wrong_token(&cli.last_token()), NEW_PW);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert_shape("reset complete (wrong token)", &r.json(), FLOW);
+
     let audit = cli.ok(&["audit", "--format", "json"]).json();
+    assert_each("audit", &audit, AUDIT);
     let first = &audit[0];
-    for key in [
-        "at",
-        "actor",
-        "action",
-        "provider",
-        "login",
-        "outcome",
-        "reason",
-        "detail",
-        "supervisor",
-        "session",
-        "verification",
-        "ticket",
-        "seq",
-        "hash",
-    ] {
-        assert!(first.get(key).is_some(), "audit event lacks {key}");
-    }
     // From the command line no flow is supervised (§3.10).
-    assert_eq!(first["supervisor"], Value::Null);
-    assert_eq!(first["session"], Value::Null);
-    assert_eq!(first["verification"], Value::Null);
-    assert_eq!(first["ticket"], Value::Null);
-    assert!(first["seq"].is_i64());
+    for key in ["supervisor", "session", "verification", "ticket"] {
+        assert_eq!(first[key], Value::Null, "{key}");
+    }
+    for e in audit.as_array().unwrap() {
+        let hash = e["hash"].as_str().unwrap();
+        assert!(
+            hash.len() == 64
+                && hash
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+            "hash is 64 lowercase hex digits: {hash}"
+        );
+    }
     let last = audit.as_array().unwrap().last().unwrap();
     assert_eq!(last["actor"], "user");
-    assert_eq!(last["action"], "reset_request");
-    assert!(chrono::DateTime::parse_from_rfc3339(last["at"].as_str().unwrap()).is_ok());
+    assert_eq!(last["action"], "reset_complete");
 
+    // Two messages to the mailbox and one to a phone (a text has no subject).
+    cli.ok(&[
+        "user",
+        "unlock",
+        "--provider",
+        "ACME",
+        "--login",
+        "amy",
+        "--reason",
+        "identity checked by phone",
+    ]);
+    cli.ok(&["user", "spr", "--provider", "ACME", "--login", "amy", "on"]);
+    let r = cli.run(
+        &[
+            "--json",
+            "reset",
+            "request",
+            "--provider",
+            "ACME",
+            "--login",
+            "amy",
+            "--address",
+            "5551234567@vtext.com",
+        ],
+        &[],
+    );
+    assert_eq!(r.code, 0, "{}", r.stdout);
     let outbox = cli.ok(&["outbox", "--json"]).json();
-    for key in ["at", "to", "subject", "body"] {
-        assert!(outbox[0].get(key).is_some(), "outbox lacks {key}");
-    }
+    assert_eq!(assert_each("outbox", &outbox, OUTBOX), 3);
+    let text = outbox.as_array().unwrap().last().unwrap();
+    assert_eq!(text["subject"], Value::Null, "{text}");
+
     let csv = cli.ok(&["audit", "--format", "csv"]).stdout;
     assert!(csv.starts_with(
         "at,actor,action,provider,login,outcome,reason,detail,supervisor,session,verification,ticket,seq,hash"

@@ -19,6 +19,14 @@ fn reason(r: Result<impl std::fmt::Debug, CoreError>) -> Reason {
     }
 }
 
+/// The sentence the person reads for a refusal.
+fn message(r: Result<impl std::fmt::Debug, CoreError>) -> String {
+    match r {
+        Err(CoreError::Refused(refusal)) => refusal.message,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
 fn last_audit(w: &World) -> spr_console::core::audit::AuditEvent {
     w.svc
         .audit_events(&AuditFilter {
@@ -238,6 +246,10 @@ fn resend_restarts_validity_and_the_old_token_stops_working() {
     w.svc.resend("ACME", "jdoe").unwrap();
     let msg = w.svc.outbox(Some(1)).unwrap().remove(0);
     assert_eq!(msg.to, "5551234567@vtext.com", "same address");
+    assert_eq!(
+        msg.subject, None,
+        "a resend to a phone is a text message too"
+    );
     let new = token_in(&msg.body).unwrap();
     w.clock.advance(Duration::minutes(4)); // 8 minutes after the first, 4 after the resend
     assert_eq!(
@@ -668,10 +680,28 @@ fn out_of_range_policy_values_are_refused_with_the_range() {
 #[test]
 fn the_audit_log_refuses_update_and_delete() {
     let w = world(5);
+    let before = w.svc.audit_events(&AuditFilter::default()).unwrap();
+    assert!(!before.is_empty());
     let c = w.svc.store().conn();
-    assert!(c.execute("UPDATE audit SET actor = 'x'", []).is_err());
-    assert!(c.execute("DELETE FROM audit", []).is_err());
-    assert!(w.svc.audit_count(&AuditFilter::default()).unwrap() > 0);
+    // The refusal is the trigger's, by its words: not a typo in the SQL, not a locked file.
+    for sql in ["UPDATE audit SET actor = 'x'", "DELETE FROM audit"] {
+        match c.execute(sql, []) {
+            Err(rusqlite::Error::SqliteFailure(e, Some(msg))) => {
+                assert_eq!(
+                    e.code,
+                    rusqlite::ErrorCode::ConstraintViolation,
+                    "{sql}: {msg}"
+                );
+                assert_eq!(msg, "the audit log is append-only", "{sql}");
+            }
+            other => panic!("{sql}: {other:?}"),
+        }
+    }
+    assert_eq!(
+        w.svc.audit_events(&AuditFilter::default()).unwrap(),
+        before,
+        "an event changed"
+    );
 }
 
 #[test]
@@ -768,4 +798,34 @@ fn an_imported_style_user_without_password_can_reset_through_spr() {
         .complete_reset("ACME", "newbie", &tok, NEW_PW, NEW_PW)
         .unwrap();
     w.svc.login("ACME", "newbie", NEW_PW).unwrap();
+}
+
+#[test]
+fn login_says_only_incorrect_and_verify_says_the_tries_left_until_the_lock() {
+    const LOGIN_FAILED: &str =
+        "Login failed: the Login Name, Provider Code or password is incorrect.";
+    const LOCKED: &str = "The password is incorrect. Your account is now Admin Locked: contact your administrator to unlock it.";
+    // Login: the person learns nothing but "incorrect", until the entry that locks.
+    let mut w = world(1);
+    assert_eq!(message(w.svc.login("ACME", "jdoe", "nope")), LOGIN_FAILED);
+    assert_eq!(message(w.svc.login("ACME", "jdoe", "nope")), LOCKED);
+    assert_eq!(
+        w.svc.user("ACME", "jdoe").unwrap().status,
+        Status::AdminLocked
+    );
+
+    // The Settings step's Verify counts down in words.
+    let mut w = world(2);
+    assert_eq!(
+        message(w.svc.configure_verify("ACME", "jdoe", "nope")),
+        "The current password is incorrect. 1 more incorrect entry is tolerated before your account is Admin Locked."
+    );
+    assert_eq!(
+        message(w.svc.configure_verify("ACME", "jdoe", "nope")),
+        "The current password is incorrect. No more incorrect entries are tolerated: the next one will make your account Admin Locked."
+    );
+    assert_eq!(
+        message(w.svc.configure_verify("ACME", "jdoe", "nope")),
+        LOCKED
+    );
 }

@@ -95,13 +95,25 @@ fn a_new_file_is_readable_by_its_owner_only() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("sub/dir/spr.sqlite3");
-    let _s = Store::open(&p).unwrap();
-    for f in ["spr.sqlite3", "spr.sqlite3-wal"] {
+    let s = Store::open(&p).unwrap();
+    let mode: String = s
+        .conn()
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    // A write while the store is open: SQLite keeps the -wal (and -shm) file beside the
+    // database until the last connection closes, so both must exist and be private now.
+    s.conn()
+        .execute_batch("CREATE TABLE scratch (x); DROP TABLE scratch;")
+        .unwrap();
+    for f in ["spr.sqlite3", "spr.sqlite3-wal", "spr.sqlite3-shm"] {
         let path = dir.path().join("sub/dir").join(f);
-        if path.exists() {
-            let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
-            assert_eq!(mode, 0o600, "{f}");
-        }
+        assert!(
+            path.exists(),
+            "{f} does not exist: the check would prove nothing"
+        );
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{f}");
     }
 }
 

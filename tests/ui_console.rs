@@ -70,8 +70,8 @@ fn operator_login_refuses_a_wrong_password_slows_repeated_tries_and_accepts_the_
             std::thread::sleep(Duration::from_millis(20));
         }
         click_button(&mut h, "Sign in");
-        std::thread::sleep(Duration::from_millis(100));
-        h.step();
+        // The refusal and the next wait are read back before the next try.
+        settle(&mut h);
     }
     wait_for(&mut h, "before trying again");
     assert!(
@@ -98,6 +98,26 @@ fn operator_login_refuses_a_wrong_password_slows_repeated_tries_and_accepts_the_
     wait_for(&mut h, "trainer (Super Admin)");
 }
 
+/// The number the Provider panel shows just above a count's caption ("1" over "Admin
+/// Locked"), read from the screen as an operator reads it.
+#[track_caller]
+fn count_above(h: &Console, caption: &str) -> u64 {
+    let under = h.get_by_label(caption).rect();
+    // A Label node keeps its text in `value` (AccessKit).
+    h.query_all_by(|n| {
+        n.role() == Role::Label
+            && n.value()
+                .is_some_and(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_digit()))
+    })
+    .filter(|n| {
+        let r = n.rect();
+        r.max.y <= under.min.y + 1.0 && r.min.x < under.max.x && r.max.x > under.min.x
+    })
+    .max_by(|a, b| a.rect().max.y.total_cmp(&b.rect().max.y))
+    .and_then(|n| n.accesskit_node().value()?.parse().ok())
+    .unwrap_or_else(|| panic!("no count shows above \"{caption}\""))
+}
+
 #[test]
 fn super_admin_enables_spr_and_sets_the_lockout_threshold_in_the_provider_panel() {
     let (_dir, path) = world();
@@ -105,10 +125,25 @@ fn super_admin_enables_spr_and_sets_the_lockout_threshold_in_the_provider_panel(
         let mut svc = Service::open(&path).unwrap();
         let admin = svc.operator_login(ADMIN, ADMIN_PW).unwrap();
         svc.add_provider(&admin, "BETA", "Beta Homes").unwrap();
+        // mlopez is Admin Locked in ACME: the 4th wrong password with 3 tolerated.
+        for _ in 0..4 {
+            let _refused = svc.login("ACME", "mlopez", "not-her-password");
+        }
+        assert_eq!(
+            svc.user("ACME", "mlopez").unwrap().status.as_str(),
+            "admin_locked"
+        );
     }
     let mut h = console(&path);
     sign_in(&mut h, ADMIN, ADMIN_PW);
     wait_for(&mut h, "ACME — Acme Care");
+    wait_for(
+        &mut h,
+        "An account is Admin Locked on the 4th consecutive wrong password or token.",
+    );
+    // Counts at a glance: ACME has two users, one of them Admin Locked.
+    assert_eq!(count_above(&h, "Admin Locked"), 1);
+    assert_eq!(count_above(&h, "SPR enabled"), 2);
     h.get_by_label("BETA — Beta Homes").click();
     h.step();
     wait_for(&mut h, "Beta Homes");
@@ -116,8 +151,9 @@ fn super_admin_enables_spr_and_sets_the_lockout_threshold_in_the_provider_panel(
         &mut h,
         "An account is Admin Locked on the 6th consecutive wrong password or token.",
     );
-    // Counts at a glance are there.
-    assert!(h.query_by_label("Admin Locked").is_some());
+    // BETA's own counts: nobody there, so nobody locked.
+    assert_eq!(count_above(&h, "Admin Locked"), 0);
+    assert_eq!(count_above(&h, "SPR enabled"), 0);
 
     h.get_by_label("Self Password Reset enabled for this provider")
         .click();
@@ -242,7 +278,7 @@ fn console_locks_itself_after_idle_time_and_by_the_lock_button() {
     let mut h = console_with(ConsoleApp::new(&path).with_idle_limit(Duration::from_secs(2)));
     sign_in(&mut h, ADMIN, ADMIN_PW);
     wait_for(&mut h, "ACME — Acme Care");
-    std::thread::sleep(Duration::from_millis(2100));
+    // No input: stepping (no events) until the 2 s idle limit passes locks the console.
     wait_for(&mut h, "The console locked itself after idle time");
     assert!(h.state().operator().is_none());
     // The login is kept; the password must be typed again.

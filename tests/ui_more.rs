@@ -3,9 +3,10 @@
 //! the Provider panel's "Add provider…" dialog and mail settings. The real app and its real
 //! worker thread run on temporary database files.
 //!
-//! On a machine with neither zenity nor the XDG desktop portal no native file dialog can be
-//! shown, and the console offers a typed path instead: these tests type it. Elsewhere, run
-//! them with `SPR_CONSOLE_NO_FILE_DIALOG=1`.
+//! The console is built `with_typed_paths()` here (see `common::ui::console`): it never
+//! opens a native file dialog and asks for every file as a typed path, whatever the machine
+//! has (zenity, the desktop portal, macOS, Windows). The native dialog itself is driven in
+//! `tests/file_dialog.rs`.
 
 // Test code may unwrap: a failed unwrap there is a failed test with its location.
 #![allow(clippy::unwrap_used)]
@@ -13,30 +14,27 @@
 mod common;
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::ui::{
-    ADMIN, ADMIN_PW, Console, NEW_PW, PATIENCE, click_link, console, enter_in, fill, has, sign_in,
-    start_session, tokens_sent_to, wait_for, wait_until, world,
+    ADMIN, ADMIN_PW, Console, NEW_PW, PATIENCE, click_link, console, console_with, enter_in, fill,
+    has, settle, sign_in, start_session, tokens_sent_to, wait_for, wait_until, world,
 };
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT, Queryable};
 use spr_console::core::Service;
+use spr_console::core::clock::SettableClock;
 use spr_console::mail::MailSettings;
 use spr_console::store::Store;
 use spr_console::store::users::UserFilter;
-use spr_console::ui::file_menu::dialog_unavailable_reason;
+use spr_console::ui::ConsoleApp;
 
 /// The header of a users CSV (SPEC §4), export and import alike.
 const CSV_HEADER: &str = "login,first,last,email,text_email,spr";
 
-/// The sentence the console must show instead of a native dialog on this machine.
-fn no_dialog_sentence() -> String {
-    dialog_unavailable_reason().expect(
-        "a native file dialog can be shown on this machine (zenity or the desktop portal is \
-         installed): run these tests with SPR_CONSOLE_NO_FILE_DIALOG=1",
-    )
-}
+/// The sentence the typed-path window shows when the console is built with typed paths.
+const TYPED_PATH_SENTENCE: &str = "Type the path of the file.";
 
 /// Scrolls the button into view, as an operator would (kittest clicks with the pointer, at
 /// the button's centre), and clicks it. (The shared `sign_in` clicks where the button stands:
@@ -82,7 +80,7 @@ fn file_menu(h: &mut Console, item: &str) {
 #[track_caller]
 fn type_path(h: &mut Console, title: &str, path: &Path) {
     wait_for(h, title);
-    wait_for(h, &no_dialog_sentence());
+    wait_for(h, TYPED_PATH_SENTENCE);
     fill(h, "File path", path.to_str().unwrap());
     click_button(h, "OK");
     assert!(
@@ -278,7 +276,14 @@ fn users_csv_import_of_a_file_with_a_bad_row_shows_its_line_number_and_adds_nobo
 fn resend_mails_a_second_token_to_the_same_address_and_only_the_newest_token_works() {
     let (_dir, path) = world();
     let to = "jdoe@example.org";
-    let mut h = console(&path);
+    // The console's clock stands still unless the test moves it: the countdown shows exact
+    // figures, and moving the clock shows the validity running down.
+    let clock = SettableClock::new(chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 0));
+    let mut h = console_with(
+        ConsoleApp::new(&path)
+            .with_typed_paths()
+            .with_clock(Arc::new(clock.clone())),
+    );
     sign_in(&mut h, ADMIN, ADMIN_PW);
     // The user types on the user's screen of a supervised session (§3.15).
     start_session(&mut h, "jdoe", "ACME", "");
@@ -291,9 +296,12 @@ fn resend_mails_a_second_token_to_the_same_address_and_only_the_newest_token_wor
         &mut h,
         "A message containing a password token was sent to jdoe@example.org",
     );
-    wait_for(&mut h, "is valid for 4:");
+    wait_for(&mut h, "is valid for 5:00 more");
     // The person can type the token at once: the cursor waits in the Password Token field.
     assert!(h.get_by_label("Password Token").is_focused());
+    // Three minutes pass on the phone: two are left.
+    clock.advance(chrono::Duration::minutes(3));
+    wait_for(&mut h, "is valid for 2:00 more");
     let first = tokens_sent_to(&path, to);
     assert_eq!(first.len(), 1, "{first:?}");
 
@@ -308,8 +316,9 @@ fn resend_mails_a_second_token_to_the_same_address_and_only_the_newest_token_wor
         outbox.iter().all(|m| m.to == to),
         "a message went elsewhere: {outbox:?}"
     );
-    // The validity starts again.
-    wait_for(&mut h, "is valid for 4:");
+    // The validity starts again: the full five minutes from now, not the two left.
+    wait_for(&mut h, "is valid for 5:00 more");
+    assert!(!has(&h, "is valid for 2:00 more"));
 
     // The first token no longer works: an incorrect entry, with the tries left shown.
     fill(&mut h, "Password Token", &tokens[0]);
@@ -357,8 +366,7 @@ fn add_provider_dialog_creates_a_provider_and_escape_closes_it_without_adding() 
         !has(&h, "A provider is an agency."),
         "Escape left the Add provider dialog open"
     );
-    std::thread::sleep(Duration::from_millis(200));
-    h.run_steps(3);
+    settle(&mut h);
     assert!(Service::open(&path).unwrap().provider("GAMMA").is_err());
     assert!(!has(&h, "GAMMA"));
 
@@ -411,9 +419,8 @@ fn saving_smtp_settings_with_an_empty_host_says_why_and_changes_nothing() {
     click_button(&mut h, "Save mail settings");
     wait_for(&mut h, "The mail server's host name is empty.");
 
-    // Give a stray write time to land, then check that nothing changed.
-    std::thread::sleep(Duration::from_millis(300));
-    h.run_steps(3);
+    // Anything the click sent has landed once the worker is idle: then nothing changed.
+    settle(&mut h);
     let svc = Service::open(&path).unwrap();
     assert!(
         matches!(svc.mail_settings().unwrap(), MailSettings::Outbox),
@@ -431,7 +438,7 @@ fn file_menu_open_another_database_refuses_a_typed_path_where_there_is_no_file()
     sign_in(&mut h, ADMIN, ADMIN_PW);
 
     file_menu(&mut h, "Open another database…");
-    wait_for(&mut h, &no_dialog_sentence());
+    wait_for(&mut h, TYPED_PATH_SENTENCE);
     fill(&mut h, "File path", typo.to_str().unwrap());
     click_button(&mut h, "OK");
     // A native "open" dialog picks only files that are there; a typed path must not
@@ -456,13 +463,12 @@ fn file_menu_backup_onto_an_existing_file_asks_before_replacing_it() {
     sign_in(&mut h, ADMIN, ADMIN_PW);
 
     file_menu(&mut h, "Save a backup copy…");
-    wait_for(&mut h, &no_dialog_sentence());
+    wait_for(&mut h, TYPED_PATH_SENTENCE);
     fill(&mut h, "File path", precious.to_str().unwrap());
     click_button(&mut h, "OK");
     // A native save dialog asks before it replaces a file; so does the typed path.
     wait_for(&mut h, "already exists");
-    std::thread::sleep(Duration::from_millis(200));
-    h.run_steps(3);
+    settle(&mut h);
     assert_eq!(
         std::fs::read_to_string(&precious).unwrap(),
         "someone else's file\n",

@@ -65,7 +65,7 @@ fn database() -> (tempfile::TempDir, PathBuf) {
 }
 
 fn harness(path: &std::path::Path) -> Harness<'static, ConsoleApp> {
-    console_sized(ConsoleApp::new(path), [1400.0, 900.0])
+    console_sized(ConsoleApp::new(path).with_typed_paths(), [1400.0, 900.0])
 }
 
 /// Steps frames until `cond` holds (the worker answers on its own thread).

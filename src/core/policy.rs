@@ -192,4 +192,146 @@ mod tests {
         assert!(lockout_in_words(10).contains("11th"));
         assert!(lockout_in_words(20).contains("21st"));
     }
+
+    #[test]
+    fn the_lockout_words_use_the_right_ordinal_for_every_ending() {
+        for (max, nth) in [
+            (0, "1st"),
+            (2, "3rd"),
+            (10, "11th"),
+            (11, "12th"),
+            (12, "13th"),
+            (21, "22nd"),
+            (22, "23rd"),
+            (99, "100th"),
+            (100, "101st"),
+        ] {
+            assert_eq!(
+                lockout_in_words(max),
+                format!(
+                    "An account is Admin Locked on the {nth} consecutive wrong password or token."
+                ),
+                "max_incorrect {max}"
+            );
+        }
+    }
+
+    #[test]
+    fn tries_left_counts_down_to_zero_and_stays_there() {
+        assert_eq!(tries_left(5, 0), 5);
+        assert_eq!(tries_left(5, 4), 1);
+        assert_eq!(tries_left(5, 5), 0);
+        assert_eq!(tries_left(5, 7), 0);
+    }
+
+    #[test]
+    fn the_length_rules_hold_exactly_at_their_limits() {
+        let pw = "violet-Tundra-marsh-8841";
+        let n = u32::try_from(pw.chars().count()).unwrap();
+        let too_short = |min| {
+            check_new_password(pw, min, "x", &[])
+                .iter()
+                .any(|v| matches!(v, PolicyViolation::TooShort { .. }))
+        };
+        assert!(!too_short(n), "exactly the minimum is long enough");
+        assert!(too_short(n + 1));
+        let max: String = "é".repeat(MAX_PASSWORD_CHARS);
+        assert!(
+            !check_new_password(&max, 15, "x", &[])
+                .iter()
+                .any(|v| matches!(v, PolicyViolation::TooLong { .. })),
+            "exactly the maximum is short enough"
+        );
+    }
+
+    #[test]
+    fn a_login_of_exactly_four_characters_may_not_be_contained() {
+        let broken = check_new_password("violet-MARY-tundra-marsh-88", 15, "mary", &[]);
+        assert!(
+            broken.contains(&PolicyViolation::ContainsLogin),
+            "{broken:?}"
+        );
+        assert!(!broken.contains(&PolicyViolation::EqualsLogin));
+    }
+
+    #[test]
+    fn every_broken_rule_reads_as_a_sentence() {
+        for (v, words) in [
+            (
+                PolicyViolation::TooShort { min: 15, actual: 4 },
+                "The password must be at least 15 characters long (it has 4).",
+            ),
+            (
+                PolicyViolation::TooLong {
+                    max: 128,
+                    actual: 129,
+                },
+                "The password may be at most 128 characters long (it has 129).",
+            ),
+            (
+                PolicyViolation::EqualsLogin,
+                "The password may not be the Login Name.",
+            ),
+            (
+                PolicyViolation::ContainsLogin,
+                "The password may not contain the Login Name.",
+            ),
+            (
+                PolicyViolation::RecentlyUsed { history: 5 },
+                "The password was used recently: it may not be one of the last 5 passwords.",
+            ),
+            (
+                PolicyViolation::TooGuessable {
+                    hint: Some("Add another word or two.".into()),
+                },
+                "The password is too common or easy to guess. Add another word or two.",
+            ),
+            (
+                PolicyViolation::TooGuessable { hint: None },
+                "The password is too common or easy to guess.",
+            ),
+        ] {
+            assert_eq!(v.to_string(), words);
+        }
+    }
+
+    #[test]
+    fn a_password_of_strength_3_is_accepted() {
+        // zxcvbn scores "tundra lantern" exactly 3, the lowest score accepted.
+        let broken = check_new_password("tundra lantern", 8, "jdoe", &["jdoe"]);
+        assert_eq!(broken, vec![], "score 3 is strong enough");
+    }
+
+    #[test]
+    fn the_persons_own_names_make_a_password_guessable() {
+        // Random-looking on its own (score 4), but it is the person's first and last name.
+        let pw = "ZyxwvutqPlorkmund";
+        let guessable = |inputs: &[&str]| {
+            check_new_password(pw, 8, "jdoe", inputs)
+                .iter()
+                .any(|v| matches!(v, PolicyViolation::TooGuessable { .. }))
+        };
+        assert!(!guessable(&[]));
+        assert!(guessable(&["jdoe", "Zyxwvutq", "Plorkmund"]));
+        assert!(
+            guessable(&["", "  ", "Zyxwvutq", "Plorkmund"]),
+            "blank names are skipped, not the rest"
+        );
+    }
+
+    #[test]
+    fn an_overlong_password_is_refused_for_length_only_without_estimating_it() {
+        // The estimator is quadratic in length: beyond the limit it is not asked at all.
+        let long = "a".repeat(300);
+        let started = std::time::Instant::now();
+        let broken = check_new_password(&long, 15, "jdoe", &["jdoe"]);
+        assert_eq!(
+            broken,
+            vec![PolicyViolation::TooLong {
+                max: MAX_PASSWORD_CHARS,
+                actual: 300
+            }]
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    }
 }

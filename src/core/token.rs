@@ -89,4 +89,17 @@ mod tests {
         }
         assert!(seen.iter().all(|&s| s));
     }
+
+    #[test]
+    fn debug_output_never_shows_the_token() {
+        let t = Token::parse("7KQ2-M9XD").expect("valid");
+        let shown = format!("{t:?} {:?}", Some(&t));
+        assert_eq!(format!("{t:?}"), "Token(********)");
+        assert!(
+            !shown.contains("7KQ2") && !shown.contains("M9XD"),
+            "{shown}"
+        );
+        assert_eq!(t.to_string(), "7KQ2-M9XD");
+        assert_eq!(t.canonical(), "7KQ2M9XD");
+    }
 }

@@ -2,7 +2,10 @@
 //! panels, the status line, and the lock after idle time.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
 
 use egui::{RichText, Ui};
 
@@ -11,6 +14,7 @@ use super::provider::ProviderPanel;
 use super::reset::{ResetAction, ResetPanel};
 use super::widgets::{Note, error_color, ok_color};
 use super::worker::{Answer, Job, Worker};
+use crate::core::clock::{Clock, SystemClock};
 use crate::core::console::{ConsoleEvent, ConsoleSignIn};
 use crate::core::model::Operator;
 
@@ -135,6 +139,8 @@ pub struct Shell<'a> {
     pub worker: &'a mut Worker,
     pub operator: &'a Operator,
     pub status: &'a mut StatusLine,
+    /// This frame's time, from the console's clock (countdowns).
+    pub now: DateTime<Utc>,
 }
 
 /// The signed-in console.
@@ -170,9 +176,16 @@ enum Screen {
 }
 
 /// The eframe app.
-#[derive(Debug)]
 pub struct ConsoleApp {
     path: PathBuf,
+    clock: Arc<dyn Clock>,
+    /// Ask for typed paths instead of native file dialogs.
+    typed_paths: bool,
+    /// Write `ready: <screen>` on stderr once a screen has been drawn (scripts wait for it).
+    ready_signal: bool,
+    /// The screen drawn by the last frame, and the one last announced.
+    drawn: Option<&'static str>,
+    announced: Option<&'static str>,
     worker: Option<Worker>,
     screen: Screen,
     status: StatusLine,
@@ -222,6 +235,11 @@ impl ConsoleApp {
     pub fn new(path: &Path) -> Self {
         Self {
             path: path.to_path_buf(),
+            clock: Arc::new(SystemClock),
+            typed_paths: false,
+            ready_signal: false,
+            drawn: None,
+            announced: None,
             worker: None,
             screen: Screen::Opening,
             status: StatusLine::default(),
@@ -239,6 +257,66 @@ impl ConsoleApp {
     pub fn with_idle_limit(mut self, limit: Duration) -> Self {
         self.idle_limit = limit;
         self
+    }
+
+    /// Reads the time from `clock` instead of the system's, in the worker and the countdowns
+    /// (tests move a settable clock to watch a token's validity run down).
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Never opens a native file dialog: every file is asked for as a typed path. Tests use
+    /// this so they behave the same whether or not zenity or the desktop portal is installed.
+    #[must_use]
+    pub fn with_typed_paths(mut self) -> Self {
+        self.typed_paths = true;
+        self
+    }
+
+    /// Writes `ready: <screen>` on stderr the frame after a new screen was first drawn
+    /// (`first-run`, `sign-in`, `console`, or `error: <why>` for a database that cannot be
+    /// used), so that a script waits for the window instead of sleeping.
+    #[must_use]
+    pub fn with_ready_signal(mut self) -> Self {
+        self.ready_signal = true;
+        self
+    }
+
+    /// The name of the screen shown, `None` while the database opens.
+    fn screen_name(&self) -> Option<&'static str> {
+        match &self.screen {
+            Screen::Opening => None,
+            Screen::Failed(_) => Some("error"),
+            Screen::FirstRun(_) => Some("first-run"),
+            Screen::Login(_) => Some("sign-in"),
+            Screen::Main(_) => Some("console"),
+        }
+    }
+
+    /// Announces the screen the last frame drew, once, and asks for a frame to do so.
+    fn announce_screen(&mut self, ctx: &egui::Context) {
+        if !self.ready_signal {
+            return;
+        }
+        if self.drawn.is_some() && self.drawn != self.announced {
+            self.announced = self.drawn;
+            match (&self.screen, self.drawn) {
+                (Screen::Failed(why), Some("error")) => eprintln!("ready: error: {why}"),
+                (_, Some(name)) => eprintln!("ready: {name}"),
+                _ => {}
+            }
+        }
+        self.drawn = self.screen_name();
+        if self.drawn != self.announced {
+            ctx.request_repaint();
+        }
+    }
+
+    /// How many worker jobs are sent and not answered yet (tests wait for 0, not a sleep).
+    pub fn jobs_in_flight(&self) -> usize {
+        self.worker.as_ref().map_or(0, Worker::in_flight)
     }
 
     /// The status line's current message (for tests).
@@ -290,9 +368,9 @@ impl ConsoleApp {
         if !std::mem::replace(&mut self.fonts_ready, true) {
             super::widgets::install_symbol_font(&ctx);
         }
-        let worker = self
-            .worker
-            .get_or_insert_with(|| Worker::spawn(self.path.clone(), ctx.clone()));
+        let worker = self.worker.get_or_insert_with(|| {
+            Worker::spawn(self.path.clone(), ctx.clone(), self.clock.clone())
+        });
         let answers = worker.poll();
         let stopped = worker.stopped();
         for a in answers {
@@ -332,6 +410,7 @@ impl ConsoleApp {
                 egui::CentralPanel::default().show(ui, |ui| self.outer_ui(ui));
             }
         }
+        self.announce_screen(&ctx);
     }
 
     fn idle_check(&mut self, ctx: &egui::Context) {
@@ -467,6 +546,7 @@ impl ConsoleApp {
             worker,
             operator: &m.operator,
             status: &mut self.status,
+            now: self.clock.now(),
         };
         let Some(a) = m.overview.on_answer(a, &mut sh) else {
             return;
@@ -490,13 +570,17 @@ impl ConsoleApp {
         } else {
             Panel::Provider
         });
+        let mut data = super::data::DataViews::default();
+        data.users.dialogs.typed_only = self.typed_paths;
+        data.audit.dialogs.typed_only = self.typed_paths;
+        data.files.dialogs.typed_only = self.typed_paths;
         self.screen = Screen::Main(Box::new(Main {
             operator,
             panel,
             overview: super::overview::OverviewPanel::default(),
             provider: ProviderPanel::default(),
             reset: ResetPanel::default(),
-            data: super::data::DataViews::default(),
+            data,
             handed_over: None,
         }));
         self.training_asked = None;
@@ -528,6 +612,7 @@ impl ConsoleApp {
                 worker,
                 operator: &m.operator,
                 status: &mut self.status,
+                now: self.clock.now(),
             };
             m.reset.keep_watching(&mut sh);
         }
@@ -581,7 +666,7 @@ impl ConsoleApp {
             egui::Panel::top("training-banner-user").show(ui, training_banner_ui);
         }
         egui::CentralPanel::default().show(ui, |ui| {
-            if let Some(j) = m.reset.handed_over_ui(ui, busy) {
+            if let Some(j) = m.reset.handed_over_ui(ui, busy, self.clock.now()) {
                 job = Some(j);
             }
         });
@@ -735,6 +820,7 @@ impl ConsoleApp {
             worker,
             operator: &m.operator,
             status: &mut self.status,
+            now: self.clock.now(),
         };
         let file_action = m.data.files_ui(ui, &mut sh);
         if m.panel == Panel::Outbox && !self.is_training {
@@ -804,6 +890,17 @@ fn theme_switch(ui: &mut Ui) {
     }
     if pref != before {
         ui.ctx().set_theme(pref);
+    }
+}
+
+impl std::fmt::Debug for ConsoleApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConsoleApp")
+            .field("path", &self.path)
+            .field("typed_paths", &self.typed_paths)
+            .field("worker", &self.worker)
+            .field("screen", &self.screen)
+            .finish_non_exhaustive()
     }
 }
 

@@ -36,7 +36,7 @@ pub fn run(path: &Path) -> Result<(), String> {
         renderer: eframe::Renderer::Glow,
         ..eframe::NativeOptions::default()
     };
-    let app = ConsoleApp::new(path);
+    let app = ConsoleApp::new(path).with_ready_signal();
     eframe::run_native(
         &format!("spr-console — {name}"),
         options,

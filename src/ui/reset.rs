@@ -278,6 +278,9 @@ impl ResetPanel {
 
     /// Draws the panel; returns what the shell should do (hand over the window).
     pub fn ui(&mut self, ui: &mut Ui, sh: &mut Shell<'_>) -> ResetAction {
+        if let Some(u) = &mut self.user {
+            u.now = sh.now;
+        }
         self.ask_watch(sh);
         ui.ctx().request_repaint_after(WATCH_EVERY);
         let mut action = ResetAction::None;
@@ -357,7 +360,15 @@ impl ResetPanel {
     }
 
     /// Draws the user's screen in the main window (handed over); returns the job of a form.
-    pub fn handed_over_ui(&mut self, ui: &mut Ui, busy: bool) -> Option<Job> {
+    pub fn handed_over_ui(
+        &mut self,
+        ui: &mut Ui,
+        busy: bool,
+        now: chrono::DateTime<Utc>,
+    ) -> Option<Job> {
+        if let Some(u) = &mut self.user {
+            u.now = now;
+        }
         let watch = self.watch.as_ref();
         match self.user.as_mut() {
             Some(user) => user.ui(ui, busy, watch),
@@ -662,7 +673,7 @@ impl ResetPanel {
                         ui.label("none sent yet");
                     }
                     Some(t) => {
-                        let left = t.seconds_left(Utc::now());
+                        let left = t.seconds_left(sh.now);
                         let state = match t.state.as_str() {
                             "live" if left > 0 => format!("live — {} left", mm_ss(left)),
                             "live" => {

@@ -73,6 +73,8 @@ pub struct UserScreen {
     person: Option<PersonNote>,
     /// The supervised session the steps run in.
     session: Option<String>,
+    /// This frame's time, from the console's clock (the countdown).
+    pub now: chrono::DateTime<Utc>,
 }
 
 impl UserScreen {
@@ -100,6 +102,7 @@ impl UserScreen {
             helper_note: None,
             person: None,
             session: Some(session.to_owned()),
+            now: Utc::now(),
         }
     }
 
@@ -403,7 +406,7 @@ impl UserScreen {
         });
         if let Some(w) = watched {
             if let Some(t) = &w.token {
-                let left = t.seconds_left(Utc::now());
+                let left = t.seconds_left(self.now);
                 if t.state == "live" && left > 0 {
                     ui.label(
                         RichText::new(format!(

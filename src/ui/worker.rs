@@ -4,16 +4,20 @@
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
 use std::time::Duration;
 
+use crate::core::clock::Clock;
 use crate::core::console::{ConsoleEvent, ConsoleSignIn};
+use crate::core::hashing::Hasher;
 use crate::core::model::{Operator, Provider, User};
 use crate::core::service::{FlowOk, ProviderChanges, TokenInfo};
 use crate::core::session::{Session, SessionStart, SessionStep};
 use crate::core::{CoreError, Service};
 use crate::mail::MailSettings;
 use crate::mail::smtp::SmtpSettings;
+use crate::store::Store;
 use crate::store::messages::StoredMessage;
 use crate::store::providers::ProviderCounts;
 
@@ -305,6 +309,8 @@ pub struct Worker {
     next_id: u64,
     /// Actions sent and not answered yet, with their words.
     running: BTreeMap<u64, &'static str>,
+    /// Replies still owed: every job sent, plus the opening answer.
+    waiting: usize,
     stopped: bool,
 }
 
@@ -319,18 +325,20 @@ impl std::fmt::Debug for Worker {
 impl Worker {
     /// Starts the worker thread; it opens the database at `path` itself (a rusqlite
     /// connection cannot cross threads) and answers [`Answer::Opened`] first.
-    pub fn spawn(path: PathBuf, ctx: egui::Context) -> Self {
+    /// The service reads the time from `clock` (the system clock, or a settable one in tests).
+    pub fn spawn(path: PathBuf, ctx: egui::Context, clock: Arc<dyn Clock>) -> Self {
         let (job_tx, job_rx) = channel::<Envelope>();
         let (reply_tx, reply_rx) = channel::<Reply>();
         let spawned = std::thread::Builder::new()
             .name("spr-worker".into())
-            .spawn(move || run(&path, &job_rx, &reply_tx, &ctx));
+            .spawn(move || run(&path, clock, &job_rx, &reply_tx, &ctx));
         let stopped = spawned.is_err();
         Self {
             tx: job_tx,
             rx: reply_rx,
             next_id: 1,
             running: BTreeMap::new(),
+            waiting: usize::from(!stopped),
             stopped,
         }
     }
@@ -345,6 +353,8 @@ impl Worker {
         if self.tx.send(Envelope { id, job }).is_err() {
             self.stopped = true;
             self.running.remove(&id);
+        } else {
+            self.waiting += 1;
         }
         id
     }
@@ -356,6 +366,7 @@ impl Worker {
             match self.rx.try_recv() {
                 Ok(reply) => {
                     self.running.remove(&reply.id);
+                    self.waiting = self.waiting.saturating_sub(1);
                     out.push(reply.answer);
                 }
                 Err(TryRecvError::Empty) => break,
@@ -364,6 +375,7 @@ impl Worker {
                         self.stopped = true;
                         self.running.clear();
                     }
+                    self.waiting = 0;
                     break;
                 }
             }
@@ -376,6 +388,12 @@ impl Worker {
         self.running.values().next().copied()
     }
 
+    /// How many jobs (reads too) are sent and not answered yet. Tests wait for 0 instead of
+    /// sleeping: the worker runs jobs one at a time, so at 0 nothing is left to land.
+    pub fn in_flight(&self) -> usize {
+        self.waiting
+    }
+
     /// Whether the worker thread is gone (it never should be).
     pub fn stopped(&self) -> bool {
         self.stopped
@@ -384,11 +402,12 @@ impl Worker {
 
 fn run(
     path: &std::path::Path,
+    clock: Arc<dyn Clock>,
     jobs: &Receiver<Envelope>,
     replies: &Sender<Reply>,
     ctx: &egui::Context,
 ) {
-    let opened = Service::open(path);
+    let opened = Store::open(path).map(|store| Service::new(store, clock, Hasher::default()));
     let (mut svc, first) = match opened {
         Ok(svc) => {
             let info = svc.needs_first_operator().and_then(|needs| {

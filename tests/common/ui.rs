@@ -37,9 +37,10 @@ pub fn console_with(app: ConsoleApp) -> Console {
     console_sized(app, [1280.0, 800.0])
 }
 
-/// The console on the database at `path`, in a 1280×800 window.
+/// The console on the database at `path`, in a 1280×800 window. Files are asked for as
+/// typed paths, so the tests behave the same with or without zenity or the desktop portal.
 pub fn console(path: &Path) -> Console {
-    console_with(ConsoleApp::new(path))
+    console_with(ConsoleApp::new(path).with_typed_paths())
 }
 
 /// A database with a super admin, a helpdesk operator, provider ACME (SPR on, 3 incorrect
@@ -110,6 +111,31 @@ pub fn wait_for(h: &mut Console, text: &str) {
             h.state().status_text()
         );
         std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Steps until the worker has answered every job sent (reads too), then draws what came
+/// back. A test that checks that something did NOT happen calls this first: anything the
+/// UI sent has then landed, so "nothing changed" means nothing will.
+#[track_caller]
+pub fn settle(h: &mut Console) {
+    let start = Instant::now();
+    loop {
+        h.step();
+        if h.state().jobs_in_flight() == 0 {
+            // Answers can ask for follow-up reads: done only when a frame sends nothing.
+            h.step();
+            if h.state().jobs_in_flight() == 0 {
+                return;
+            }
+        }
+        assert!(
+            start.elapsed() < PATIENCE,
+            "the worker stayed busy for {PATIENCE:?} ({} job(s) in flight); status line: {:?}",
+            h.state().jobs_in_flight(),
+            h.state().status_text()
+        );
+        std::thread::sleep(Duration::from_millis(5));
     }
 }
 
