@@ -9,6 +9,7 @@ pub mod hashing;
 pub mod model;
 pub mod policy;
 pub mod reading;
+pub mod secret;
 pub mod service;
 pub mod text;
 pub mod token;

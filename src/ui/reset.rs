@@ -499,7 +499,7 @@ impl ResetPanel {
         Some(Job::Flow {
             step: FlowStep::Login,
             input: FlowInput {
-                password: self.password.clone(),
+                password: self.password.clone().into(),
                 ..self.flow_input()
             },
         })
@@ -618,9 +618,9 @@ impl ResetPanel {
         Some(Job::Flow {
             step: FlowStep::Complete,
             input: FlowInput {
-                token: self.token.clone(),
-                password: self.new_password.clone(),
-                confirm: self.confirm.clone(),
+                token: self.token.clone().into(),
+                password: self.new_password.clone().into(),
+                confirm: self.confirm.clone().into(),
                 ..self.flow_input()
             },
         })
@@ -647,7 +647,7 @@ impl ResetPanel {
         Some(Job::ConfigureVerify {
             code: self.code.clone(),
             login: self.login.clone(),
-            password: self.current_password.clone(),
+            password: self.current_password.clone().into(),
         })
     }
 
@@ -719,7 +719,7 @@ impl ResetPanel {
         Some(Job::Configure {
             code: self.code.clone(),
             login: self.login.clone(),
-            password: self.current_password.clone(),
+            password: self.current_password.clone().into(),
             email: self.email.trim().to_owned(),
             text_email: self.text_email.trim().to_owned(),
         })

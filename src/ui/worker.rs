@@ -8,6 +8,7 @@ use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
 use std::time::Duration;
 
 use crate::core::model::{Operator, Provider, User};
+use crate::core::secret::Secret;
 use crate::core::service::{FlowOk, ProviderChanges, TokenInfo};
 use crate::core::{CoreError, Service};
 use crate::mail::MailSettings;
@@ -29,11 +30,11 @@ pub enum FlowStep {
 pub enum Job {
     // ----- operators
     /// Creates the first super admin of an empty database.
-    InitFirstOperator { login: String, password: String },
+    InitFirstOperator { login: String, password: Secret },
     /// How long before this operator's next password try.
     OperatorWait { login: String },
     /// Checks an operator's password.
-    OperatorLogin { login: String, password: String },
+    OperatorLogin { login: String, password: Secret },
     // ----- providers
     /// Every provider.
     Providers,
@@ -72,13 +73,13 @@ pub enum Job {
     ConfigureVerify {
         code: String,
         login: String,
-        password: String,
+        password: Secret,
     },
     /// Settings step 2: save the contacts.
     Configure {
         code: String,
         login: String,
-        password: String,
+        password: Secret,
         email: String,
         text_email: String,
     },
@@ -88,15 +89,16 @@ pub enum Job {
     Data(super::data::DataJob),
 }
 
-/// The fields of the person's flow forms.
+/// The fields of the person's flow forms; the secrets are wiped when dropped and never
+/// shown by `Debug`.
 #[derive(Clone, Debug, Default)]
 pub struct FlowInput {
     pub code: String,
     pub login: String,
     pub address: String,
-    pub token: String,
-    pub password: String,
-    pub confirm: String,
+    pub token: Secret,
+    pub password: Secret,
+    pub confirm: Secret,
 }
 
 impl Job {
@@ -527,4 +529,67 @@ fn watch(svc: &Service, code: String, login: String) -> Result<WatchView, CoreEr
     view.code = code;
     view.login = login;
     Ok(view)
+}
+
+#[cfg(test)]
+mod tests {
+    // Test code may unwrap: a failure is a failed test with its location.
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::core::hashing::Hasher;
+    use crate::mail::smtp::Security;
+
+    fn smtp(host: &str, port: u16, username: &str, password: Option<&str>) -> MailSettings {
+        MailSettings::Smtp(SmtpSettings {
+            host: host.into(),
+            port,
+            security: Security::Starttls,
+            username: Some(username.into()),
+            password: password.map(str::to_owned),
+            from: "spr@example.org".into(),
+            timeout_secs: 10,
+            ca_pem: None,
+        })
+    }
+
+    fn stored_password(svc: &Service) -> Option<String> {
+        match svc.mail_settings().unwrap() {
+            MailSettings::Smtp(s) => s.password,
+            MailSettings::Outbox => None,
+        }
+    }
+
+    #[test]
+    fn the_smtp_password_is_forgotten_when_host_port_or_username_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::open(&dir.path().join("spr.sqlite3")).unwrap();
+        let mut svc = Service::new(
+            store,
+            std::sync::Arc::new(crate::core::clock::SystemClock),
+            Hasher::fast_for_tests(),
+        );
+        let admin = svc
+            .init_first_operator("root", "orange-Kettle-93-violet")
+            .unwrap();
+        let set = |svc: &mut Service, m: MailSettings| {
+            set_mail(svc, &admin, m, true, None, false).unwrap();
+        };
+        for changed in [
+            smtp("relay2.example.org", 587, "spr", None),
+            smtp("relay.example.org", 2525, "spr", None),
+            smtp("relay.example.org", 587, "other", None),
+        ] {
+            set(
+                &mut svc,
+                smtp("relay.example.org", 587, "spr", Some("s3cret-relay")),
+            );
+            // The form left the password empty: the same relay and account keep it ...
+            set(&mut svc, smtp("relay.example.org", 587, "spr", None));
+            assert_eq!(stored_password(&svc).as_deref(), Some("s3cret-relay"));
+            // ... and a new host, port or username forgets it.
+            set(&mut svc, changed);
+            assert_eq!(stored_password(&svc), None);
+        }
+    }
 }
