@@ -18,8 +18,6 @@ use spr_console::store::Store;
 
 const RUNS: usize = 15;
 
-/// A case: its name, the Login Name, and what to prepare before each run.
-type Case = (&'static str, &'static str, Box<dyn FnMut(&mut Bench)>);
 const PW: &str = "maple-Harbor-quiet-4521";
 const WRONG: &str = "wrong-Harbor-quiet-4521";
 
@@ -111,20 +109,27 @@ fn setup() -> (Bench, spr_console::core::model::Operator) {
     (b, admin)
 }
 
-/// Runs `f` RUNS times, each after `prepare` (whose result it gets); the median of `f` alone.
-fn time<T>(
-    b: &mut Bench,
-    mut prepare: impl FnMut(&mut Bench) -> T,
-    mut f: impl FnMut(&mut Bench, T),
-) -> Duration {
-    let mut v = Vec::with_capacity(RUNS);
+/// A case: its name, what to prepare before each run (not timed), and the timed call.
+type Step = Box<dyn FnMut(&mut Bench)>;
+type Timed = (&'static str, Step, Step);
+
+/// Runs every case RUNS times, the cases interleaved (round after round), so that a change
+/// of the machine's load during the bench falls on every case alike; the median per case.
+fn interleaved(b: &mut Bench, cases: &mut [Timed]) -> Vec<(&'static str, Duration)> {
+    let mut times: Vec<Vec<Duration>> = vec![Vec::with_capacity(RUNS); cases.len()];
     for _ in 0..RUNS {
-        let x = prepare(b);
-        let t = Instant::now();
-        f(b, x);
-        v.push(t.elapsed());
+        for (i, (_, prepare, run)) in cases.iter_mut().enumerate() {
+            prepare(b);
+            let t = Instant::now();
+            run(b);
+            times[i].push(t.elapsed());
+        }
     }
-    median(v)
+    cases
+        .iter()
+        .zip(times)
+        .map(|((name, _, _), v)| (*name, median(v)))
+        .collect()
 }
 
 fn report(flow: &str, cases: &[(&str, Duration)], outside: &[(&str, Duration)]) -> f64 {
@@ -155,12 +160,23 @@ fn main() {
          UPDATE users SET email = NULL WHERE login = 'nocontact';
          UPDATE providers SET spr_enabled = 0 WHERE code = 'OFF';",
     );
-    let nothing = |_: &mut Bench| {};
-    let reset_counts = |b: &mut Bench| b.sql("UPDATE users SET failed_attempts = 0");
+    let nothing = || -> Step { Box::new(|_: &mut Bench| {}) };
+    let reset_counts =
+        || -> Step { Box::new(|b: &mut Bench| b.sql("UPDATE users SET failed_attempts = 0")) };
+    let tick =
+        || -> Step { Box::new(|b: &mut Bench| b.clock.advance(chrono::Duration::seconds(1))) };
+    // A fresh live token for `login`, then `sql` (what ends or spoils it).
+    let live_then = |sql: &'static str, login: &'static str| -> Step {
+        Box::new(move |b: &mut Bench| {
+            b.sql("UPDATE users SET status = 'active', spr_enabled = 1, failed_attempts = 0, email = login || '@example.org' WHERE login IN ('gone', 'expired', 'used')");
+            b.clock.advance(chrono::Duration::minutes(2));
+            b.token(login);
+            b.sql(sql);
+        })
+    };
 
     // Login (SPEC §3.7).
-    let mut login = Vec::new();
-    for (name, code, user, pw) in [
+    let mut cases: Vec<Timed> = [
         ("unknown account", "ACME", "ghost", PW),
         ("wrong password", "ACME", "wrongpw", WRONG),
         ("wrong password, Admin Locked", "ACME", "locked", WRONG),
@@ -168,37 +184,49 @@ fn main() {
         ("right password, Deactivated", "ACME", "deact", PW),
         ("right password, Deleted", "ACME", "deleted", PW),
         ("logged in", "ACME", "ok", PW),
-    ] {
-        let d = time(&mut b, reset_counts, |b, ()| {
-            let _ = b.svc.login(code, user, pw);
-        });
-        login.push((name, d));
-    }
+    ]
+    .into_iter()
+    .map(|(name, code, user, pw)| -> Timed {
+        (
+            name,
+            reset_counts(),
+            Box::new(move |b: &mut Bench| {
+                let _ = b.svc.login(code, user, pw);
+            }),
+        )
+    })
+    .collect();
+    let login = interleaved(&mut b, &mut cases);
     let s1 = report("login", &login, &[]);
 
     // The Verify step of configuring SPR (SPEC §3.2).
-    let mut verify = Vec::new();
-    for (name, code, user, pw) in [
+    let mut cases: Vec<Timed> = [
         ("unknown account", "ACME", "ghost", PW),
         ("wrong password", "ACME", "wrongpw", WRONG),
         ("wrong password, Deactivated", "ACME", "deact", WRONG),
         ("right password, user SPR off", "ACME", "usroff", PW),
         ("right password, provider SPR off", "OFF", "provoff", PW),
         ("verified", "ACME", "ok", PW),
-    ] {
-        let d = time(&mut b, reset_counts, |b, ()| {
-            let _ = b.svc.configure_verify(code, user, pw);
-        });
-        verify.push((name, d));
-    }
+    ]
+    .into_iter()
+    .map(|(name, code, user, pw)| -> Timed {
+        (
+            name,
+            reset_counts(),
+            Box::new(move |b: &mut Bench| {
+                let _ = b.svc.configure_verify(code, user, pw);
+            }),
+        )
+    })
+    .collect();
+    let verify = interleaved(&mut b, &mut cases);
     let s2 = report("configure verify", &verify, &[]);
 
     // Forgot Password (SPEC §3.3); the acceptance delivers to the outbox.
     b.svc
         .request_token("rate", "RATE", "rate@example.org")
         .unwrap();
-    let mut request = Vec::new();
-    for (name, code, user, addr) in [
+    let mut cases: Vec<Timed> = [
         (
             "unknown_account (no such user)",
             "ACME",
@@ -233,153 +261,90 @@ fn main() {
         ("account_deactivated", "ACME", "deact", "deact@example.org"),
         ("rate_limited", "RATE", "rate", "rate@example.org"),
         ("token sent", "ACME", "ok", "ok@example.org"),
-    ] {
-        let d = time(
-            &mut b,
-            |b| b.clock.advance(chrono::Duration::seconds(1)),
-            |b, ()| {
+    ]
+    .into_iter()
+    .map(|(name, code, user, addr)| -> Timed {
+        (
+            name,
+            tick(),
+            Box::new(move |b: &mut Bench| {
                 let _ = b.svc.request_token(user, code, addr);
-            },
-        );
-        request.push((name, d));
-    }
+            }),
+        )
+    })
+    .collect();
+    let request = interleaved(&mut b, &mut cases);
     let s3 = report("reset request", &request, &[]);
 
-    // Resend (SPEC §3.5).
-    let mut resend = Vec::new();
-    let live_then = |sql: &'static str, login: &'static str| {
-        move |b: &mut Bench| {
-            b.sql("UPDATE users SET status = 'active', spr_enabled = 1, email = login || '@example.org' WHERE login IN ('gone', 'expired', 'used')");
-            b.clock.advance(chrono::Duration::minutes(2));
-            b.token(login);
-            b.sql(sql);
-        }
+    // Resend and Change Password (SPEC §3.5): every answer before a right token.
+    const EXPIRE: &str =
+        "UPDATE tokens SET expires_at = '2000-01-01T00:00:00.000Z' WHERE state = 'live'";
+    const GONE: &str = "UPDATE users SET email = 'new@example.org' WHERE login = 'gone'";
+    const DEACT: &str = "UPDATE users SET status = 'deactivated' WHERE login = 'gone'";
+    const USROFF: &str = "UPDATE users SET spr_enabled = 0 WHERE login = 'gone'";
+    let gate = |live_then: &dyn Fn(&'static str, &'static str) -> Step| -> Vec<(&'static str, &'static str, Step)> {
+        vec![
+            ("unknown_account", "ghost", nothing()),
+            ("no_active_token (none)", "notoken", nothing()),
+            ("token_expired", "expired", live_then(EXPIRE, "expired")),
+            ("no_active_token (address removed)", "gone", live_then(GONE, "gone")),
+            ("account_deactivated", "gone", live_then(DEACT, "gone")),
+            ("user_spr_disabled", "gone", live_then(USROFF, "gone")),
+        ]
     };
-    let cases: Vec<Case> = vec![
-        ("unknown_account", "ghost", Box::new(nothing)),
-        ("no_active_token (none)", "notoken", Box::new(nothing)),
-        (
-            "token_expired",
-            "expired",
-            Box::new(live_then(
-                "UPDATE tokens SET expires_at = '2000-01-01T00:00:00.000Z' WHERE state = 'live'",
-                "expired",
-            )),
-        ),
-        (
-            "no_active_token (address removed)",
-            "gone",
-            Box::new(live_then(
-                "UPDATE users SET email = 'new@example.org' WHERE login = 'gone'",
-                "gone",
-            )),
-        ),
-        (
-            "account_deactivated",
-            "gone",
-            Box::new(live_then(
-                "UPDATE users SET status = 'deactivated' WHERE login = 'gone'",
-                "gone",
-            )),
-        ),
-        (
-            "user_spr_disabled",
-            "gone",
-            Box::new(live_then(
-                "UPDATE users SET spr_enabled = 0 WHERE login = 'gone'",
-                "gone",
-            )),
-        ),
-        (
-            "token resent",
-            "used",
-            Box::new(live_then("SELECT 1", "used")),
-        ),
-    ];
-    for (name, user, mut prepare) in cases {
-        let d = time(
-            &mut b,
-            |b| prepare(b),
-            |b, ()| {
-                let _ = b.svc.resend("ACME", user);
-            },
-        );
-        resend.push((name, d));
-    }
+    let mut cases: Vec<Timed> = gate(&live_then)
+        .into_iter()
+        .chain([("token resent", "used", live_then("SELECT 1", "used"))])
+        .map(|(name, user, prepare)| -> Timed {
+            (
+                name,
+                prepare,
+                Box::new(move |b: &mut Bench| {
+                    let _ = b.svc.resend("ACME", user);
+                }),
+            )
+        })
+        .collect();
+    let resend = interleaved(&mut b, &mut cases);
     let s4 = report("reset resend", &resend, &[]);
 
-    // Change Password (SPEC §3.5): every answer before a right token.
-    let mut complete = Vec::new();
-    let cases: Vec<Case> = vec![
-        ("unknown_account", "ghost", Box::new(nothing)),
-        ("no_active_token (none)", "notoken", Box::new(nothing)),
-        (
-            "token_expired",
-            "expired",
-            Box::new(live_then(
-                "UPDATE tokens SET expires_at = '2000-01-01T00:00:00.000Z' WHERE state = 'live'",
-                "expired",
-            )),
-        ),
-        (
-            "account_deactivated",
-            "gone",
-            Box::new(live_then(
-                "UPDATE users SET status = 'deactivated' WHERE login = 'gone'",
-                "gone",
-            )),
-        ),
-        (
-            "no_active_token (address removed)",
-            "gone",
-            Box::new(live_then(
-                "UPDATE users SET email = 'new@example.org' WHERE login = 'gone'",
-                "gone",
-            )),
-        ),
-        (
-            "token_incorrect",
-            "used",
-            Box::new(move |b: &mut Bench| {
-                live_then("UPDATE users SET failed_attempts = 0", "used")(b)
-            }),
-        ),
-    ];
-    for (name, user, mut prepare) in cases {
-        let d = time(
-            &mut b,
-            |b| prepare(b),
-            |b, ()| {
-                let _ = b.svc.complete_reset(
-                    "ACME",
-                    user,
-                    "2345-6789",
-                    "tundra-Lantern-slow-8830-quartz",
-                    "tundra-Lantern-slow-8830-quartz",
-                );
-            },
-        );
-        complete.push((name, d));
-    }
+    let new_pw = "tundra-Lantern-slow-8830-quartz";
+    let mut cases: Vec<Timed> = gate(&live_then)
+        .into_iter()
+        .chain([("token_incorrect", "used", live_then("SELECT 1", "used"))])
+        .map(|(name, user, prepare)| -> Timed {
+            (
+                name,
+                prepare,
+                Box::new(move |b: &mut Bench| {
+                    let _ = b
+                        .svc
+                        .complete_reset("ACME", user, "2345-6789", new_pw, new_pw);
+                }),
+            )
+        })
+        .collect();
+    let complete = interleaved(&mut b, &mut cases);
     let mut i = 0;
-    let done = time(
-        &mut b,
-        |b| {
-            b.clock.advance(chrono::Duration::minutes(2));
-            b.token("ok")
-        },
-        |b, token| {
-            i += 1;
-            let pw = format!("tundra-Lantern-slow-{i:04}-quartz");
-            b.svc
-                .complete_reset("ACME", "ok", &token, &pw, &pw)
-                .unwrap();
-        },
-    );
+    let mut done = Vec::new();
+    for _ in 0..RUNS {
+        b.clock.advance(chrono::Duration::minutes(2));
+        let token = b.token("ok");
+        i += 1;
+        let pw = format!("tundra-Lantern-slow-{i:04}-quartz");
+        let t = Instant::now();
+        b.svc
+            .complete_reset("ACME", "ok", &token, &pw, &pw)
+            .unwrap();
+        done.push(t.elapsed());
+    }
     let s5 = report(
         "reset complete",
         &complete,
-        &[("password changed (history 5, new hash, notices)", done)],
+        &[(
+            "password changed (history 5, new hash, notices)",
+            median(done),
+        )],
     );
     let worst = [s1, s2, s3, s4, s5].into_iter().fold(0.0, f64::max);
     println!("\nworst spread: {worst:.0}% (SPEC §3.3: under 20%)");

@@ -202,7 +202,11 @@ fn settings_step_verifies_the_current_password_then_updates_email_and_text_addre
     wait_for(&mut h, "Current Password");
     fill(&mut h, "Current Password", "not-her-password");
     click_button(&mut h, "Verify");
-    wait_for(&mut h, "The current password is incorrect.");
+    // SPEC §3.2: nothing about the account is told before a right password.
+    wait_for(
+        &mut h,
+        "Login failed: the Login Name, Provider Code or password is wrong.",
+    );
     wait_for(&mut h, "password_incorrect");
 
     fill(&mut h, "Current Password", USER_PW);

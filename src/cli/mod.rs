@@ -559,8 +559,13 @@ fn dispatch(cli: &Cli, command: Command, out: &mut Out) -> Result<(), CliError> 
                     "table".into()
                 }
             });
-            let head = svc.audit_verify()?;
-            output::audit(out, &events, &head, &format)?;
+            // The CSV's last line carries the whole chain's head (SPEC §3.10).
+            let head = if format == "csv" {
+                Some(svc.audit_verify()?)
+            } else {
+                None
+            };
+            output::audit(out, &events, head.as_ref(), &format)?;
         }
         Command::Carriers => output::carriers(out),
         Command::Demo { users } => {
@@ -706,7 +711,7 @@ fn user_cmd(cli: &Cli, cmd: UserCmd, out: &mut Out) -> Result<(), CliError> {
                     email,
                     text_email,
                     spr_enabled: false,
-                    password: Some(password),
+                    password: Some(password.expose().to_owned()),
                 },
             )?;
             out.value(
@@ -863,7 +868,7 @@ fn reset_cmd(cli: &Cli, cmd: ResetCmd, out: &mut Out) -> Result<(), CliError> {
         }
         ResetCmd::Complete { account, token } => {
             let token = match token {
-                Some(t) => t,
+                Some(t) => crate::core::secret::Secret::from(t),
                 None => secret("SPR_TOKEN", "Password token: ")?,
             };
             let password = secret("SPR_NEW_PASSWORD", "New password: ")?;
@@ -909,10 +914,11 @@ fn mail_cmd(cli: &Cli, cmd: MailCmd, out: &mut Out) -> Result<(), CliError> {
                 })
                 .transpose()?;
             let password = match &username {
-                Some(u) => Some(secret(
-                    "SPR_SMTP_PASSWORD",
-                    &format!("SMTP password for {u}: "),
-                )?),
+                Some(u) => Some(
+                    secret("SPR_SMTP_PASSWORD", &format!("SMTP password for {u}: "))?
+                        .expose()
+                        .to_owned(),
+                ),
                 None => None,
             };
             let s = SmtpSettings {

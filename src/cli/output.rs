@@ -145,7 +145,7 @@ pub fn user_list(out: &mut Out, svc: &Service, filter: &UserFilter) -> Result<()
 pub fn audit(
     out: &mut Out,
     events: &[AuditEvent],
-    head: &ChainReport,
+    head: Option<&ChainReport>,
     format: &str,
 ) -> Result<(), CliError> {
     match format {
@@ -153,7 +153,7 @@ pub fn audit(
         "csv" => {
             // Written whole, then sent: a closed pipe is not an error worth a message.
             let mut bytes = Vec::new();
-            write_audit_csv(events, Some(head), &mut bytes, "the CSV")?;
+            write_audit_csv(events, head, &mut bytes, "the CSV")?;
             let _ = std::io::stdout().lock().write_all(&bytes);
         }
         _ => {

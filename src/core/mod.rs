@@ -11,6 +11,7 @@ pub mod model;
 pub mod overview;
 pub mod policy;
 pub mod reading;
+pub mod secret;
 pub mod service;
 pub mod session;
 pub mod text;

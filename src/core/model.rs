@@ -30,7 +30,8 @@ impl ProviderCode {
             Ok(Self(code))
         } else {
             Err(CoreError::Invalid(format!(
-                "\"{s}\" is not a valid Provider Code: use 2 to 32 letters, digits, '-' or '_'."
+                "\"{}\" is not a valid Provider Code: use 2 to 32 letters, digits, '-' or '_'.",
+                s.trim()
             )))
         }
     }
@@ -61,7 +62,8 @@ impl LoginName {
             Ok(Self(login.to_owned()))
         } else {
             Err(CoreError::Invalid(format!(
-                "\"{s}\" is not a valid Login Name: use 1 to 64 characters."
+                "\"{}\" is not a valid Login Name: use 1 to 64 characters.",
+                s.trim()
             )))
         }
     }
@@ -93,7 +95,8 @@ impl Email {
             Ok(Self(addr.to_owned()))
         } else {
             Err(CoreError::Invalid(format!(
-                "\"{s}\" is not a valid email address (expected name@example.org)."
+                "\"{}\" is not a valid email address (expected name@example.org).",
+                s.trim()
             )))
         }
     }

@@ -72,8 +72,8 @@ impl ProviderChanges {
     }
 }
 
-/// A new user as an operator enters it.
-#[derive(Clone, Debug, Default)]
+/// A new user as an operator enters it. `Debug` never shows the password.
+#[derive(Clone, Default)]
 pub struct UserInput {
     pub login: String,
     pub first: String,
@@ -82,6 +82,20 @@ pub struct UserInput {
     pub text_email: Option<String>,
     pub spr_enabled: bool,
     pub password: Option<String>,
+}
+
+impl std::fmt::Debug for UserInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserInput")
+            .field("login", &self.login)
+            .field("first", &self.first)
+            .field("last", &self.last)
+            .field("email", &self.email)
+            .field("text_email", &self.text_email)
+            .field("spr_enabled", &self.spr_enabled)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 /// A contact change: `None` keeps the value, `Some("")` clears it, else sets it.

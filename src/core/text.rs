@@ -40,20 +40,32 @@ fn is_formula_start(c: char) -> bool {
     matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r')
 }
 
+/// Whether the value is `'`s (any number, none included) followed by a formula character.
+fn quoted_formula(value: &str) -> bool {
+    value
+        .trim_start_matches('\'')
+        .chars()
+        .next()
+        .is_some_and(is_formula_start)
+}
+
 /// A CSV cell as written: one that starts with `=`, `+`, `-`, `@`, a tab or a carriage
-/// return gets a leading `'`, so a spreadsheet shows it as text.
+/// return gets a leading `'`, so a spreadsheet shows it as text. So that every value comes
+/// back unchanged through [`csv_uncell`], a value that starts with `'`s before one of those
+/// characters gets one more.
 pub fn csv_cell(value: &str) -> Cow<'_, str> {
-    match value.chars().next() {
-        Some(c) if is_formula_start(c) => Cow::Owned(format!("'{value}")),
-        _ => Cow::Borrowed(value),
+    if quoted_formula(value) {
+        Cow::Owned(format!("'{value}"))
+    } else {
+        Cow::Borrowed(value)
     }
 }
 
 /// A CSV cell as read back: a `'` followed by one of the characters [`csv_cell`] guards
-/// loses that one `'`.
+/// (or by more `'`s and then one of them) loses that one `'`.
 pub fn csv_uncell(value: &str) -> &str {
     match value.strip_prefix('\'') {
-        Some(rest) if rest.chars().next().is_some_and(is_formula_start) => rest,
+        Some(rest) if quoted_formula(rest) => rest,
         _ => value,
     }
 }
@@ -90,6 +102,10 @@ mod tests {
             assert_eq!(csv_cell(v), v);
             assert_eq!(csv_uncell(v), v);
         }
+        // A value that looks guarded already keeps its quote through the round trip.
+        assert_eq!(csv_cell("'=x"), "''=x");
+        assert_eq!(csv_uncell(&csv_cell("'=x")), "'=x");
+        assert_eq!(csv_uncell(&csv_cell("''-1")), "''-1");
     }
 
     #[test]

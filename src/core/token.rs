@@ -10,8 +10,9 @@ pub const ALPHABET: &[u8; 31] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 pub const TOKEN_LEN: usize = 8;
 
 /// A password token. Its `Display` is the two groups of four, `7KQ2-M9XD`.
+/// Its text is wiped from memory when it is dropped.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Token(String);
+pub struct Token(zeroize::Zeroizing<String>);
 
 impl Token {
     /// Draws a new token uniformly from the alphabet with the OS-seeded CSPRNG.
@@ -19,8 +20,8 @@ impl Token {
         let mut rng = rand::rng();
         let s = (0..TOKEN_LEN)
             .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
-            .collect();
-        Self(s)
+            .collect::<String>();
+        Self(zeroize::Zeroizing::new(s))
     }
 
     /// Parses what a person typed: case, spaces and hyphens are ignored.
@@ -32,7 +33,7 @@ impl Token {
             .map(|c| c.to_ascii_uppercase())
             .collect();
         let ok = s.len() == TOKEN_LEN && s.bytes().all(|b| ALPHABET.contains(&b));
-        ok.then_some(Self(s))
+        ok.then(|| Self(zeroize::Zeroizing::new(s)))
     }
 
     /// The canonical form that is hashed: eight symbols, no hyphen.

@@ -648,7 +648,7 @@ impl ConsoleApp {
                 if go && !busy && !t.password.is_empty() {
                     job = Some(Job::OperatorLogin {
                         login: m.operator.login.clone(),
-                        password: std::mem::take(&mut t.password),
+                        password: std::mem::take(&mut t.password).into(),
                         why: ConsoleSignIn::TakeBack {
                             session: m.reset.session_id().unwrap_or_default().to_owned(),
                         },

@@ -410,7 +410,10 @@ fn export_audit(
         offset: None,
         ..filter.clone()
     })?;
-    let head = svc.audit_verify()?;
+    let head = match format {
+        AuditFormat::Csv => Some(svc.audit_verify()?),
+        AuditFormat::Json => None,
+    };
     crate::core::files::write_private(path, svc.store().path(), |w| {
         match format {
             AuditFormat::Json => {
@@ -418,7 +421,7 @@ fn export_audit(
                 w.write_all(b"\n").map_err(|e| io_error(path, e))?;
             }
             AuditFormat::Csv => {
-                write_audit_csv(&events, Some(&head), &mut *w, &path.display().to_string())?;
+                write_audit_csv(&events, head.as_ref(), &mut *w, &path.display().to_string())?;
             }
         }
         Ok(events.len() as u64)

@@ -7,6 +7,7 @@ use egui::{RichText, Ui};
 use super::widgets::{Note, entered, field_row, form_grid};
 use super::worker::Job;
 use crate::core::console::ConsoleSignIn;
+use crate::core::secret::Secret;
 use crate::core::service::OPERATOR_MIN_PASSWORD;
 
 /// Width of the centred sign-in card.
@@ -31,8 +32,8 @@ fn card<R>(ui: &mut Ui, add: impl FnOnce(&mut Ui) -> R) -> R {
 #[derive(Debug, Default)]
 pub struct FirstRunForm {
     pub login: String,
-    pub password: String,
-    pub confirm: String,
+    pub password: Secret,
+    pub confirm: Secret,
     pub note: Option<Note>,
     /// How messages are delivered at first; nothing is chosen until the operator picks.
     pub delivery: FirstDelivery,
@@ -70,9 +71,9 @@ impl FirstRunForm {
                     r.request_focus();
                 }
                 submit |= entered(ui, &r);
-                let r = field_row(ui, "Password", &mut self.password, true);
+                let r = field_row(ui, "Password", self.password.as_mut_string(), true);
                 submit |= entered(ui, &r);
-                let r = field_row(ui, "Confirm password", &mut self.confirm, true);
+                let r = field_row(ui, "Confirm password", self.confirm.as_mut_string(), true);
                 submit |= entered(ui, &r);
             });
             ui.label(
@@ -134,7 +135,7 @@ impl FirstRunForm {
 #[derive(Debug, Default)]
 pub struct LoginForm {
     pub login: String,
-    pub password: String,
+    pub password: Secret,
     pub note: Option<Note>,
     /// No try before this instant (the service's growing delay).
     pub wait_until: Option<Instant>,
@@ -191,7 +192,7 @@ impl LoginForm {
                     r.request_focus();
                 }
                 submit |= entered(ui, &r);
-                let r = field_row(ui, "Password", &mut self.password, true);
+                let r = field_row(ui, "Password", self.password.as_mut_string(), true);
                 if std::mem::take(&mut self.focus_password)
                     || (first_show && !self.login.is_empty())
                 {

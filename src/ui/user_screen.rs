@@ -354,7 +354,7 @@ impl UserScreen {
             session: self.session.clone(),
             step: FlowStep::Login,
             input: FlowInput {
-                password: self.password.clone(),
+                password: self.password.clone().into(),
                 ..self.flow_input()
             },
         })
@@ -473,9 +473,9 @@ impl UserScreen {
             session: self.session.clone(),
             step: FlowStep::Complete,
             input: FlowInput {
-                token: self.token.clone(),
-                password: self.new_password.clone(),
-                confirm: self.confirm.clone(),
+                token: self.token.clone().into(),
+                password: self.new_password.clone().into(),
+                confirm: self.confirm.clone().into(),
                 ..self.flow_input()
             },
         })
@@ -503,7 +503,7 @@ impl UserScreen {
             session: self.session.clone(),
             code: self.code.clone(),
             login: self.login.clone(),
-            password: self.current_password.clone(),
+            password: self.current_password.clone().into(),
         })
     }
 
@@ -576,7 +576,7 @@ impl UserScreen {
             session: self.session.clone(),
             code: self.code.clone(),
             login: self.login.clone(),
-            password: self.current_password.clone(),
+            password: self.current_password.clone().into(),
             email: self.email.trim().to_owned(),
             text_email: self.text_email.trim().to_owned(),
         })

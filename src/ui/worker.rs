@@ -12,6 +12,7 @@ use crate::core::clock::Clock;
 use crate::core::console::{ConsoleEvent, ConsoleSignIn};
 use crate::core::hashing::Hasher;
 use crate::core::model::{Operator, Provider, User};
+use crate::core::secret::Secret;
 use crate::core::service::{FlowOk, ProviderChanges, TokenInfo};
 use crate::core::session::{Session, SessionStart, SessionStep};
 use crate::core::{CoreError, Service};
@@ -37,7 +38,7 @@ pub enum Job {
     /// Creates the first super admin of an empty database.
     InitFirstOperator {
         login: String,
-        password: String,
+        password: Secret,
         /// Choose the outbox (a training database); else no delivery until SMTP is set.
         training: bool,
     },
@@ -46,7 +47,7 @@ pub enum Job {
     /// Checks an operator's password (sign-in, or the lock screen's unlock).
     OperatorLogin {
         login: String,
-        password: String,
+        password: Secret,
         why: ConsoleSignIn,
     },
     /// An operator event of the console (sign-out, lock, hand-over, opening another file).
@@ -121,14 +122,14 @@ pub enum Job {
         session: Option<String>,
         code: String,
         login: String,
-        password: String,
+        password: Secret,
     },
     /// Settings step 2: save the contacts.
     Configure {
         session: Option<String>,
         code: String,
         login: String,
-        password: String,
+        password: Secret,
         email: String,
         text_email: String,
     },
@@ -150,15 +151,16 @@ pub enum Job {
     },
 }
 
-/// The fields of the person's flow forms.
+/// The fields of the person's flow forms; the secrets are wiped when dropped and never
+/// shown by `Debug`.
 #[derive(Clone, Debug, Default)]
 pub struct FlowInput {
     pub code: String,
     pub login: String,
     pub address: String,
-    pub token: String,
-    pub password: String,
-    pub confirm: String,
+    pub token: Secret,
+    pub password: Secret,
+    pub confirm: Secret,
 }
 
 impl Job {
@@ -727,4 +729,67 @@ fn watch(
     view.code = code;
     view.login = login;
     Ok(view)
+}
+
+#[cfg(test)]
+mod tests {
+    // Test code may unwrap: a failure is a failed test with its location.
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::core::hashing::Hasher;
+    use crate::mail::smtp::Security;
+
+    fn smtp(host: &str, port: u16, username: &str, password: Option<&str>) -> MailSettings {
+        MailSettings::Smtp(SmtpSettings {
+            host: host.into(),
+            port,
+            security: Security::Starttls,
+            username: Some(username.into()),
+            password: password.map(str::to_owned),
+            from: "spr@example.org".into(),
+            timeout_secs: 10,
+            ca_pem: None,
+        })
+    }
+
+    fn stored_password(svc: &Service) -> Option<String> {
+        match svc.mail_settings().unwrap() {
+            MailSettings::Smtp(s) => s.password,
+            MailSettings::Outbox | MailSettings::NotSet => None,
+        }
+    }
+
+    #[test]
+    fn the_smtp_password_is_forgotten_when_host_port_or_username_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::open(&dir.path().join("spr.sqlite3")).unwrap();
+        let mut svc = Service::new(
+            store,
+            std::sync::Arc::new(crate::core::clock::SystemClock),
+            Hasher::fast_for_tests(),
+        );
+        let admin = svc
+            .init_first_operator("root", "orange-Kettle-93-violet")
+            .unwrap();
+        let set = |svc: &mut Service, m: MailSettings| {
+            set_mail(svc, &admin, m, true, None, false).unwrap();
+        };
+        for changed in [
+            smtp("relay2.example.org", 587, "spr", None),
+            smtp("relay.example.org", 2525, "spr", None),
+            smtp("relay.example.org", 587, "other", None),
+        ] {
+            set(
+                &mut svc,
+                smtp("relay.example.org", 587, "spr", Some("s3cret-relay")),
+            );
+            // The form left the password empty: the same relay and account keep it ...
+            set(&mut svc, smtp("relay.example.org", 587, "spr", None));
+            assert_eq!(stored_password(&svc).as_deref(), Some("s3cret-relay"));
+            // ... and a new host, port or username forgets it.
+            set(&mut svc, changed);
+            assert_eq!(stored_password(&svc), None);
+        }
+    }
 }
