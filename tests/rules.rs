@@ -579,6 +579,7 @@ fn configure_needs_the_current_password_and_keeps_a_contact_not_given() {
         .configure("ACME", "jdoe", USER_PW, None, Some(""))
         .unwrap();
     assert_eq!(u.text_email, None, "an empty contact clears it");
+    assert_eq!(last_audit(&w).action, "configure");
     assert!(
         matches!(
             w.svc.configure("ACME", "jdoe", USER_PW, Some(""), None),
@@ -591,7 +592,10 @@ fn configure_needs_the_current_password_and_keeps_a_contact_not_given() {
             .configure("ACME", "jdoe", USER_PW, Some("not-an-address"), None),
         Err(CoreError::Invalid(_))
     ));
-    assert_eq!(last_audit(&w).action, "configure");
+    // A refused change saves nothing: "one must remain" is told after the Verify step (a
+    // right password, audited), and a malformed address before it (nothing audited).
+    assert_eq!(last_audit(&w).action, "configure_verify");
+    assert_eq!(last_audit(&w).outcome, "ok");
 }
 
 #[test]
@@ -801,31 +805,30 @@ fn an_imported_style_user_without_password_can_reset_through_spr() {
 }
 
 #[test]
-fn login_says_only_incorrect_and_verify_says_the_tries_left_until_the_lock() {
-    const LOGIN_FAILED: &str =
-        "Login failed: the Login Name, Provider Code or password is incorrect.";
-    const LOCKED: &str = "The password is incorrect. Your account is now Admin Locked: contact your administrator to unlock it.";
-    // Login: the person learns nothing but "incorrect", until the entry that locks.
+fn login_and_verify_say_one_thing_for_every_wrong_password_even_the_one_that_locks() {
+    const LOGIN_FAILED: &str = "Login failed: the Login Name, Provider Code or password is wrong.";
+    const LOCKED: &str = "This account is Admin Locked: ask your administrator to unlock it.";
+    // Login: the person learns nothing from a wrong password, not even the lock it causes
+    // (SPEC §3.7); a right password then tells the status.
     let mut w = world(1);
     assert_eq!(message(w.svc.login("ACME", "jdoe", "nope")), LOGIN_FAILED);
-    assert_eq!(message(w.svc.login("ACME", "jdoe", "nope")), LOCKED);
+    assert_eq!(message(w.svc.login("ACME", "jdoe", "nope")), LOGIN_FAILED);
     assert_eq!(
         w.svc.user("ACME", "jdoe").unwrap().status,
         Status::AdminLocked
     );
+    assert_eq!(message(w.svc.login("ACME", "jdoe", USER_PW)), LOCKED);
 
-    // The Settings step's Verify counts down in words.
+    // The Settings step's Verify says the same words (SPEC §3.2).
     let mut w = world(2);
+    for _ in 0..3 {
+        assert_eq!(
+            message(w.svc.configure_verify("ACME", "jdoe", "nope")),
+            LOGIN_FAILED
+        );
+    }
     assert_eq!(
-        message(w.svc.configure_verify("ACME", "jdoe", "nope")),
-        "The current password is incorrect. 1 more incorrect entry is tolerated before your account is Admin Locked."
-    );
-    assert_eq!(
-        message(w.svc.configure_verify("ACME", "jdoe", "nope")),
-        "The current password is incorrect. No more incorrect entries are tolerated: the next one will make your account Admin Locked."
-    );
-    assert_eq!(
-        message(w.svc.configure_verify("ACME", "jdoe", "nope")),
-        LOCKED
+        w.svc.user("ACME", "jdoe").unwrap().status,
+        Status::AdminLocked
     );
 }

@@ -1209,9 +1209,9 @@ impl Service {
         if !right {
             let mut refusal =
                 self.record_incorrect(u.id, "password", e, Reason::PasswordIncorrect)?;
-            if !refusal.locked_now {
-                refusal.message = LOGIN_FAILED.into();
-            }
+            // The entry that locks the account is a wrong password too: one message for all
+            // (SPEC §3.2, §3.7); only a right password is later told of the lock.
+            refusal.message = LOGIN_FAILED.into();
             return Err(CoreError::Refused(refusal));
         }
         match self.accept_password(&u, e, ok_detail, spr)? {
