@@ -380,6 +380,16 @@ SELECT COUNT(*) FROM users;
     (ours.as_secs_f64(), floor.as_secs_f64(), rss_kb / 1024.0)
 }
 
+fn print_reset() {
+    let (verify, complete) = reset_ratio();
+    println!(
+        "argon2id verify {verify:.1} ms; reset complete (history 5) {complete:.1} ms; ratio {:.2} (goal <= 5), {} cores; load {}",
+        complete / verify,
+        std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+        load()
+    );
+}
+
 fn main() {
     // `cargo test --benches` runs this too: keep that quick.
     let smoke = std::env::args().any(|a| a == "--test");
@@ -392,6 +402,11 @@ fn main() {
             .unwrap_or(1_000_000)
     };
     println!("load average at start: {}", load());
+    // `SPR_SCALE_ONLY=reset`: only the reset figure (a quick check on a quieter moment).
+    if std::env::var("SPR_SCALE_ONLY").is_ok_and(|v| v == "reset") {
+        print_reset();
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let small = dir.path().join("small.sqlite3");
     let large = dir.path().join("large.sqlite3");
@@ -455,12 +470,7 @@ fn main() {
         sign_large / sign_empty
     );
 
-    let (verify, complete) = reset_ratio();
-    println!(
-        "argon2id verify {verify:.1} ms; reset complete (history 5) {complete:.1} ms; ratio {:.2} (goal <= 5), {} cores",
-        complete / verify,
-        std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
-    );
+    print_reset();
 
     if !smoke {
         let (ours, floor, rss) = import_vs_sqlite(dir.path(), big);
