@@ -1,6 +1,7 @@
 //! The app shell: opening the database, first run, operator sign-in, the top bar with the
 //! panels, the status line, and the lock after idle time.
 
+use crate::core::secret::Secret;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -161,7 +162,7 @@ struct Main {
 #[derive(Debug, Default)]
 struct TakeBack {
     open: bool,
-    password: String,
+    password: Secret,
     note: Option<Note>,
 }
 
@@ -630,7 +631,7 @@ impl ConsoleApp {
                     let l = ui.label("Operator password");
                     let r = ui
                         .add(
-                            egui::TextEdit::singleline(&mut t.password)
+                            egui::TextEdit::singleline(t.password.as_mut_string())
                                 .password(true)
                                 .desired_width(200.0),
                         )
@@ -641,14 +642,14 @@ impl ConsoleApp {
                         .clicked();
                     if ui.button("Cancel").clicked() {
                         t.open = false;
-                        t.password.clear();
+                        t.password.as_mut_string().clear();
                         t.note = None;
                     }
                 });
                 if go && !busy && !t.password.is_empty() {
                     job = Some(Job::OperatorLogin {
                         login: m.operator.login.clone(),
-                        password: std::mem::take(&mut t.password).into(),
+                        password: t.password.take(),
                         why: ConsoleSignIn::TakeBack {
                             session: m.reset.session_id().unwrap_or_default().to_owned(),
                         },

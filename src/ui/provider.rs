@@ -1,6 +1,7 @@
 //! The Provider panel: choose or add a provider, SPR on/off, the password policy in words,
 //! counts at a glance, and the console's mail settings with a test send.
 
+use crate::core::secret::Secret;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -53,7 +54,7 @@ struct MailForm {
     port: String,
     security: Security,
     username: String,
-    password: String,
+    password: Secret,
     from: String,
     timeout: String,
     ca_path: String,
@@ -82,7 +83,7 @@ impl MailForm {
                 self.timeout = s.timeout_secs.to_string();
             }
         }
-        self.password.clear();
+        self.password.as_mut_string().clear();
         self.ca_path.clear();
         self.keep_ca = view.has_ca;
         self.loaded = Some(view);
@@ -545,7 +546,7 @@ impl ProviderPanel {
                 submit |= entered(ui, &r);
                 let r = field_row(ui, "Username", &mut m.username, false);
                 submit |= entered(ui, &r);
-                let r = field_row(ui, "SMTP password", &mut m.password, true);
+                let r = field_row(ui, "SMTP password", m.password.as_mut_string(), true);
                 submit |= entered(ui, &r);
                 let r = field_row(ui, "From address", &mut m.from, false);
                 submit |= entered(ui, &r);
@@ -658,7 +659,8 @@ fn mail_settings(m: &MailForm) -> Result<(MailSettings, Option<PathBuf>), String
         )
     })?;
     let username = Some(m.username.trim().to_owned()).filter(|u| !u.is_empty());
-    let password = (!m.password.is_empty() && username.is_some()).then(|| m.password.clone());
+    let password =
+        (!m.password.is_empty() && username.is_some()).then(|| m.password.expose().to_owned());
     let ca = m.ca_path.trim();
     let ca_file = (!ca.is_empty()).then(|| PathBuf::from(ca));
     Ok((

@@ -4,6 +4,7 @@
 //! it shows nothing of the operator's view. It is drawn in a window of its own (an egui
 //! viewport) or, handed over, in the main window.
 
+use crate::core::secret::Secret;
 use chrono::Utc;
 use egui::{RichText, Ui};
 
@@ -59,12 +60,12 @@ pub struct UserScreen {
     focus_first: bool,
     login: String,
     code: String,
-    password: String,
+    password: Secret,
     address: String,
-    token: String,
-    new_password: String,
-    confirm: String,
-    current_password: String,
+    token: Secret,
+    new_password: Secret,
+    confirm: Secret,
+    current_password: Secret,
     email: String,
     text_email: String,
     phone: String,
@@ -85,12 +86,12 @@ impl UserScreen {
             focus_first: true,
             login: login.to_owned(),
             code: code.to_owned(),
-            password: String::new(),
+            password: Secret::default(),
             address: String::new(),
-            token: String::new(),
-            new_password: String::new(),
-            confirm: String::new(),
-            current_password: String::new(),
+            token: Secret::default(),
+            new_password: Secret::default(),
+            confirm: Secret::default(),
+            current_password: Secret::default(),
             email: String::new(),
             text_email: String::new(),
             phone: String::new(),
@@ -115,12 +116,12 @@ impl UserScreen {
         self.page = page;
         self.focus_first = true;
         self.person = None;
-        self.password.clear();
-        self.token.clear();
-        self.new_password.clear();
-        self.confirm.clear();
+        self.password.as_mut_string().clear();
+        self.token.as_mut_string().clear();
+        self.new_password.as_mut_string().clear();
+        self.confirm.as_mut_string().clear();
         if !matches!(page, Page::SettingsConfigure) {
-            self.current_password.clear();
+            self.current_password.as_mut_string().clear();
         }
     }
 
@@ -155,12 +156,12 @@ impl UserScreen {
                         self.person = Some(PersonNote::Plain(Note::Ok(ok.message.clone())));
                     }
                     (FlowStep::Login, Ok(ok)) => {
-                        self.password.clear();
+                        self.password.as_mut_string().clear();
                         self.person = Some(PersonNote::Plain(Note::Ok(ok.message.clone())));
                     }
                     (_, Err(e)) => {
                         if *step == FlowStep::Login {
-                            self.password.clear();
+                            self.password.as_mut_string().clear();
                         }
                         self.person = Some(PersonNote::Plain(Note::Error(e.to_string())));
                     }
@@ -185,7 +186,7 @@ impl UserScreen {
                     )));
                 }
                 Err(e) => {
-                    self.current_password.clear();
+                    self.current_password.as_mut_string().clear();
                     self.person = Some(PersonNote::Plain(Note::Error(e.to_string())));
                 }
             },
@@ -342,7 +343,7 @@ impl UserScreen {
             [
                 ("Login Name", &mut self.login, false),
                 ("Provider Code", &mut self.code, false),
-                ("Password", &mut self.password, true),
+                ("Password", self.password.as_mut_string(), true),
             ],
         );
         ui.add_space(6.0);
@@ -354,7 +355,7 @@ impl UserScreen {
             session: self.session.clone(),
             step: FlowStep::Login,
             input: FlowInput {
-                password: self.password.clone().into(),
+                password: self.password.clone(),
                 ..self.flow_input()
             },
         })
@@ -435,9 +436,9 @@ impl UserScreen {
             "change-page",
             &mut self.focus_first,
             [
-                ("Password Token", &mut self.token, false),
-                ("New Password", &mut self.new_password, true),
-                ("Confirm New Password", &mut self.confirm, true),
+                ("Password Token", self.token.as_mut_string(), false),
+                ("New Password", self.new_password.as_mut_string(), true),
+                ("Confirm New Password", self.confirm.as_mut_string(), true),
             ],
         );
         ui.add_space(6.0);
@@ -473,9 +474,9 @@ impl UserScreen {
             session: self.session.clone(),
             step: FlowStep::Complete,
             input: FlowInput {
-                token: self.token.clone().into(),
-                password: self.new_password.clone().into(),
-                confirm: self.confirm.clone().into(),
+                token: self.token.clone(),
+                password: self.new_password.clone(),
+                confirm: self.confirm.clone(),
                 ..self.flow_input()
             },
         })
@@ -491,7 +492,11 @@ impl UserScreen {
             [
                 ("Login Name", &mut self.login, false),
                 ("Provider Code", &mut self.code, false),
-                ("Current Password", &mut self.current_password, true),
+                (
+                    "Current Password",
+                    self.current_password.as_mut_string(),
+                    true,
+                ),
             ],
         );
         ui.add_space(6.0);
@@ -503,7 +508,7 @@ impl UserScreen {
             session: self.session.clone(),
             code: self.code.clone(),
             login: self.login.clone(),
-            password: self.current_password.clone().into(),
+            password: self.current_password.clone(),
         })
     }
 
@@ -576,7 +581,7 @@ impl UserScreen {
             session: self.session.clone(),
             code: self.code.clone(),
             login: self.login.clone(),
-            password: self.current_password.clone().into(),
+            password: self.current_password.clone(),
             email: self.email.trim().to_owned(),
             text_email: self.text_email.trim().to_owned(),
         })

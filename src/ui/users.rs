@@ -6,6 +6,7 @@
 //! (`USER_PAGE` each) around what is on screen, fetched by the worker with indexed queries.
 //! Only the visible rows are built (`TableBuilder::body.rows`).
 
+use crate::core::secret::Secret;
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
 use egui::{Key, KeyboardShortcut, Modifiers, RichText, TextEdit, Ui};
@@ -71,8 +72,8 @@ struct AddUserForm {
     email: String,
     text_email: String,
     spr: bool,
-    password: String,
-    confirm: String,
+    password: Secret,
+    confirm: Secret,
     note: Option<Note>,
     /// The cursor went to the first field when the dialog opened.
     focused: bool,
@@ -670,9 +671,9 @@ impl UsersPanel {
                 ui.label("");
                 ui.checkbox(&mut f.spr, "Self Password Reset enabled");
                 ui.end_row();
-                let r = field_row(ui, "Initial password", &mut f.password, true);
+                let r = field_row(ui, "Initial password", f.password.as_mut_string(), true);
                 submit |= entered(ui, &r);
-                let r = field_row(ui, "Confirm initial password", &mut f.confirm, true);
+                let r = field_row(ui, "Confirm initial password", f.confirm.as_mut_string(), true);
                 submit |= entered(ui, &r);
             });
             for addr in [&f.email, &f.text_email] {
@@ -724,7 +725,7 @@ impl UsersPanel {
                 email: non_empty(&f.email),
                 text_email: non_empty(&f.text_email),
                 spr_enabled: f.spr,
-                password: Some(f.password.clone()).filter(|p| !p.is_empty()),
+                password: Some(f.password.expose().to_owned()).filter(|p| !p.is_empty()),
             },
         });
     }
