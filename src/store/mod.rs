@@ -198,6 +198,20 @@ fn immutable_is_safe(_path: &Path) -> bool {
     false
 }
 
+/// Refuses a file of ours whose schema version this build cannot use: newer, or not positive.
+fn known_version(path: &Path, user_version: i32) -> Result<(), CoreError> {
+    if user_version > SCHEMA_VERSION {
+        Err(newer_error(path, user_version))
+    } else if user_version <= 0 {
+        Err(damaged_error(
+            path,
+            &format!("it has tables but schema version {user_version}"),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 fn newer_error(path: &Path, v: i32) -> CoreError {
     CoreError::BadDatabase(format!(
         "{} was written by a newer spr-console (schema version {v}; this one knows up to {SCHEMA_VERSION}). Update spr-console to open it; the file was left untouched.",
@@ -221,17 +235,9 @@ impl Store {
                     path.display()
                 )));
             }
-            FileKind::Ours { user_version } if user_version > SCHEMA_VERSION => {
-                return Err(newer_error(path, user_version));
-            }
-            FileKind::Ours { user_version } if user_version <= 0 => {
-                return Err(damaged_error(
-                    path,
-                    &format!("it has tables but schema version {user_version}"),
-                ));
-            }
+            FileKind::Ours { user_version } => known_version(path, user_version)?,
             FileKind::Missing => create_private_file(path)?,
-            FileKind::Empty | FileKind::BlankSqlite | FileKind::Ours { .. } => {}
+            FileKind::Empty | FileKind::BlankSqlite => {}
         }
         let conn = Connection::open_with_flags(
             path,
@@ -285,16 +291,7 @@ impl Store {
                     path.display()
                 )));
             }
-            FileKind::Ours { user_version } if user_version > SCHEMA_VERSION => {
-                return Err(newer_error(path, user_version));
-            }
-            FileKind::Ours { user_version } if user_version <= 0 => {
-                return Err(damaged_error(
-                    path,
-                    &format!("it has tables but schema version {user_version}"),
-                ));
-            }
-            FileKind::Ours { .. } => {}
+            FileKind::Ours { user_version } => known_version(path, user_version)?,
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
             | OpenFlags::SQLITE_OPEN_URI
