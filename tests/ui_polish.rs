@@ -5,6 +5,8 @@
 mod common;
 
 use common::ui::*;
+use egui_kittest::kittest::Queryable;
+use spr_console::ui::app::Panel;
 
 const OUT_OF_RANGE: &str = "Some policy values are out of range";
 
@@ -81,4 +83,84 @@ fn an_error_does_not_follow_the_operator_to_another_panel() {
         "{:?}",
         h.state().status_text()
     );
+}
+
+/// Steps until no label containing `text` shows, or fails after [`PATIENCE`].
+#[track_caller]
+fn gone(h: &mut Console, text: &str) {
+    let start = std::time::Instant::now();
+    while has(h, text) {
+        assert!(start.elapsed() < PATIENCE, "\"{text}\" still shows");
+        h.step();
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+fn search_text(h: &Console) -> Option<String> {
+    h.get_by_label("Search").value()
+}
+
+#[test]
+fn the_lock_keeps_the_operators_place_for_the_same_operator() {
+    let (_dir, path) = world();
+    let mut h = console(&path);
+    sign_in(&mut h, ADMIN, ADMIN_PW);
+    open_panel(&mut h, "Users");
+    wait_for(&mut h, "jdoe");
+    h.get_by_label("Search").focus();
+    h.step();
+    h.get_by_label("Search").type_text("lopez");
+    h.step();
+    wait_for(&mut h, "mlopez");
+    gone(&mut h, "jdoe@example.org");
+    click_button(&mut h, "Lock");
+    wait_for(&mut h, "The console is locked");
+    assert_eq!(h.state().panel(), None);
+    fill(&mut h, "Password", ADMIN_PW);
+    click_button(&mut h, "Sign in");
+    wait_for(&mut h, "Signed in as trainer");
+    assert_eq!(h.state().panel(), Some(Panel::Users));
+    assert_eq!(search_text(&h).as_deref(), Some("lopez"));
+    wait_for(&mut h, "mlopez");
+    gone(&mut h, "jdoe@example.org");
+}
+
+#[test]
+fn another_operator_after_the_lock_starts_afresh() {
+    let (_dir, path) = world();
+    let mut h = console(&path);
+    sign_in(&mut h, ADMIN, ADMIN_PW);
+    open_panel(&mut h, "Users");
+    wait_for(&mut h, "jdoe");
+    h.get_by_label("Search").focus();
+    h.step();
+    h.get_by_label("Search").type_text("lopez");
+    h.step();
+    click_button(&mut h, "Lock");
+    wait_for(&mut h, "The console is locked");
+    fill(&mut h, "Operator", HELPDESK);
+    fill(&mut h, "Password", HELPDESK_PW);
+    click_button(&mut h, "Sign in");
+    wait_for(&mut h, "Signed in as desk");
+    // Helpdesk's first panel, not the super admin's Users search.
+    assert_eq!(h.state().panel(), Some(Panel::Provider));
+    open_panel(&mut h, "Users");
+    assert_eq!(search_text(&h).as_deref(), Some(""));
+}
+
+#[test]
+fn back_from_the_lock_the_reset_panel_says_its_session_ended() {
+    let (_dir, path) = world();
+    let mut h = console(&path);
+    sign_in(&mut h, ADMIN, ADMIN_PW);
+    start_session(&mut h, "jdoe", "ACME", "");
+    click_button(&mut h, "Lock");
+    wait_for(&mut h, "The console is locked");
+    fill(&mut h, "Password", ADMIN_PW);
+    click_button(&mut h, "Sign in");
+    wait_for(&mut h, "Signed in as trainer");
+    assert_eq!(h.state().panel(), Some(Panel::Reset));
+    wait_for(&mut h, "ended: the console locked");
+    // The form is back, ready for the next caller.
+    wait_for(&mut h, "Start a supervised reset");
 }

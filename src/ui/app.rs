@@ -184,6 +184,8 @@ pub struct ConsoleApp {
     last_input: Instant,
     /// Whether the symbol font has been added to the context.
     fonts_ready: bool,
+    /// The console as the Lock left it: the same operator signing in again comes back to it.
+    parked: Option<Box<Main>>,
 }
 
 /// The training database's banner (§3.11), on every screen.
@@ -231,6 +233,7 @@ impl ConsoleApp {
             idle_limit: IDLE_LOCK,
             last_input: Instant::now(),
             fonts_ready: false,
+            parked: None,
         }
     }
 
@@ -268,8 +271,20 @@ impl ConsoleApp {
 
     /// Locks the console: back to the sign-in screen, forms and passwords forgotten; the
     /// lock is audited and ends the operator's supervised sessions.
+    ///
+    /// The operator's place is kept (panel, provider, searches, selection, the Reset panel,
+    /// which then shows that its session ended) and comes back when the same operator signs
+    /// in again; another operator starts afresh.
     pub fn lock(&mut self, why: &str) {
-        if let Screen::Main(m) = &self.screen {
+        if !matches!(self.screen, Screen::Main(_)) {
+            return;
+        }
+        let login = self.operator().map(|o| o.login.clone()).unwrap_or_default();
+        let screen = std::mem::replace(
+            &mut self.screen,
+            Screen::Login(LoginForm::for_login(&login, Some(why.to_owned()))),
+        );
+        if let Screen::Main(mut m) = screen {
             if let Some(w) = self.worker.as_mut() {
                 w.send(Job::Console {
                     actor: m.operator.clone(),
@@ -278,9 +293,18 @@ impl ConsoleApp {
                     },
                 });
             }
-            let login = m.operator.login.clone();
-            self.screen = Screen::Login(LoginForm::for_login(&login, Some(why.to_owned())));
-            self.status = StatusLine::default();
+            // A hand-over ends with the lock: the password typed to take it back is dropped.
+            m.handed_over = None;
+            self.parked = Some(m);
+        }
+        self.status = StatusLine::default();
+    }
+
+    /// The panel the console shows, if signed in (for tests).
+    pub fn panel(&self) -> Option<Panel> {
+        match &self.screen {
+            Screen::Main(m) => Some(m.panel),
+            _ => None,
         }
     }
 
@@ -483,6 +507,21 @@ impl ConsoleApp {
     /// Opens the console for `operator`, on `panel` or the role's first panel.
     fn sign_in(&mut self, operator: Operator, panel: Option<Panel>) {
         self.last_input = Instant::now();
+        self.training_asked = None;
+        // Back from the Lock: the same operator finds the console as they left it, its views
+        // read again (other seats may have changed things meanwhile).
+        if let Some(mut m) = self.parked.take()
+            && m.operator.id == operator.id
+            && m.operator.role == operator.role
+        {
+            m.operator = operator;
+            m.provider.refresh();
+            m.overview.refresh();
+            m.data.users.refresh();
+            m.data.audit.refresh();
+            self.screen = Screen::Main(m);
+            return;
+        }
         // The Overview is the super admin's morning (SPEC §5); helpdesk operators start at the
         // provider they help with.
         let panel = panel.unwrap_or(if operator.is_super_admin() {
