@@ -164,3 +164,28 @@ fn back_from_the_lock_the_reset_panel_says_its_session_ended() {
     // The form is back, ready for the next caller.
     wait_for(&mut h, "Start a supervised reset");
 }
+
+#[test]
+fn enter_pressed_during_the_sign_in_wait_signs_in_when_the_wait_is_over() {
+    let (_dir, path) = world();
+    let mut h = console(&path);
+    wait_for(&mut h, "Sign in to spr-console");
+    fill(&mut h, "Operator", ADMIN);
+    // Three wrong passwords earn a one-second wait (SPEC §3.9's growing delay).
+    for _ in 0..3 {
+        fill(&mut h, "Password", "not-the-password");
+        enter_in(&mut h, "Password");
+        // The note is cleared on each try and comes back with its answer.
+        wait_for(&mut h, "The operator login or password is wrong");
+    }
+    wait_for(&mut h, "Too many wrong passwords: wait 1 second");
+    // A fourth, once that wait is over, earns two seconds: time enough for the keys below.
+    gone(&mut h, "Too many wrong passwords");
+    fill(&mut h, "Password", "not-the-password");
+    enter_in(&mut h, "Password");
+    wait_for(&mut h, "Too many wrong passwords: wait 2 seconds");
+    fill(&mut h, "Password", ADMIN_PW);
+    enter_in(&mut h, "Password");
+    assert!(has(&h, "You will be signed in when the wait is over"));
+    wait_for(&mut h, "Signed in as trainer");
+}
