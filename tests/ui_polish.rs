@@ -189,3 +189,35 @@ fn enter_pressed_during_the_sign_in_wait_signs_in_when_the_wait_is_over() {
     assert!(has(&h, "You will be signed in when the wait is over"));
     wait_for(&mut h, "Signed in as trainer");
 }
+
+fn remembering(path: &std::path::Path, memory: &std::path::Path) -> Console {
+    use spr_console::ui::window_state::{Remember, WindowState};
+    let loaded = WindowState::load(memory);
+    console_with(
+        spr_console::ui::ConsoleApp::new(path)
+            .with_memory(Remember::new(memory.to_path_buf(), loaded)),
+    )
+}
+
+#[test]
+fn the_window_remembers_its_theme_and_last_panel_for_the_next_start() {
+    use spr_console::ui::window_state::WindowState;
+    let (dir, path) = world();
+    let memory = dir.path().join("config/window.json");
+    let mut h = remembering(&path, &memory);
+    sign_in_as(&mut h, ADMIN, ADMIN_PW);
+    assert_eq!(h.state().panel(), Some(Panel::Overview));
+    open_panel(&mut h, "Audit");
+    h.get_by_label("Light").click();
+    h.step();
+    wait_until(&mut h, "the window's memory to be written", || {
+        let s = WindowState::load(&memory);
+        s.panel() == Some(Panel::Audit) && s.theme() == Some(egui::ThemePreference::Light)
+    });
+    drop(h);
+
+    // The next start opens on the Audit view, in the light theme once set by `run`.
+    let mut h = remembering(&path, &memory);
+    sign_in_as(&mut h, ADMIN, ADMIN_PW);
+    assert_eq!(h.state().panel(), Some(Panel::Audit));
+}

@@ -186,6 +186,9 @@ pub struct ConsoleApp {
     fonts_ready: bool,
     /// The console as the Lock left it: the same operator signing in again comes back to it.
     parked: Option<Box<Main>>,
+    /// The window's size, position, theme and last panel, kept between runs (the real window
+    /// only; tests run without it).
+    remember: Option<super::window_state::Remember>,
 }
 
 /// The training database's banner (§3.11), on every screen.
@@ -234,6 +237,7 @@ impl ConsoleApp {
             last_input: Instant::now(),
             fonts_ready: false,
             parked: None,
+            remember: None,
         }
     }
 
@@ -241,6 +245,14 @@ impl ConsoleApp {
     #[must_use]
     pub fn with_idle_limit(mut self, limit: Duration) -> Self {
         self.idle_limit = limit;
+        self
+    }
+
+    /// Keeps the window's size, position, theme and last panel through `remember`; a
+    /// sign-in opens on the remembered panel.
+    #[must_use]
+    pub fn with_memory(mut self, remember: super::window_state::Remember) -> Self {
+        self.remember = Some(remember);
         self
     }
 
@@ -355,6 +367,10 @@ impl ConsoleApp {
             _ => {
                 egui::CentralPanel::default().show(ui, |ui| self.outer_ui(ui));
             }
+        }
+        let panel = self.panel();
+        if let Some(r) = self.remember.as_mut() {
+            r.frame(&ctx, panel);
         }
     }
 
@@ -524,11 +540,20 @@ impl ConsoleApp {
         }
         // The Overview is the super admin's morning (SPEC §5); helpdesk operators start at the
         // provider they help with.
-        let panel = panel.unwrap_or(if operator.is_super_admin() {
-            Panel::Overview
-        } else {
-            Panel::Provider
-        });
+        // The panel the window showed last time comes first (not the Outbox: whether this
+        // database keeps one is only known a moment later).
+        let remembered = self
+            .remember
+            .as_ref()
+            .and_then(|r| r.loaded().panel())
+            .filter(|p| *p != Panel::Outbox);
+        let panel = panel
+            .or(remembered)
+            .unwrap_or(if operator.is_super_admin() {
+                Panel::Overview
+            } else {
+                Panel::Provider
+            });
         self.screen = Screen::Main(Box::new(Main {
             operator,
             panel,
@@ -849,5 +874,11 @@ fn theme_switch(ui: &mut Ui) {
 impl eframe::App for ConsoleApp {
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
         self.ui_root(ui);
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        if let Some(r) = self.remember.as_mut() {
+            r.write();
+        }
     }
 }
