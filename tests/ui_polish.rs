@@ -221,3 +221,73 @@ fn the_window_remembers_its_theme_and_last_panel_for_the_next_start() {
     sign_in_as(&mut h, ADMIN, ADMIN_PW);
     assert_eq!(h.state().panel(), Some(Panel::Audit));
 }
+
+#[test]
+fn arrow_keys_page_keys_home_end_and_enter_move_the_users_selection() {
+    use spr_console::core::Service;
+    use spr_console::core::service::UserInput;
+    let (_dir, path) = world();
+    {
+        let mut svc = Service::open(&path).unwrap();
+        let admin = svc.operator_login(ADMIN, ADMIN_PW).unwrap();
+        for n in 0..40 {
+            svc.add_user(
+                &admin,
+                "ACME",
+                &UserInput {
+                    login: format!("zz{n:02}"),
+                    first: "Row".into(),
+                    last: format!("{n:02}"),
+                    spr_enabled: true,
+                    ..UserInput::default()
+                },
+            )
+            .unwrap();
+        }
+    }
+    let mut h = console(&path);
+    sign_in_as(&mut h, ADMIN, ADMIN_PW);
+    open_panel(&mut h, "Users");
+    wait_for(&mut h, "zz00");
+    let key = |h: &mut Console, k: egui::Key| {
+        h.key_press(k);
+        h.step();
+        h.step();
+    };
+    // Rows in order: jdoe, mlopez, zz00 … zz39.
+    key(&mut h, egui::Key::ArrowDown);
+    wait_for(&mut h, "Jane Doe · Provider ACME");
+    key(&mut h, egui::Key::ArrowDown);
+    wait_for(&mut h, "Maria Lopez · Provider ACME");
+    gone(&mut h, "Jane Doe · Provider ACME");
+    key(&mut h, egui::Key::ArrowUp);
+    wait_for(&mut h, "Jane Doe · Provider ACME");
+    // The last row is off screen: End brings it in and selects it.
+    key(&mut h, egui::Key::End);
+    wait_for(&mut h, "Row 39 · Provider ACME");
+    key(&mut h, egui::Key::PageUp);
+    gone(&mut h, "Row 39 · Provider ACME");
+    wait_for(&mut h, "Row 3");
+    key(&mut h, egui::Key::Home);
+    wait_for(&mut h, "Jane Doe · Provider ACME");
+    key(&mut h, egui::Key::PageDown);
+    gone(&mut h, "Jane Doe · Provider ACME");
+    wait_for(&mut h, "Row ");
+    // Closed, the details come back with Enter, on the row the keys reached.
+    let reached = (0..40)
+        .map(|n| format!("Row {n:02} · Provider ACME"))
+        .find(|t| has(&h, t))
+        .unwrap();
+    click_button(&mut h, "Close");
+    gone(&mut h, &reached);
+    key(&mut h, egui::Key::Enter);
+    wait_for(&mut h, &reached);
+    // A click puts the cursor on its row: the keys go on from there.
+    key(&mut h, egui::Key::Home);
+    wait_for(&mut h, "Jane Doe · Provider ACME");
+    h.get_by_label("zz01").click();
+    h.step();
+    wait_for(&mut h, "Row 01 · Provider ACME");
+    key(&mut h, egui::Key::ArrowDown);
+    wait_for(&mut h, "Row 02 · Provider ACME");
+}

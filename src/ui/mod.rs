@@ -10,6 +10,7 @@ pub mod outbox; // the Outbox view
 pub mod overview; // the Overview panel
 pub mod provider;
 pub mod reset;
+pub mod table_keys; // arrows, Page Up/Down, Home, End and Enter in tables
 pub mod user_screen; // the user's pages of a supervised session
 pub mod users;
 pub mod widgets;
