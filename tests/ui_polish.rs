@@ -291,3 +291,34 @@ fn arrow_keys_page_keys_home_end_and_enter_move_the_users_selection() {
     key(&mut h, egui::Key::ArrowDown);
     wait_for(&mut h, "Row 02 · Provider ACME");
 }
+
+#[test]
+fn the_reset_panel_takes_the_user_selected_in_users() {
+    let (_dir, path) = world();
+    let mut h = console(&path);
+    sign_in_as(&mut h, ADMIN, ADMIN_PW);
+    open_panel(&mut h, "Users");
+    wait_for(&mut h, "mlopez");
+    h.get_by_label("mlopez").click();
+    h.step();
+    wait_for(&mut h, "Maria Lopez · Provider ACME");
+    click_button(&mut h, "Reset");
+    wait_for(&mut h, "Start a supervised reset");
+    assert_eq!(
+        h.get_by_label("Login Name").value().as_deref(),
+        Some("mlopez")
+    );
+    assert_eq!(
+        h.get_by_label("Provider Code").value().as_deref(),
+        Some("ACME")
+    );
+    // What the operator types instead is kept when they come back with the same selection.
+    fill(&mut h, "Login Name", "jdoe");
+    open_panel(&mut h, "Users");
+    click_button(&mut h, "Reset");
+    wait_for(&mut h, "Start a supervised reset");
+    assert_eq!(
+        h.get_by_label("Login Name").value().as_deref(),
+        Some("jdoe")
+    );
+}

@@ -149,6 +149,8 @@ struct Main {
     data: super::data::DataViews,
     /// The user's pages fill the window (§3.15 hand-over); the operator's password ends it.
     handed_over: Option<TakeBack>,
+    /// The user selected in Users whom the Reset panel's form last took (by id).
+    offered_to_reset: Option<i64>,
 }
 
 /// The operator's way back from a hand-over.
@@ -562,6 +564,7 @@ impl ConsoleApp {
             reset: ResetPanel::default(),
             data: super::data::DataViews::default(),
             handed_over: None,
+            offered_to_reset: None,
         }));
         self.training_asked = None;
     }
@@ -683,6 +686,17 @@ impl ConsoleApp {
                     if ui.selectable_label(m.panel == p, p.label()).clicked() {
                         if m.panel != p {
                             self.status.leave_panel();
+                        }
+                        // Reset takes the user selected in Users (not over a running
+                        // session, and not again once the operator has changed the form).
+                        if p == Panel::Reset
+                            && m.panel != p
+                            && let Some(u) = m.data.users.selected_user()
+                            && m.offered_to_reset != Some(u.id)
+                        {
+                            m.offered_to_reset = Some(u.id);
+                            m.reset
+                                .prepare_start(u.provider_code.as_str(), u.login.as_str());
                         }
                         m.panel = p;
                         if p == Panel::Provider {

@@ -225,6 +225,11 @@ impl UsersPanel {
             .and_then(|p| p.get((index % USER_PAGE) as usize))
     }
 
+    /// The user whose details show, if any.
+    pub fn selected_user(&self) -> Option<&User> {
+        self.selected.as_ref()
+    }
+
     /// Drops every row held and asks again (after a change).
     pub fn refresh(&mut self) {
         self.applied = None;
