@@ -10,6 +10,24 @@ use spr_console::ui::app::Panel;
 
 const OUT_OF_RANGE: &str = "Some policy values are out of range";
 
+/// Steps until the policy form holds the provider's values (world: 3 incorrect entries), so
+/// that a value typed next is not replaced by the form's loading.
+#[track_caller]
+fn policy_loaded(h: &mut Console) {
+    let start = std::time::Instant::now();
+    while h
+        .get_by_label("Maximum number of incorrect passwords tolerated")
+        .value()
+        .as_deref()
+        != Some("3")
+    {
+        assert!(start.elapsed() < PATIENCE, "the policy form did not load");
+        h.step();
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    h.step();
+}
+
 fn status_has(h: &Console, text: &str) -> bool {
     h.state().status_text().is_some_and(|s| s.contains(text))
 }
@@ -20,6 +38,7 @@ fn an_out_of_range_error_clears_when_undo_puts_the_values_back() {
     let mut h = console(&path);
     sign_in(&mut h, ADMIN, ADMIN_PW);
     wait_for(&mut h, "ACME — Acme Care");
+    policy_loaded(&mut h);
     fill(
         &mut h,
         "Maximum number of incorrect passwords tolerated",
@@ -45,6 +64,7 @@ fn a_value_typed_back_into_range_clears_the_error_too() {
     let mut h = console(&path);
     sign_in(&mut h, ADMIN, ADMIN_PW);
     wait_for(&mut h, "ACME — Acme Care");
+    policy_loaded(&mut h);
     fill(
         &mut h,
         "Maximum number of incorrect passwords tolerated",
@@ -70,6 +90,7 @@ fn an_error_does_not_follow_the_operator_to_another_panel() {
     let mut h = console(&path);
     sign_in(&mut h, ADMIN, ADMIN_PW);
     wait_for(&mut h, "ACME — Acme Care");
+    policy_loaded(&mut h);
     fill(
         &mut h,
         "Maximum number of incorrect passwords tolerated",
