@@ -16,8 +16,8 @@ const OUT_OF_RANGE: &str = "Some policy values are out of range";
 fn policy_loaded(h: &mut Console) {
     let start = std::time::Instant::now();
     while h
-        .get_by_label("Maximum number of incorrect passwords tolerated")
-        .value()
+        .query_by_label("Maximum number of incorrect passwords tolerated")
+        .and_then(|n| n.value())
         .as_deref()
         != Some("3")
     {
