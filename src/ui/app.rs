@@ -156,6 +156,8 @@ struct Main {
     data: super::data::DataViews,
     /// The user's pages fill the window (§3.15 hand-over); the operator's password ends it.
     handed_over: Option<TakeBack>,
+    /// The user selected in Users whom the Reset panel's form last took (by id).
+    offered_to_reset: Option<i64>,
 }
 
 /// The operator's way back from a hand-over.
@@ -198,6 +200,11 @@ pub struct ConsoleApp {
     last_input: Instant,
     /// Whether the symbol font has been added to the context.
     fonts_ready: bool,
+    /// The console as the Lock left it: the same operator signing in again comes back to it.
+    parked: Option<Box<Main>>,
+    /// The window's size, position, theme and last panel, kept between runs (the real window
+    /// only; tests run without it).
+    remember: Option<super::window_state::Remember>,
 }
 
 /// The training database's banner (§3.11), on every screen.
@@ -250,6 +257,8 @@ impl ConsoleApp {
             idle_limit: IDLE_LOCK,
             last_input: Instant::now(),
             fonts_ready: false,
+            parked: None,
+            remember: None,
         }
     }
 
@@ -320,6 +329,14 @@ impl ConsoleApp {
         self.worker.as_ref().map_or(0, Worker::in_flight)
     }
 
+    /// Keeps the window's size, position, theme and last panel through `remember`; a
+    /// sign-in opens on the remembered panel.
+    #[must_use]
+    pub fn with_memory(mut self, remember: super::window_state::Remember) -> Self {
+        self.remember = Some(remember);
+        self
+    }
+
     /// The status line's current message (for tests).
     pub fn status_text(&self) -> Option<&str> {
         self.status.text()
@@ -347,8 +364,20 @@ impl ConsoleApp {
 
     /// Locks the console: back to the sign-in screen, forms and passwords forgotten; the
     /// lock is audited and ends the operator's supervised sessions.
+    ///
+    /// The operator's place is kept (panel, provider, searches, selection, the Reset panel,
+    /// which then shows that its session ended) and comes back when the same operator signs
+    /// in again; another operator starts afresh.
     pub fn lock(&mut self, why: &str) {
-        if let Screen::Main(m) = &self.screen {
+        if !matches!(self.screen, Screen::Main(_)) {
+            return;
+        }
+        let login = self.operator().map(|o| o.login.clone()).unwrap_or_default();
+        let screen = std::mem::replace(
+            &mut self.screen,
+            Screen::Login(LoginForm::for_login(&login, Some(why.to_owned()))),
+        );
+        if let Screen::Main(mut m) = screen {
             if let Some(w) = self.worker.as_mut() {
                 w.send(Job::Console {
                     actor: m.operator.clone(),
@@ -357,9 +386,18 @@ impl ConsoleApp {
                     },
                 });
             }
-            let login = m.operator.login.clone();
-            self.screen = Screen::Login(LoginForm::for_login(&login, Some(why.to_owned())));
-            self.status = StatusLine::default();
+            // A hand-over ends with the lock: the password typed to take it back is dropped.
+            m.handed_over = None;
+            self.parked = Some(m);
+        }
+        self.status = StatusLine::default();
+    }
+
+    /// The panel the console shows, if signed in (for tests).
+    pub fn panel(&self) -> Option<Panel> {
+        match &self.screen {
+            Screen::Main(m) => Some(m.panel),
+            _ => None,
         }
     }
 
@@ -412,6 +450,10 @@ impl ConsoleApp {
             }
         }
         self.announce_screen(&ctx);
+        let panel = self.panel();
+        if let Some(r) = self.remember.as_mut() {
+            r.frame(&ctx, panel);
+        }
     }
 
     fn idle_check(&mut self, ctx: &egui::Context) {
@@ -564,13 +606,37 @@ impl ConsoleApp {
     /// Opens the console for `operator`, on `panel` or the role's first panel.
     fn sign_in(&mut self, operator: Operator, panel: Option<Panel>) {
         self.last_input = Instant::now();
+        self.training_asked = None;
+        // Back from the Lock: the same operator finds the console as they left it, its views
+        // read again (other seats may have changed things meanwhile).
+        if let Some(mut m) = self.parked.take()
+            && m.operator.id == operator.id
+            && m.operator.role == operator.role
+        {
+            m.operator = operator;
+            m.provider.refresh();
+            m.overview.refresh();
+            m.data.users.refresh();
+            m.data.audit.refresh();
+            self.screen = Screen::Main(m);
+            return;
+        }
         // The Overview is the super admin's morning (SPEC §5); helpdesk operators start at the
         // provider they help with.
-        let panel = panel.unwrap_or(if operator.is_super_admin() {
-            Panel::Overview
-        } else {
-            Panel::Provider
-        });
+        // The panel the window showed last time comes first (not the Outbox: whether this
+        // database keeps one is only known a moment later).
+        let remembered = self
+            .remember
+            .as_ref()
+            .and_then(|r| r.loaded().panel())
+            .filter(|p| *p != Panel::Outbox);
+        let panel = panel
+            .or(remembered)
+            .unwrap_or(if operator.is_super_admin() {
+                Panel::Overview
+            } else {
+                Panel::Provider
+            });
         let mut data = super::data::DataViews::default();
         data.users.dialogs.typed_only = self.typed_paths;
         data.audit.dialogs.typed_only = self.typed_paths;
@@ -583,6 +649,7 @@ impl ConsoleApp {
             reset: ResetPanel::default(),
             data,
             handed_over: None,
+            offered_to_reset: None,
         }));
         self.training_asked = None;
     }
@@ -705,6 +772,17 @@ impl ConsoleApp {
                     if ui.selectable_label(m.panel == p, p.label()).clicked() {
                         if m.panel != p {
                             self.status.leave_panel();
+                        }
+                        // Reset takes the user selected in Users (not over a running
+                        // session, and not again once the operator has changed the form).
+                        if p == Panel::Reset
+                            && m.panel != p
+                            && let Some(u) = m.data.users.selected_user()
+                            && m.offered_to_reset != Some(u.id)
+                        {
+                            m.offered_to_reset = Some(u.id);
+                            m.reset
+                                .prepare_start(u.provider_code.as_str(), u.login.as_str());
                         }
                         m.panel = p;
                         if p == Panel::Provider {
@@ -908,5 +986,11 @@ impl std::fmt::Debug for ConsoleApp {
 impl eframe::App for ConsoleApp {
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
         self.ui_root(ui);
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        if let Some(r) = self.remember.as_mut() {
+            r.write();
+        }
     }
 }

@@ -145,6 +145,8 @@ pub struct LoginForm {
     pub focus_password: bool,
     /// The cursor was placed when the screen first showed.
     focused: bool,
+    /// Sign in was asked for during the wait: it goes when the wait ends (Enter is not lost).
+    queued: bool,
 }
 
 impl LoginForm {
@@ -205,6 +207,11 @@ impl LoginForm {
             submit |= ui
                 .add_enabled(can_try, egui::Button::new("Sign in"))
                 .clicked();
+            if submit && wait > 0 {
+                self.queued = true;
+            }
+            // The sign-in asked for during the wait goes as soon as the wait is over.
+            submit |= can_try && std::mem::take(&mut self.queued);
             if let Some(n) = &self.note {
                 ui.add_space(8.0);
                 n.ui(ui);
@@ -217,6 +224,9 @@ impl LoginForm {
                     ))
                     .color(super::widgets::warn_color(ui)),
                 );
+                if self.queued {
+                    ui.label("You will be signed in when the wait is over.");
+                }
             }
             if !submit || !can_try {
                 return None;

@@ -10,9 +10,11 @@ pub mod outbox; // the Outbox view
 pub mod overview; // the Overview panel
 pub mod provider;
 pub mod reset;
+pub mod table_keys; // arrows, Page Up/Down, Home, End and Enter in tables
 pub mod user_screen; // the user's pages of a supervised session
 pub mod users;
 pub mod widgets;
+pub mod window_state; // size, position, theme and last panel between runs
 pub mod worker; // the Users panel
 
 use std::path::Path;
@@ -26,21 +28,35 @@ pub fn run(path: &Path) -> Result<(), String> {
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
+    let memory = window_state::default_path();
+    let loaded = memory
+        .as_deref()
+        .map(window_state::WindowState::load)
+        .unwrap_or_default();
     let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_title(format!("spr-console — {name}"))
-            .with_inner_size([1280.0, 800.0])
-            .with_min_inner_size([900.0, 600.0])
-            .with_app_id("spr-console")
-            .with_icon(window_icon()),
+        viewport: loaded.viewport(
+            egui::ViewportBuilder::default()
+                .with_title(format!("spr-console — {name}"))
+                .with_app_id("spr-console")
+                .with_icon(window_icon()),
+        ),
         renderer: eframe::Renderer::Glow,
         ..eframe::NativeOptions::default()
     };
-    let app = ConsoleApp::new(path).with_ready_signal();
+    let theme = loaded.theme();
+    let mut app = ConsoleApp::new(path).with_ready_signal();
+    if let Some(p) = memory {
+        app = app.with_memory(window_state::Remember::new(p, loaded));
+    }
     eframe::run_native(
         &format!("spr-console — {name}"),
         options,
-        Box::new(|_cc| Ok(Box::new(app))),
+        Box::new(move |cc| {
+            if let Some(t) = theme {
+                cc.egui_ctx.set_theme(t);
+            }
+            Ok(Box::new(app))
+        }),
     )
     .map_err(|e| {
         let e = e.to_string();

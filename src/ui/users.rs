@@ -123,6 +123,10 @@ pub struct UsersPanel {
     scroll_mark: ScrollMark,
     /// A row to bring on screen at the next frame (a new search scrolls to the top).
     scroll_to: Option<u64>,
+    /// The row the keyboard moves from (the last one clicked or reached by the keys).
+    cursor: Option<u64>,
+    /// The cursor moved by a key: select its row when it is on hand, and scroll just enough.
+    cursor_moved: bool,
     pages: HashMap<u64, Vec<User>>,
     page_order: VecDeque<u64>,
     pending: HashSet<u64>,
@@ -220,6 +224,11 @@ impl UsersPanel {
         self.pages
             .get(&(index / USER_PAGE))
             .and_then(|p| p.get((index % USER_PAGE) as usize))
+    }
+
+    /// The user whose details show, if any.
+    pub fn selected_user(&self) -> Option<&User> {
+        self.selected.as_ref()
     }
 
     /// Drops every row held and asks again (after a change).
@@ -423,6 +432,7 @@ impl UsersPanel {
             if self.applied.as_ref().is_some_and(|old| old != &filter) {
                 // A new search or filter starts at the top; a refresh keeps the place.
                 self.scroll_to = Some(0);
+                self.cursor = None;
             }
             self.applied = Some(filter.clone());
             jobs.push(DataJob::UserQuery {
@@ -795,15 +805,31 @@ impl UsersPanel {
                 self.scroll_to = Some(total.saturating_sub(1));
             }
         }
+        let row_pitch = ROW_HEIGHT + ui.spacing().item_spacing.y;
+        // Arrows, Page Up/Down, Home and End move the selection; Enter opens the row again.
+        let page_rows = ((ui.available_height() - 24.0) / row_pitch)
+            .floor()
+            .max(1.0) as u64;
+        match super::table_keys::read(ui) {
+            Some(super::table_keys::TableKey::Enter) => self.cursor_moved = self.cursor.is_some(),
+            Some(key) => {
+                if let Some(to) = super::table_keys::moved(self.cursor, key, total, page_rows) {
+                    self.cursor = Some(to);
+                    self.cursor_moved = true;
+                }
+            }
+            None => {}
+        }
+        let cursor = self.cursor.filter(|_| self.cursor_moved);
+        let mut reached: Option<User> = None;
         let mut wanted: BTreeSet<u64> = BTreeSet::new();
         let mut first_shown: Option<u64> = None;
-        let mut clicked: Option<User> = None;
+        let mut clicked: Option<(u64, User)> = None;
         let selected_id = self.selected.as_ref().map(|u| u.id);
         let bulk = actor.is_super_admin();
         let mut toggles: Vec<(i64, bool)> = Vec::new();
         // A click anywhere on a row selects it: cell texts must not take it for selecting text.
         ui.style_mut().interaction.selectable_labels = false;
-        let row_pitch = ROW_HEIGHT + ui.spacing().item_spacing.y;
         let mut table = TableBuilder::new(ui)
             .id_salt("users-table")
             .striped(true)
@@ -814,6 +840,8 @@ impl UsersPanel {
             // rows there are asked for now (the scroll area clamps it at the end).
             let row = row.min(total.saturating_sub(1)) as f32;
             table = table.vertical_scroll_offset(row * row_pitch);
+        } else if let Some(row) = cursor {
+            table = table.scroll_to_row(row as usize, None);
         }
         if bulk {
             table = table.column(Column::exact(24.0));
@@ -857,6 +885,9 @@ impl UsersPanel {
                         });
                         return;
                     };
+                    if cursor == Some(i) {
+                        reached = Some(u.clone());
+                    }
                     row.set_selected(Some(u.id) == selected_id);
                     if bulk {
                         row.col(|ui| {
@@ -908,7 +939,7 @@ impl UsersPanel {
                         }
                     });
                     if row.response().clicked() {
-                        clicked = Some(u.clone());
+                        clicked = Some((i, u.clone()));
                     }
                 });
             });
@@ -919,7 +950,13 @@ impl UsersPanel {
                 self.checked.remove(&id);
             }
         }
-        if let Some(u) = clicked {
+        if let Some(u) = reached {
+            self.cursor_moved = false;
+            self.select(u);
+        }
+        if let Some((i, u)) = clicked {
+            self.cursor = Some(i);
+            self.cursor_moved = false;
             self.select(u);
         }
         if let Some(i) = first_shown {
