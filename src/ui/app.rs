@@ -406,6 +406,7 @@ impl ConsoleApp {
         let ctx = ui.ctx().clone();
         if !std::mem::replace(&mut self.fonts_ready, true) {
             super::widgets::install_symbol_font(&ctx);
+            super::widgets::readable_light_theme(&ctx);
         }
         let worker = self.worker.get_or_insert_with(|| {
             Worker::spawn(self.path.clone(), ctx.clone(), self.clock.clone())

@@ -152,17 +152,20 @@ fn tri_combo(ui: &mut Ui, label: &str, value: &mut Option<bool>, yes: &str, no: 
         Some(true) => yes,
         Some(false) => no,
     };
-    let combo_label = ui.label(label);
-    egui::ComboBox::from_id_salt(label)
-        .selected_text(text)
-        .width(90.0)
-        .show_ui(ui, |ui| {
-            ui.selectable_value(value, None, "Any");
-            ui.selectable_value(value, Some(true), yes);
-            ui.selectable_value(value, Some(false), no);
-        })
-        .response
-        .labelled_by(combo_label.id);
+    // One unit, so a wrapping row never parts a label from its control.
+    ui.horizontal(|ui| {
+        let combo_label = ui.label(label);
+        egui::ComboBox::from_id_salt(label)
+            .selected_text(text)
+            .width(90.0)
+            .show_ui(ui, |ui| {
+                ui.selectable_value(value, None, "Any");
+                ui.selectable_value(value, Some(true), yes);
+                ui.selectable_value(value, Some(false), no);
+            })
+            .response
+            .labelled_by(combo_label.id);
+    });
 }
 
 fn lock_words(u: &User) -> String {
@@ -504,29 +507,33 @@ impl UsersPanel {
                 .provider_id
                 .and_then(|id| providers.iter().find(|p| p.id == id))
                 .map_or("All".to_owned(), |p| p.code.to_string());
-            let combo_label = ui.label("Provider");
-            egui::ComboBox::from_id_salt("Provider")
-                .selected_text(current)
-                .show_ui(ui, |ui| {
-                    ui.selectable_value(&mut self.provider_id, None, "All");
-                    for p in providers {
-                        ui.selectable_value(&mut self.provider_id, Some(p.id), p.code.as_str());
-                    }
-                })
-                .response
-                .labelled_by(combo_label.id);
+            ui.horizontal(|ui| {
+                let combo_label = ui.label("Provider");
+                egui::ComboBox::from_id_salt("Provider")
+                    .selected_text(current)
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(&mut self.provider_id, None, "All");
+                        for p in providers {
+                            ui.selectable_value(&mut self.provider_id, Some(p.id), p.code.as_str());
+                        }
+                    })
+                    .response
+                    .labelled_by(combo_label.id);
+            });
             let status = self.status.map_or("All but Deleted", Status::label);
-            let combo_label = ui.label("Status");
-            egui::ComboBox::from_id_salt("Status")
-                .selected_text(status)
-                .show_ui(ui, |ui| {
-                    ui.selectable_value(&mut self.status, None, "All but Deleted");
-                    for s in Status::ALL {
-                        ui.selectable_value(&mut self.status, Some(s), s.label());
-                    }
-                })
-                .response
-                .labelled_by(combo_label.id);
+            ui.horizontal(|ui| {
+                let combo_label = ui.label("Status");
+                egui::ComboBox::from_id_salt("Status")
+                    .selected_text(status)
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(&mut self.status, None, "All but Deleted");
+                        for s in Status::ALL {
+                            ui.selectable_value(&mut self.status, Some(s), s.label());
+                        }
+                    })
+                    .response
+                    .labelled_by(combo_label.id);
+            });
             tri_combo(ui, "SPR enabled", &mut self.spr, "Enabled", "Disabled");
             tri_combo(
                 ui,
@@ -830,6 +837,14 @@ impl UsersPanel {
         let mut toggles: Vec<(i64, bool)> = Vec::new();
         // A click anywhere on a row selects it: cell texts must not take it for selecting text.
         ui.style_mut().interaction.selectable_labels = false;
+        // With the details pane open at 1024 points the full widths would push Status out of
+        // sight: narrower columns (clipped, whole text on hover) keep every column shown.
+        let narrow = ui.available_width() < 820.0;
+        let [login_w, name_w, contacts_w, spr_w] = if narrow {
+            [105.0, 115.0, 130.0, 70.0]
+        } else {
+            [140.0, 160.0, 220.0, 90.0]
+        };
         let mut table = TableBuilder::new(ui)
             .id_salt("users-table")
             .striped(true)
@@ -848,10 +863,10 @@ impl UsersPanel {
         }
         table
             .column(Column::auto().at_least(60.0))
-            .column(Column::initial(140.0).at_least(80.0).clip(true))
-            .column(Column::initial(160.0).at_least(80.0).clip(true))
-            .column(Column::initial(220.0).at_least(80.0).clip(true))
-            .column(Column::initial(90.0))
+            .column(Column::initial(login_w).at_least(80.0).clip(true))
+            .column(Column::initial(name_w).at_least(80.0).clip(true))
+            .column(Column::initial(contacts_w).at_least(80.0).clip(true))
+            .column(Column::initial(spr_w))
             .column(Column::remainder().at_least(120.0).clip(true))
             .header(24.0, |mut h| {
                 if bulk {
@@ -931,8 +946,12 @@ impl UsersPanel {
                     row.col(|ui| {
                         ui.label(if u.spr_enabled { "Enabled" } else { "Disabled" });
                     });
+                    let is_selected = Some(u.id) == selected_id;
                     row.col(|ui| {
-                        if u.status == Status::AdminLocked {
+                        if u.status == Status::AdminLocked && is_selected {
+                            // Red on the selection's blue cannot be read: strong text there.
+                            ui.label(RichText::new(lock_words(u)).strong());
+                        } else if u.status == Status::AdminLocked {
                             ui.colored_label(error_color(ui), lock_words(u));
                         } else {
                             ui.label(u.status.label());

@@ -68,6 +68,16 @@ pub fn install_symbol_font(ctx: &egui::Context) {
     ));
 }
 
+/// The light theme as egui ships it draws text fields near-white on near-white with no
+/// outline, and its pure red is hard to read on the blue of a selected row: outline the
+/// controls and use a deeper red (about 5:1 on the selection, 7:1 on white).
+pub fn readable_light_theme(ctx: &egui::Context) {
+    ctx.style_mut_of(egui::Theme::Light, |s| {
+        s.visuals.widgets.inactive.bg_stroke = egui::Stroke::new(1.0, Color32::from_gray(160));
+        s.visuals.error_fg_color = Color32::from_rgb(0xb0, 0x00, 0x20);
+    });
+}
+
 /// A count with thousands separators: `100,007`.
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
