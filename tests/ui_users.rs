@@ -119,7 +119,7 @@ fn search_narrows_the_table() {
     assert!(h.query_by_label("amy.jones").is_some());
 
     type_into(&mut h, "Search", "zed");
-    settle(&mut h, "one match", |h| has(h, "1 users match"));
+    settle(&mut h, "one match", |h| has(h, "1 user matches"));
     assert!(h.query_by_label("zed.smith").is_some());
     assert!(h.query_by_label("amy.jones").is_none());
 
@@ -264,13 +264,66 @@ fn bulk_enable_grants_spr_to_every_matching_user() {
     settle(&mut h, "the 40 generated users", |h| {
         has(h, "40 users match")
     });
+    let enabled = |path: &std::path::Path| {
+        let svc = Service::open(path).unwrap();
+        (0..40)
+            .filter(|i| {
+                svc.user("ACME", &format!("gen{i:03}"))
+                    .is_ok_and(|u| u.spr_enabled)
+            })
+            .count()
+    };
+    let before = enabled(&path);
+    // The bulk change asks first, naming the count; Cancel changes nothing (SPEC §5).
     h.get_by_label("Enable SPR for all matching").click();
+    settle(&mut h, "the question", |h| {
+        has(h, "Enable Self Password Reset for 40 users?")
+    });
+    h.get_by_label("Cancel").click();
+    settle(&mut h, "the question gone", |h| {
+        !has(h, "Enable Self Password Reset for 40 users?")
+    });
+    assert_eq!(enabled(&path), before, "Cancel changed nothing");
+
+    h.get_by_label("Enable SPR for all matching").click();
+    settle(&mut h, "the question", |h| has(h, "Enable for 40 users"));
+    h.get_by_label("Enable for 40 users").click();
     settle(&mut h, "the bulk change", |h| {
-        has(h, "Self Password Reset enabled for 40 user(s).")
+        has(h, "Self Password Reset enabled for")
     });
     let svc = Service::open(&path).unwrap();
     assert!(svc.user("ACME", "gen017").unwrap().spr_enabled);
     assert!(!svc.user("ACME", "zed.smith").unwrap().spr_enabled);
+    assert_eq!(enabled(&path), 40);
+    // One summary event besides the per-user ones, all sharing the batch id.
+    let events = svc
+        .audit_events(&spr_console::core::audit::AuditFilter::default())
+        .unwrap();
+    let summaries: Vec<_> = events
+        .iter()
+        .filter(|e| e.action == "user_spr_batch")
+        .collect();
+    assert_eq!(summaries.len(), 1, "one summary event");
+    let batch = summaries[0]
+        .detail
+        .split("(batch ")
+        .nth(1)
+        .and_then(|s| s.split(';').next())
+        .unwrap()
+        .to_owned();
+    let changed = 40 - before;
+    assert!(
+        summaries[0]
+            .detail
+            .starts_with(&format!("Self Password Reset enabled for {changed} users")),
+        "{}",
+        summaries[0].detail
+    );
+    let per_user = events
+        .iter()
+        .filter(|e| e.action == "user_spr" && e.detail.contains(&format!("(batch {batch})")))
+        .count();
+    assert_eq!(per_user, changed);
 }
 
 #[test]

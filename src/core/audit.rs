@@ -255,6 +255,16 @@ pub fn write_audit_csv(
     out.flush().map_err(|e| cannot(&e))
 }
 
+/// An id shared by the events of one change to many users and its summary event:
+/// the time and 32 random bits, e.g. `20261202T031500Z-4f2a09c1`.
+pub fn batch_id(now: chrono::DateTime<chrono::Utc>) -> String {
+    format!(
+        "{}-{:08x}",
+        now.format("%Y%m%dT%H%M%SZ"),
+        rand::random::<u32>()
+    )
+}
+
 /// Action names, one place.
 pub mod action {
     pub const RESET_REQUEST: &str = "reset_request";
@@ -273,6 +283,8 @@ pub mod action {
     pub const USER_UNLOCK: &str = "user_unlock";
     /// The summary of one unlock of many accounts (an incident of the Overview).
     pub const UNLOCK_BATCH: &str = "unlock_batch";
+    /// The summary of one change of SPR for many users (bulk enable or disable).
+    pub const USER_SPR_BATCH: &str = "user_spr_batch";
     pub const USER_DEACTIVATE: &str = "user_deactivate";
     pub const USER_REACTIVATE: &str = "user_reactivate";
     pub const USER_DELETE: &str = "user_delete";
@@ -312,6 +324,7 @@ pub mod action {
         USER_CONTACTS,
         USER_UNLOCK,
         UNLOCK_BATCH,
+        USER_SPR_BATCH,
         USER_DEACTIVATE,
         USER_REACTIVATE,
         USER_DELETE,

@@ -271,11 +271,7 @@ impl Service {
         }
         let now = self.now();
         let at = rfc3339(now);
-        let batch = format!(
-            "{}-{:08x}",
-            now.format("%Y%m%dT%H%M%SZ"),
-            rand::random::<u32>()
-        );
+        let batch = super::audit::batch_id(now);
         let actor_login = actor.login.clone();
         self.store_mut().immediate(|c| {
             let mut unlocked = 0usize;

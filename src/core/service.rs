@@ -826,6 +826,12 @@ impl Service {
     ) -> Result<usize, CoreError> {
         Self::require_super_admin(actor)?;
         let now = self.now_str();
+        // A change to many users shares a batch id and ends with one summary event (SPEC §5).
+        let batch = (ids.len() > 1).then(|| super::audit::batch_id(self.clock.now()));
+        let in_batch = batch
+            .as_deref()
+            .map(|b| format!(" (batch {b})"))
+            .unwrap_or_default();
         self.store.immediate(|c| {
             let mut changed = 0;
             for &id in ids {
@@ -848,12 +854,26 @@ impl Service {
                     Some(u.login.as_str()),
                 );
                 e.detail = format!(
-                    "Self Password Reset {}{}",
+                    "Self Password Reset {}{}{in_batch}",
                     if on { "enabled" } else { "disabled" },
                     store::tokens::ended_words(ended)
                 );
                 store::audit::append(c, &now, &e)?;
                 changed += 1;
+            }
+            if let Some(b) = &batch {
+                let mut e = ev(&actor.login, action::USER_SPR_BATCH, None, None);
+                e.detail = format!(
+                    "Self Password Reset {} for {} (batch {b}; {} already so or gone)",
+                    if on { "enabled" } else { "disabled" },
+                    if changed == 1 {
+                        "1 user".to_owned()
+                    } else {
+                        format!("{changed} users")
+                    },
+                    ids.len() - changed
+                );
+                store::audit::append(c, &now, &e)?;
             }
             Ok(changed)
         })

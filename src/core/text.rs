@@ -87,6 +87,19 @@ pub fn escape_controls(value: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A count with thousands separators: `100,007`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

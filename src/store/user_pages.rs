@@ -38,27 +38,15 @@ pub struct Matches {
 
 impl fmt::Display for Matches {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = thousands(self.n);
-        // "{n} users match" even for one, as the help text and the tests read it.
-        if self.exact {
+        let n = crate::core::text::thousands(self.n);
+        if self.exact && self.n == 1 {
+            write!(f, "1 user matches")
+        } else if self.exact {
             write!(f, "{n} users match")
         } else {
             write!(f, "More than {n} users match (counting…)")
         }
     }
-}
-
-/// `1234567` as `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
 }
 
 /// How many users match, counting no further than `bound`.
@@ -240,10 +228,11 @@ mod tests {
 
     #[test]
     fn counts_read_as_words() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(1_000_007), "1,000,007");
+        assert_eq!(
+            Matches { n: 1, exact: true }.to_string(),
+            "1 user matches",
+            "one is singular"
+        );
         assert_eq!(
             Matches {
                 n: 2_000,

@@ -144,6 +144,8 @@ pub struct UsersPanel {
     add_user: Option<AddUserForm>,
     pub dialogs: Dialogs,
     focus_search: bool,
+    /// A bulk change of SPR waiting for the operator's yes (SPEC §5: it names the count).
+    confirm_bulk: Option<(BulkTarget, bool, u64)>,
 }
 
 fn tri_combo(ui: &mut Ui, label: &str, value: &mut Option<bool>, yes: &str, no: &str) {
@@ -312,8 +314,9 @@ impl UsersPanel {
                 match result {
                     Ok(n) => {
                         self.note = Some(Note::Ok(format!(
-                            "Self Password Reset {} for {n} user(s).",
-                            if on { "enabled" } else { "disabled" }
+                            "Self Password Reset {} for {}.",
+                            if on { "enabled" } else { "disabled" },
+                            super::widgets::count_of(n as u64, "user", "users")
                         )));
                         self.checked.clear();
                     }
@@ -550,7 +553,43 @@ impl UsersPanel {
         });
     }
 
+    /// Asks before a bulk change of SPR, naming how many users it changes.
+    fn confirm_bulk_ui(&mut self, ui: &mut Ui, actor: &Operator, jobs: &mut Vec<DataJob>) {
+        let Some((_, on, n)) = &self.confirm_bulk else {
+            return;
+        };
+        let (on, n) = (*on, *n);
+        let word = if on { "Enable" } else { "Disable" };
+        let users = super::widgets::count_of(n, "user", "users");
+        let (mut yes, mut no) = (false, false);
+        let modal = egui::Modal::new(egui::Id::unique("confirm-bulk-spr")).show(ui.ctx(), |ui| {
+            ui.set_width(440.0);
+            ui.heading(format!("{word} Self Password Reset for {users}?"));
+            ui.label(if on {
+                "Each of them may then reset their own password once they have a contact."
+            } else {
+                "Their live password tokens stop working, and they can no longer reset on their own."
+            });
+            ui.label("Each change is audited, with one summary event for the whole batch.");
+            ui.add_space(8.0);
+            ui.horizontal(|ui| {
+                yes = ui.button(format!("{word} for {users}")).clicked();
+                no = ui.button("Cancel").clicked();
+            });
+        });
+        if no || modal.should_close() {
+            self.confirm_bulk = None;
+        } else if yes && let Some((target, on, _)) = self.confirm_bulk.take() {
+            jobs.push(DataJob::BulkSpr {
+                actor: actor.clone(),
+                target,
+                on,
+            });
+        }
+    }
+
     fn toolbar_ui(&mut self, ui: &mut Ui, actor: &Operator, jobs: &mut Vec<DataJob>) {
+        self.confirm_bulk_ui(ui, actor, jobs);
         ui.horizontal_wrapped(|ui| {
             match self.total {
                 Some(m) => ui.label(RichText::new(m.to_string()).strong()),
@@ -568,27 +607,25 @@ impl UsersPanel {
                         )
                         .clicked()
                     {
-                        jobs.push(DataJob::BulkSpr {
-                            actor: actor.clone(),
-                            target: BulkTarget::Ids(self.checked.iter().copied().collect()),
+                        self.confirm_bulk = Some((
+                            BulkTarget::Ids(self.checked.iter().copied().collect()),
                             on,
-                        });
+                            n as u64,
+                        ));
                     }
                 }
                 for on in [true, false] {
                     let word = if on { "Enable" } else { "Disable" };
-                    if ui
-                        .add_enabled(
-                            self.total.is_some_and(|t| t.n > 0),
-                            egui::Button::new(format!("{word} SPR for all matching")),
-                        )
-                        .clicked()
+                    // The question names the count, so it waits for the exact one.
+                    let exact = self.total.filter(|t| t.exact && t.n > 0);
+                    let r = ui.add_enabled(
+                        exact.is_some(),
+                        egui::Button::new(format!("{word} SPR for all matching")),
+                    );
+                    if let Some(t) = exact
+                        && r.clicked()
                     {
-                        jobs.push(DataJob::BulkSpr {
-                            actor: actor.clone(),
-                            target: BulkTarget::Matching(self.filter()),
-                            on,
-                        });
+                        self.confirm_bulk = Some((BulkTarget::Matching(self.filter()), on, t.n));
                     }
                 }
                 ui.separator();

@@ -78,18 +78,7 @@ pub fn readable_light_theme(ctx: &egui::Context) {
     });
 }
 
-/// A count with thousands separators: `100,007`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(d);
-    }
-    out
-}
+pub use crate::core::text::thousands;
 
 /// `n` with its noun in the singular or the plural: `1 account`, `12 accounts`.
 pub fn count_of(n: u64, one: &str, many: &str) -> String {
