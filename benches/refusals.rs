@@ -72,6 +72,9 @@ fn setup() -> (Bench, spr_console::core::model::Operator) {
     let admin = svc
         .init_first_operator("root", "orange-Kettle-93-violet")
         .unwrap();
+    // A new database has no delivery until one is chosen (SPEC §3.11): the outbox here.
+    svc.set_mail_settings(&admin, &spr_console::mail::MailSettings::Outbox)
+        .unwrap();
     for (code, per_hour) in [("ACME", 100), ("RATE", 1), ("OFF", 100)] {
         svc.add_provider(&admin, code, code).unwrap();
         let p = ProviderChanges {
