@@ -323,7 +323,7 @@ fn the_reset_panel_takes_the_user_selected_in_users() {
     h.get_by_label("mlopez").click();
     h.step();
     wait_for(&mut h, "Maria Lopez · Provider ACME");
-    click_button(&mut h, "Reset");
+    click_tab(&mut h, "Reset");
     wait_for(&mut h, "Start a supervised reset");
     assert_eq!(
         h.get_by_label("Login Name").value().as_deref(),
@@ -336,10 +336,43 @@ fn the_reset_panel_takes_the_user_selected_in_users() {
     // What the operator types instead is kept when they come back with the same selection.
     fill(&mut h, "Login Name", "jdoe");
     open_panel(&mut h, "Users");
-    click_button(&mut h, "Reset");
+    click_tab(&mut h, "Reset");
     wait_for(&mut h, "Start a supervised reset");
     assert_eq!(
         h.get_by_label("Login Name").value().as_deref(),
         Some("jdoe")
     );
+}
+
+#[test]
+fn screen_readers_find_tabs_headings_and_a_live_status_line() {
+    use egui::accesskit::{Live, Role};
+    use egui_kittest::kittest::{NodeT, Queryable};
+    let (_dir, path) = world();
+    let mut h = console(&path);
+    sign_in_as(&mut h, ADMIN, ADMIN_PW);
+    wait_for(&mut h, "can reset their password on their own");
+    // The panel switcher is a set of tabs, the shown panel the selected one.
+    let selected = |h: &Console, tab: &str| {
+        h.get_by_role_and_label(Role::Tab, tab)
+            .accesskit_node()
+            .is_selected()
+    };
+    assert_eq!(selected(&h, "Overview"), Some(true));
+    assert_eq!(selected(&h, "Users"), Some(false));
+    h.get_by_role_and_label(Role::Tab, "Users").click();
+    h.step();
+    h.step();
+    assert_eq!(selected(&h, "Users"), Some(true));
+    assert_eq!(selected(&h, "Overview"), Some(false));
+    // Panel titles are headings.
+    open_panel(&mut h, "Overview");
+    wait_for(&mut h, "can reset their password on their own");
+    assert!(
+        h.query_by_role_and_label(Role::Heading, "Overview")
+            .is_some()
+    );
+    // The status line announces itself.
+    let status = h.get_by_label_contains("Signed in as trainer");
+    assert_eq!(status.accesskit_node().live(), Live::Polite);
 }

@@ -171,11 +171,12 @@ fn hand_over_keeps_the_users_pages_until_the_operators_own_password() {
     let mut h = console(&path);
     sign_in(&mut h, HELPDESK, HELPDESK_PW);
     start_session(&mut h, "jdoe", "ACME", "");
+    assert!(h.query_by_role_and_label(Role::Tab, "Audit").is_some());
     click_button(&mut h, "Hand over");
     wait_for(&mut h, "Operator: take the console back");
     // The window is the user's now: no operator view, no tabs.
     assert!(!has(&h, "Operator's view"));
-    assert!(h.query_by_role_and_label(Role::Button, "Audit").is_none());
+    assert!(h.query_by_role_and_label(Role::Tab, "Audit").is_none());
     assert!(has(&h, "Forgot Password?"));
     // The user asks for a token in the handed-over window; its countdown is live there.
     click_link(&mut h, "Forgot Password?");
@@ -262,7 +263,8 @@ fn outside_a_training_database_no_outbox_and_the_address_is_masked() {
     }
     let mut h = console(&path);
     sign_in(&mut h, ADMIN, ADMIN_PW);
-    assert!(h.query_by_role_and_label(Role::Button, "Outbox").is_none());
+    assert!(h.query_by_role_and_label(Role::Tab, "Audit").is_some());
+    assert!(h.query_by_role_and_label(Role::Tab, "Outbox").is_none());
     assert!(!has(&h, "Training database"));
     start_session(&mut h, "jdoe", "ACME", "");
     click_link(&mut h, "Forgot Password?");

@@ -770,7 +770,13 @@ impl ConsoleApp {
                     .into_iter()
                     .filter(|p| p.is_built() && (training || *p != Panel::Outbox))
                 {
-                    if ui.selectable_label(m.panel == p, p.label()).clicked() {
+                    let tab = ui.selectable_label(m.panel == p, p.label());
+                    // The panel switcher reads as tabs, the shown panel as the selected one.
+                    ui.ctx().accesskit_node_builder(tab.id, |n| {
+                        n.set_role(egui::accesskit::Role::Tab);
+                        n.set_selected(m.panel == p);
+                    });
+                    if tab.clicked() {
                         if m.panel != p {
                             self.status.leave_panel();
                         }
@@ -843,20 +849,16 @@ impl ConsoleApp {
                 ui.label(busy);
                 ui.separator();
             }
-            match &self.status.note {
-                Some((Note::Ok(t), _)) => {
-                    ui.label(RichText::new(t).color(ok_color(ui)));
-                }
-                Some((Note::Error(t), _)) => {
-                    ui.label(RichText::new(t).color(error_color(ui)));
-                }
-                Some((Note::Info(t), _)) => {
-                    ui.label(t);
-                }
-                None => {
-                    ui.label(RichText::new("Ready.").weak());
-                }
-            }
+            let line = match &self.status.note {
+                Some((Note::Ok(t), _)) => ui.label(RichText::new(t).color(ok_color(ui))),
+                Some((Note::Error(t), _)) => ui.label(RichText::new(t).color(error_color(ui))),
+                Some((Note::Info(t), _)) => ui.label(t),
+                None => ui.label(RichText::new("Ready.").weak()),
+            };
+            // A screen reader announces each new result without moving the focus.
+            ui.ctx().accesskit_node_builder(line.id, |n| {
+                n.set_live(egui::accesskit::Live::Polite);
+            });
         });
     }
 
@@ -875,7 +877,7 @@ impl ConsoleApp {
             Screen::Failed(msg) => {
                 ui.vertical_centered(|ui| {
                     ui.add_space(80.0);
-                    ui.heading("The database cannot be used");
+                    super::widgets::heading(ui, "The database cannot be used");
                     ui.add_space(8.0);
                     ui.label(RichText::new(msg.as_str()).color(error_color(ui)));
                     ui.add_space(8.0);

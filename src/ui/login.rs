@@ -57,7 +57,7 @@ impl FirstRunForm {
     #[must_use]
     pub fn ui(&mut self, ui: &mut Ui, busy: bool) -> Option<Job> {
         card(ui, |ui| {
-            ui.heading("Welcome to spr-console");
+            super::widgets::heading(ui, "Welcome to spr-console");
             ui.add_space(4.0);
             ui.label(
                 "This database has no operator yet. Create the first super admin: the account \
@@ -179,7 +179,7 @@ impl LoginForm {
             ui.ctx().request_repaint_after(Duration::from_millis(250));
         }
         card(ui, |ui| {
-            ui.heading("Sign in to spr-console");
+            super::widgets::heading(ui, "Sign in to spr-console");
             ui.label(RichText::new(format!("Database: {db_name}")).weak());
             if let Some(r) = &self.locked_reason {
                 ui.add_space(4.0);

@@ -52,7 +52,7 @@ impl OutboxView {
             jobs.push(DataJob::Outbox { last: OUTBOX_LAST });
         }
         ui.horizontal(|ui| {
-            ui.heading("Outbox");
+            super::widgets::heading(ui, "Outbox");
             if ui.button("Refresh").clicked() {
                 self.asked = false;
             }

@@ -92,7 +92,7 @@ impl OverviewPanel {
 
     fn body_ui(&mut self, ui: &mut Ui) {
         ui.horizontal(|ui| {
-            ui.heading("Overview");
+            super::widgets::heading(ui, "Overview");
             if ui
                 .button("Refresh")
                 .on_hover_text("Read the counts, the activity and the locks again")
@@ -158,7 +158,10 @@ impl OverviewPanel {
         let (mut submit, mut cancel) = (false, false);
         let modal = egui::Modal::new(egui::Id::unique("unlock-incident")).show(ui.ctx(), |ui| {
             ui.set_width(480.0);
-            ui.heading(format!("Unlock {}?", count_of(n, "account", "accounts")));
+            super::widgets::heading(
+                ui,
+                format!("Unlock {}?", count_of(n, "account", "accounts")),
+            );
             ui.label(format!(
                 "This unlocks {} of this incident ({}), each with the reason below. \
                  Their failed attempts go back to 0.",

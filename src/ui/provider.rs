@@ -227,7 +227,7 @@ impl ProviderPanel {
                         self.provider_ui(ui, sh, &v, admin);
                     }
                     _ if self.providers_asked && self.providers.is_empty() => {
-                        ui.heading("No provider yet");
+                        super::widgets::heading(ui, "No provider yet");
                         if admin {
                             ui.label("Add the first provider (agency) with \"Add provider…\" on the left.");
                         } else {
@@ -282,7 +282,7 @@ impl ProviderPanel {
         let mut cancel = false;
         let modal = egui::Modal::new(egui::Id::unique("add-provider")).show(ui.ctx(), |ui| {
             ui.set_width(460.0);
-            ui.heading("Add provider");
+            super::widgets::heading(ui, "Add provider");
             ui.label("A provider is an agency. Its Provider Code is what users type on the Reset Password form.");
             ui.add_space(8.0);
             form_grid("add-provider-form").show(ui, |ui| {
@@ -320,7 +320,7 @@ impl ProviderPanel {
 
     fn provider_ui(&mut self, ui: &mut Ui, sh: &mut Shell<'_>, v: &ProviderView, admin: bool) {
         let p = &v.provider;
-        ui.heading(format!("{} — {}", p.code, p.name));
+        super::widgets::heading(ui, format!("{} — {}", p.code, p.name));
         ui.add_space(6.0);
 
         // Counts at a glance.

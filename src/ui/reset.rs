@@ -417,7 +417,7 @@ impl ResetPanel {
 
     /// The start form: the account, how the caller was verified, a ticket.
     fn start_ui(&mut self, ui: &mut Ui, sh: &mut Shell<'_>) {
-        ui.heading("Start a supervised reset");
+        super::widgets::heading(ui, "Start a supervised reset");
         ui.label(
             "The user types their own password, token and new password on the user's screen; \
              you follow the account here. First say how you verified the caller.",
@@ -508,7 +508,7 @@ impl ResetPanel {
             return ResetAction::None;
         };
         let s = &a.session;
-        ui.heading(format!("Supervised session {}", s.id));
+        super::widgets::heading(ui, format!("Supervised session {}", s.id));
         egui::Grid::new("session-facts")
             .num_columns(2)
             .spacing([10.0, 6.0])
@@ -567,7 +567,7 @@ impl ResetPanel {
     /// The operator's side: live status, the exact reason of each step, where messages went.
     fn operator_ui(&mut self, ui: &mut Ui, sh: &mut Shell<'_>) {
         ui.add_space(6.0);
-        ui.heading("Operator's view");
+        super::widgets::heading(ui, "Operator's view");
         ui.label(
             RichText::new("Only you see this side; the user types on the user's screen.").weak(),
         );

@@ -272,7 +272,7 @@ impl UserScreen {
 
     /// Draws the current page; returns a job when a form is submitted.
     fn page_ui(&mut self, ui: &mut Ui, busy: bool, watch: Option<&WatchView>) -> Option<Job> {
-        ui.heading(self.page.title());
+        super::widgets::heading(ui, self.page.title());
         ui.add_space(8.0);
         let job = match self.page {
             Page::Login => self.login_page(ui, busy),

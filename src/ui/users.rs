@@ -564,7 +564,7 @@ impl UsersPanel {
         let (mut yes, mut no) = (false, false);
         let modal = egui::Modal::new(egui::Id::unique("confirm-bulk-spr")).show(ui.ctx(), |ui| {
             ui.set_width(440.0);
-            ui.heading(format!("{word} Self Password Reset for {users}?"));
+            super::widgets::heading(ui, format!("{word} Self Password Reset for {users}?"));
             ui.label(if on {
                 "Each of them may then reset their own password once they have a contact."
             } else {
@@ -690,7 +690,7 @@ impl UsersPanel {
         let mut cancel = false;
         let modal = egui::Modal::new(egui::Id::unique("add-user")).show(ui.ctx(), |ui| {
             ui.set_width(500.0);
-            ui.heading("Add user");
+            super::widgets::heading(ui, "Add user");
             ui.add_space(8.0);
             form_grid("add-user-form").show(ui, |ui| {
                 let combo_label = ui.label("Provider");
@@ -1053,7 +1053,7 @@ impl UsersPanel {
             return;
         };
         ui.horizontal(|ui| {
-            ui.heading(u.login.as_str());
+            super::widgets::heading(ui, u.login.as_str());
             if ui
                 .small_button("Close")
                 .on_hover_text("Close the details")

@@ -78,6 +78,18 @@ pub fn readable_light_theme(ctx: &egui::Context) {
     });
 }
 
+/// A heading that screen readers announce as one (egui draws it as a plain label).
+pub fn heading(ui: &mut Ui, text: impl Into<String>) -> Response {
+    let text = text.into();
+    let r = ui.heading(text.as_str());
+    ui.ctx().accesskit_node_builder(r.id, |n| {
+        n.set_role(egui::accesskit::Role::Heading);
+        n.clear_value();
+        n.set_label(text);
+    });
+    r
+}
+
 pub use crate::core::text::thousands;
 
 /// `n` with its noun in the singular or the plural: `1 account`, `12 accounts`.

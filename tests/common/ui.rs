@@ -251,9 +251,17 @@ pub fn tokens_sent_to(path: &Path, to: &str) -> Vec<String> {
         .collect()
 }
 
+/// Clicks the top bar's tab of a panel (the switcher reads as tabs to screen readers).
+#[track_caller]
+pub fn click_tab(h: &mut Console, panel: &str) {
+    h.get_by_role_and_label(Role::Tab, panel).click();
+    h.step();
+    h.step();
+}
+
 /// Starts a supervised session from the Reset panel (identity verified by a callback).
 pub fn start_session(h: &mut Console, login: &str, code: &str, ticket: &str) {
-    click_button(h, "Reset");
+    click_tab(h, "Reset");
     wait_for(h, "Start a supervised reset");
     fill(h, "Login Name", login);
     fill(h, "Provider Code", code);
