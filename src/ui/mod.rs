@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod audit; // the Audit view
+pub mod chrome; // the panel list, the status line, the training banner
 pub mod data; // the jobs of the data views and the File menu
 pub mod file_menu; // File menu, file dialogs and typed paths
 pub mod login;
