@@ -220,6 +220,13 @@ pub fn list(c: &Connection, f: &AuditFilter) -> Result<Vec<AuditEvent>, CoreErro
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// The newest event's sequence number, 0 for an empty log (MAX of the primary key: one
+/// lookup, cheap enough to poll every second).
+pub fn head_seq(c: &Connection) -> Result<i64, CoreError> {
+    Ok(c.prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM audit")?
+        .query_row([], |r| r.get(0))?)
+}
+
 /// How many events match the filter.
 pub fn count(c: &Connection, f: &AuditFilter) -> Result<u64, CoreError> {
     let (clause, args) = where_clause(f);
