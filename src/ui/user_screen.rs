@@ -597,23 +597,29 @@ fn fields_ui<const N: usize>(
     fields: [(&str, &mut String, bool); N],
 ) -> bool {
     let first_empty = fields.iter().position(|f| f.1.is_empty()).unwrap_or(0);
-    form_grid(id)
-        .show(ui, |ui| {
-            let mut submit = false;
-            for (i, (label, value, password)) in fields.into_iter().enumerate() {
-                let r = field_row(ui, label, value, password);
-                // A new form's first pass only sizes the grid (its widgets cannot take focus
-                // yet), so keep asking until the field has it.
-                if *focus && i == first_empty {
-                    if r.has_focus() {
-                        *focus = false;
-                    } else {
-                        r.request_focus();
+    // The fields' ids must not depend on what shows above the form (the countdown comes
+    // and goes with the live view): a field whose id changes loses the cursor.
+    let scope = egui::UiBuilder::new().scope_id(ui.make_persistent_id(("form", id)));
+    ui.scope_builder(scope, |ui| {
+        form_grid(id)
+            .show(ui, |ui| {
+                let mut submit = false;
+                for (i, (label, value, password)) in fields.into_iter().enumerate() {
+                    let r = field_row(ui, label, value, password);
+                    // A new form's first pass only sizes the grid (its widgets cannot take focus
+                    // yet), so keep asking until the field has it.
+                    if *focus && i == first_empty {
+                        if r.has_focus() {
+                            *focus = false;
+                        } else {
+                            r.request_focus();
+                        }
                     }
+                    submit |= entered(ui, &r);
                 }
-                submit |= entered(ui, &r);
-            }
-            submit
-        })
-        .inner
+                submit
+            })
+            .inner
+    })
+    .inner
 }
