@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 
 use egui::{RichText, Ui};
 
-use super::app::Shell;
+use super::view::Shell;
 use super::widgets::{FIELD_WIDTH, FilePick, Note, entered, error_color, field_row, form_grid};
-use super::worker::{Answer, Job, MailView, ProviderView};
+use super::worker::{Job, MailView, ProviderAnswer, ProviderView};
 use crate::core::model::{POLICY_FIELDS, Policy, Provider};
 use crate::core::policy::lockout_in_words;
 use crate::core::service::ProviderChanges;
@@ -128,10 +128,10 @@ impl ProviderPanel {
         self.mail.asked = false;
     }
 
-    /// Takes the worker's answers that belong to this panel; returns the others.
-    pub fn on_answer(&mut self, answer: Answer, sh: &mut Shell<'_>) -> Option<Answer> {
+    /// Takes this panel's answers.
+    pub fn on_answer(&mut self, answer: ProviderAnswer, sh: &mut Shell<'_>) {
         match answer {
-            Answer::Providers(Ok(list)) => {
+            ProviderAnswer::Providers(Ok(list)) => {
                 let keep = self
                     .selected
                     .as_ref()
@@ -143,7 +143,7 @@ impl ProviderPanel {
                 }
                 self.providers = list;
             }
-            Answer::ProviderView(Ok(v)) => {
+            ProviderAnswer::ProviderView(Ok(v)) => {
                 if self.selected.as_deref() == Some(v.provider.code.as_str()) {
                     let code = v.provider.code.to_string();
                     let dirty = self
@@ -157,7 +157,7 @@ impl ProviderPanel {
                     self.view = Some(v);
                 }
             }
-            Answer::ProviderSaved(r) => match r {
+            ProviderAnswer::ProviderSaved(r) => match r {
                 Ok(p) => {
                     let code = p.code.to_string();
                     sh.status.ok(format!("Saved provider {code}."));
@@ -174,26 +174,26 @@ impl ProviderPanel {
                     sh.status.error(e.to_string());
                 }
             },
-            Answer::Mail(Ok(view)) => self.mail.fill(view),
-            Answer::MailSaved(r) => match r {
+            ProviderAnswer::Mail(Ok(view)) => self.mail.fill(view),
+            ProviderAnswer::MailSaved(r) => match r {
                 Ok(()) => {
                     sh.status.ok("Mail settings saved.");
                     self.mail.asked = false;
                 }
                 Err(e) => sh.status.error(e.to_string()),
             },
-            Answer::TestSent(r) => match r {
+            ProviderAnswer::TestSent(r) => match r {
                 Ok(answer) => sh.status.ok(format!("Test message sent: {answer}")),
                 Err(e) => sh
                     .status
                     .error(format!("The test message was not sent: {e}")),
             },
-            Answer::Providers(Err(e)) | Answer::ProviderView(Err(e)) | Answer::Mail(Err(e)) => {
+            ProviderAnswer::Providers(Err(e))
+            | ProviderAnswer::ProviderView(Err(e))
+            | ProviderAnswer::Mail(Err(e)) => {
                 sh.status.error(e.to_string());
             }
-            other => return Some(other),
         }
-        None
     }
 
     /// Draws the panel.
@@ -201,18 +201,18 @@ impl ProviderPanel {
         let admin = sh.operator.is_super_admin();
         if !self.providers_asked {
             self.providers_asked = true;
-            sh.worker.send(Job::Providers);
+            sh.jobs.push(Job::Providers);
         }
         if let Some(code) = self.selected.clone()
             && self.last_read.is_none_or(|t| t.elapsed() >= REFRESH)
         {
             self.last_read = Some(Instant::now());
-            sh.worker.send(Job::ProviderView { code });
+            sh.jobs.push(Job::ProviderView { code });
         }
         ui.ctx().request_repaint_after(REFRESH);
         if admin && !self.mail.asked {
             self.mail.asked = true;
-            sh.worker.send(Job::Mail);
+            sh.jobs.push(Job::Mail);
         }
 
         egui::Panel::left("provider-list")
@@ -277,7 +277,7 @@ impl ProviderPanel {
 
     fn add_dialog(&mut self, ui: &mut Ui, sh: &mut Shell<'_>) {
         let Some(add) = &mut self.add else { return };
-        let busy = sh.worker.busy().is_some();
+        let busy = sh.busy;
         let mut submit = false;
         let mut cancel = false;
         let modal = egui::Modal::new(egui::Id::unique("add-provider")).show(ui.ctx(), |ui| {
@@ -310,7 +310,7 @@ impl ProviderPanel {
         }
         if submit && !busy {
             add.note = None;
-            sh.worker.send(Job::AddProvider {
+            sh.jobs.push(Job::AddProvider {
                 actor: sh.operator.clone(),
                 code: add.code.trim().to_owned(),
                 name: add.name.trim().to_owned(),
@@ -356,7 +356,7 @@ impl ProviderPanel {
                 .checkbox(&mut on, "Self Password Reset enabled for this provider")
                 .changed()
             {
-                sh.worker.send(Job::UpdateProvider {
+                sh.jobs.push(Job::UpdateProvider {
                     actor: sh.operator.clone(),
                     code: p.code.to_string(),
                     changes: ProviderChanges {
@@ -451,7 +451,7 @@ impl ProviderPanel {
             if submit {
                 if parsed.iter().all(Option::is_some) {
                     let g = |i: usize| parsed[i];
-                    sh.worker.send(Job::UpdateProvider {
+                    sh.jobs.push(Job::UpdateProvider {
                         actor: sh.operator.clone(),
                         code: p.code.to_string(),
                         changes: ProviderChanges {
@@ -600,7 +600,7 @@ impl ProviderPanel {
         if submit {
             match mail_settings(m) {
                 Ok((settings, ca_file)) => {
-                    sh.worker.send(Job::SetMail {
+                    sh.jobs.push(Job::SetMail {
                         actor: sh.operator.clone(),
                         settings,
                         keep_password: m.password.is_empty(),
@@ -620,7 +620,7 @@ impl ProviderPanel {
         send |= ui.button("Send test message").clicked();
         ui.label(RichText::new("Sends through the saved settings (save first). With the outbox, the message lands in the outbox.").weak());
         if send {
-            sh.worker.send(Job::SendTest {
+            sh.jobs.push(Job::SendTest {
                 actor: sh.operator.clone(),
                 to: m.test_to.trim().to_owned(),
             });

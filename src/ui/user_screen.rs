@@ -11,7 +11,7 @@ use egui::{RichText, Ui};
 use super::widgets::{
     FIELD_WIDTH, Note, entered, error_color, field_row, form_grid, mm_ss, warn_color,
 };
-use super::worker::{Answer, FlowInput, FlowStep, Job, WatchView};
+use super::worker::{FlowInput, FlowStep, Job, ResetAnswer, WatchView};
 use crate::core::CoreError;
 use crate::core::Reason;
 use crate::core::error::{PASSWORD_RESET_ERROR, PASSWORD_RESET_ERROR_CAUSES};
@@ -126,9 +126,9 @@ impl UserScreen {
     }
 
     /// Takes the person's side of a flow answer (the operator's side is the Reset panel's).
-    pub fn on_answer(&mut self, answer: &Answer) {
+    pub fn on_answer(&mut self, answer: &ResetAnswer) {
         match answer {
-            Answer::Flow {
+            ResetAnswer::Flow {
                 step,
                 code,
                 login,
@@ -167,7 +167,7 @@ impl UserScreen {
                     }
                 }
             }
-            Answer::Verified(r) => match r {
+            ResetAnswer::Verified(r) => match r {
                 Ok(u) => {
                     self.page = Page::SettingsConfigure;
                     self.focus_first = true;
@@ -190,7 +190,7 @@ impl UserScreen {
                     self.person = Some(PersonNote::Plain(Note::Error(e.to_string())));
                 }
             },
-            Answer::Configured(r) => match r {
+            ResetAnswer::Configured(r) => match r {
                 Ok(u) => {
                     let show = |e: &Option<crate::core::model::Email>| {
                         e.as_ref()

@@ -245,9 +245,25 @@ pub struct WatchView {
     pub session: Option<Session>,
 }
 
-/// What the worker answers.
+/// What the worker answers, grouped by the view that takes it: the app hands each group to
+/// its owner with one match (see `app::ConsoleApp::on_answer`).
 #[derive(Debug)]
 pub enum Answer {
+    /// The app shell's own: opening, sign-in, console events, and changes in the database.
+    App(AppAnswer),
+    Overview(OverviewAnswer),
+    Provider(ProviderAnswer),
+    Reset(ResetAnswer),
+    Users(super::data::UsersAnswer),
+    Audit(super::data::AuditAnswer),
+    Outbox(super::data::OutboxAnswer),
+    /// The File menu's (a backup copy).
+    Files(super::data::FilesAnswer),
+}
+
+/// The app shell's answers.
+#[derive(Debug)]
+pub enum AppAnswer {
     /// The database was opened (or could not be).
     Opened(Result<Opened, CoreError>),
     FirstOperator(Result<Operator, CoreError>),
@@ -259,15 +275,35 @@ pub enum Answer {
     /// The answer to a [`Job::Console`] event (only an error is worth telling).
     Console(Result<(), CoreError>),
     Training(Result<bool, CoreError>),
-    SessionStarted(Result<(Session, String, String), CoreError>),
-    SessionEnded(Result<(), CoreError>),
-    Unlocked(Result<User, CoreError>),
+    /// A job panicked; the worker goes on with the next.
+    Crashed(String),
+}
+
+/// The Overview panel's answers.
+#[derive(Debug)]
+pub enum OverviewAnswer {
+    Overview(Result<Box<crate::core::overview::Overview>, CoreError>),
+    /// How many accounts an incident's unlock unlocked.
+    AccountsUnlocked(Result<usize, CoreError>),
+}
+
+/// The Provider panel's answers.
+#[derive(Debug)]
+pub enum ProviderAnswer {
     Providers(Result<Vec<Provider>, CoreError>),
     ProviderView(Result<ProviderView, CoreError>),
     ProviderSaved(Result<Provider, CoreError>),
     Mail(Result<MailView, CoreError>),
     MailSaved(Result<(), CoreError>),
     TestSent(Result<String, CoreError>),
+}
+
+/// The Reset panel's answers (and its user's screen's).
+#[derive(Debug)]
+pub enum ResetAnswer {
+    SessionStarted(Result<(Session, String, String), CoreError>),
+    SessionEnded(Result<(), CoreError>),
+    Unlocked(Result<User, CoreError>),
     Flow {
         step: FlowStep,
         code: String,
@@ -277,13 +313,30 @@ pub enum Answer {
     Verified(Result<User, CoreError>),
     Configured(Result<User, CoreError>),
     Watch(Result<Box<WatchView>, CoreError>),
-    /// The answer to a [`Job::Data`].
-    Data(super::data::DataAnswer),
-    Overview(Result<Box<crate::core::overview::Overview>, CoreError>),
-    /// How many accounts an incident's unlock unlocked.
-    AccountsUnlocked(Result<usize, CoreError>),
-    /// A job panicked; the worker goes on with the next.
-    Crashed(String),
+}
+
+impl From<AppAnswer> for Answer {
+    fn from(a: AppAnswer) -> Self {
+        Answer::App(a)
+    }
+}
+
+impl From<OverviewAnswer> for Answer {
+    fn from(a: OverviewAnswer) -> Self {
+        Answer::Overview(a)
+    }
+}
+
+impl From<ProviderAnswer> for Answer {
+    fn from(a: ProviderAnswer) -> Self {
+        Answer::Provider(a)
+    }
+}
+
+impl From<ResetAnswer> for Answer {
+    fn from(a: ResetAnswer) -> Self {
+        Answer::Reset(a)
+    }
 }
 
 /// Facts about the database learnt when it was opened.
@@ -292,6 +345,21 @@ pub struct Opened {
     pub needs_first_operator: bool,
     pub is_demo: bool,
     pub is_training: bool,
+}
+
+/// Builds the worker's `Service` for a database path (on the worker thread: a connection
+/// cannot cross threads). Tests give one with the fast hasher and a settable clock.
+pub type ServiceFactory = Arc<dyn Fn(&std::path::Path) -> Result<Service, CoreError> + Send + Sync>;
+
+/// The console's own factory: the store at the path, `clock`, the real hasher.
+pub fn default_factory(clock: Arc<dyn Clock>) -> ServiceFactory {
+    Arc::new(move |path| {
+        Ok(Service::new(
+            Store::open(path)?,
+            clock.clone(),
+            Hasher::default(),
+        ))
+    })
 }
 
 struct Envelope {
@@ -325,15 +393,14 @@ impl std::fmt::Debug for Worker {
 }
 
 impl Worker {
-    /// Starts the worker thread; it opens the database at `path` itself (a rusqlite
-    /// connection cannot cross threads) and answers [`Answer::Opened`] first.
-    /// The service reads the time from `clock` (the system clock, or a settable one in tests).
-    pub fn spawn(path: PathBuf, ctx: egui::Context, clock: Arc<dyn Clock>) -> Self {
+    /// Starts the worker thread; it builds its `Service` on the database at `path` with
+    /// `factory` and answers [`AppAnswer::Opened`] first.
+    pub fn spawn(path: PathBuf, ctx: egui::Context, factory: ServiceFactory) -> Self {
         let (job_tx, job_rx) = channel::<Envelope>();
         let (reply_tx, reply_rx) = channel::<Reply>();
         let spawned = std::thread::Builder::new()
             .name("spr-worker".into())
-            .spawn(move || run(&path, clock, &job_rx, &reply_tx, &ctx));
+            .spawn(move || run(&path, &factory, &job_rx, &reply_tx, &ctx));
         let stopped = spawned.is_err();
         Self {
             tx: job_tx,
@@ -404,13 +471,12 @@ impl Worker {
 
 fn run(
     path: &std::path::Path,
-    clock: Arc<dyn Clock>,
+    factory: &ServiceFactory,
     jobs: &Receiver<Envelope>,
     replies: &Sender<Reply>,
     ctx: &egui::Context,
 ) {
-    let opened = Store::open(path).map(|store| Service::new(store, clock, Hasher::default()));
-    let (mut svc, first) = match opened {
+    let (mut svc, first) = match factory(path) {
         Ok(svc) => {
             let info = svc.needs_first_operator().and_then(|needs| {
                 Ok(Opened {
@@ -419,37 +485,41 @@ fn run(
                     is_training: svc.is_training()?,
                 })
             });
-            (Some(svc), Answer::Opened(info))
+            (Some(svc), AppAnswer::Opened(info))
         }
-        Err(e) => (None, Answer::Opened(Err(e))),
+        Err(e) => (None, AppAnswer::Opened(Err(e))),
     };
-    if replies
-        .send(Reply {
-            id: 0,
-            answer: first,
-        })
-        .is_err()
-    {
+    let opened = Reply {
+        id: 0,
+        answer: first.into(),
+    };
+    if replies.send(opened).is_err() {
         return;
     }
     ctx.request_repaint();
     let Some(svc) = svc.as_mut() else { return };
     while let Ok(Envelope { id, job }) = jobs.recv() {
-        let answer = catch_unwind(AssertUnwindSafe(|| handle(svc, job))).unwrap_or_else(|p| {
-            let what = p
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| p.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            Answer::Crashed(format!(
-                "An internal error stopped this action ({what}). Nothing else was changed; try again."
-            ))
-        });
+        let answer = handle_caught(svc, job);
         if replies.send(Reply { id, answer }).is_err() {
             return;
         }
         ctx.request_repaint();
     }
+}
+
+/// Runs one job; a panic becomes an answer and the worker goes on.
+fn handle_caught(svc: &mut Service, job: Job) -> Answer {
+    catch_unwind(AssertUnwindSafe(|| handle(svc, job))).unwrap_or_else(|p| {
+        let what = p
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        AppAnswer::Crashed(format!(
+            "An internal error stopped this action ({what}). Nothing else was changed; try again."
+        ))
+        .into()
+    })
 }
 
 fn handle(svc: &mut Service, job: Job) -> Answer {
@@ -458,80 +528,90 @@ fn handle(svc: &mut Service, job: Job) -> Answer {
             login,
             password,
             training,
-        } => Answer::FirstOperator(svc.init_first_operator(&login, &password).and_then(|op| {
+        } => AppAnswer::FirstOperator(svc.init_first_operator(&login, &password).and_then(|op| {
             if training {
                 svc.set_mail_settings(&op, &MailSettings::Outbox)?;
             }
             Ok(op)
-        })),
-        Job::OperatorWait { login } => Answer::OperatorWait {
+        }))
+        .into(),
+        Job::OperatorWait { login } => AppAnswer::OperatorWait {
             wait: svc.operator_wait(&login).unwrap_or_default(),
             login,
-        },
+        }
+        .into(),
         Job::OperatorLogin {
             login,
             password,
             why,
-        } => Answer::OperatorLogin(svc.console_sign_in(&login, &password, &why)),
-        Job::Console { actor, event } => Answer::Console(svc.console_event(&actor, &event)),
-        Job::Training => Answer::Training(svc.is_training()),
+        } => AppAnswer::OperatorLogin(svc.console_sign_in(&login, &password, &why)).into(),
+        Job::Console { actor, event } => {
+            AppAnswer::Console(svc.console_event(&actor, &event)).into()
+        }
+        Job::Training => AppAnswer::Training(svc.is_training()).into(),
         Job::StartSession {
             actor,
             code,
             login,
             start,
-        } => Answer::SessionStarted(
+        } => ResetAnswer::SessionStarted(
             svc.start_session_for(&actor, &code, &login, &start)
                 .and_then(|s| {
                     let u = svc.user_by_id(s.user_id)?;
                     Ok((s, u.provider_code.to_string(), u.login.to_string()))
                 }),
-        ),
-        Job::EndSession { id } => Answer::SessionEnded(
+        )
+        .into(),
+        Job::EndSession { id } => ResetAnswer::SessionEnded(
             svc.end_session(&id, crate::core::session::SessionEnd::EndedByOperator)
                 .map(|_| ()),
-        ),
+        )
+        .into(),
         Job::Unlock {
             actor,
             user_id,
             reason,
-        } => Answer::Unlocked(svc.unlock(&actor, user_id, &reason)),
+        } => ResetAnswer::Unlocked(svc.unlock(&actor, user_id, &reason)).into(),
         Job::UnlockInSession {
             actor,
             session,
             reason,
-        } => Answer::Unlocked(svc.unlock_in_session(&actor, &session, &reason)),
-        Job::Providers => Answer::Providers(svc.providers()),
-        Job::ProviderView { code } => Answer::ProviderView(svc.provider(&code).and_then(|p| {
-            Ok(ProviderView {
-                counts: svc.provider_counts(p.id)?,
-                provider: p,
-            })
-        })),
+        } => ResetAnswer::Unlocked(svc.unlock_in_session(&actor, &session, &reason)).into(),
+        Job::Providers => ProviderAnswer::Providers(svc.providers()).into(),
+        Job::ProviderView { code } => {
+            ProviderAnswer::ProviderView(svc.provider(&code).and_then(|p| {
+                Ok(ProviderView {
+                    counts: svc.provider_counts(p.id)?,
+                    provider: p,
+                })
+            }))
+            .into()
+        }
         Job::AddProvider { actor, code, name } => {
-            Answer::ProviderSaved(svc.add_provider(&actor, &code, &name))
+            ProviderAnswer::ProviderSaved(svc.add_provider(&actor, &code, &name)).into()
         }
         Job::UpdateProvider {
             actor,
             code,
             changes,
-        } => Answer::ProviderSaved(svc.update_provider(&actor, &code, &changes)),
-        Job::Mail => Answer::Mail(svc.mail_settings().map(redact)),
+        } => ProviderAnswer::ProviderSaved(svc.update_provider(&actor, &code, &changes)).into(),
+        Job::Mail => ProviderAnswer::Mail(svc.mail_settings().map(redact)).into(),
         Job::SetMail {
             actor,
             settings,
             keep_password,
             ca_file,
             keep_ca,
-        } => Answer::MailSaved(set_mail(
+        } => ProviderAnswer::MailSaved(set_mail(
             svc,
             &actor,
             settings,
             keep_password,
             ca_file,
             keep_ca,
-        )),
-        Job::SendTest { actor, to } => Answer::TestSent(svc.send_test(&actor, &to)),
+        ))
+        .into(),
+        Job::SendTest { actor, to } => ProviderAnswer::TestSent(svc.send_test(&actor, &to)).into(),
         Job::Flow {
             step,
             input,
@@ -560,19 +640,20 @@ fn handle(svc: &mut Service, job: Job) -> Answer {
                     .and_then(|()| in_session(svc, Some(id), kind, run)),
                 None => run(svc),
             };
-            Answer::Flow {
+            ResetAnswer::Flow {
                 step,
                 code: input.code,
                 login: input.login,
                 result,
             }
+            .into()
         }
         Job::ConfigureVerify {
             session,
             code,
             login,
             password,
-        } => Answer::Verified(
+        } => ResetAnswer::Verified(
             session
                 .as_deref()
                 .map_or(Ok(()), |id| svc.check_session_account(id, &code, &login))
@@ -581,7 +662,8 @@ fn handle(svc: &mut Service, job: Job) -> Answer {
                         svc.configure_verify(&code, &login, &password)
                     })
                 }),
-        ),
+        )
+        .into(),
         Job::Configure {
             session,
             code,
@@ -589,7 +671,7 @@ fn handle(svc: &mut Service, job: Job) -> Answer {
             password,
             email,
             text_email,
-        } => Answer::Configured(
+        } => ResetAnswer::Configured(
             session
                 .as_deref()
                 .map_or(Ok(()), |id| svc.check_session_account(id, &code, &login))
@@ -604,16 +686,19 @@ fn handle(svc: &mut Service, job: Job) -> Answer {
                         )
                     })
                 }),
-        ),
+        )
+        .into(),
         Job::Watch {
             code,
             login,
             session,
-        } => Answer::Watch(watch(svc, code, login, session).map(Box::new)),
-        Job::Data(j) => Answer::Data(super::data::handle(svc, j)),
-        Job::Overview { actor } => Answer::Overview(svc.overview(&actor).map(Box::new)),
+        } => ResetAnswer::Watch(watch(svc, code, login, session).map(Box::new)).into(),
+        Job::Data(j) => super::data::handle(svc, j),
+        Job::Overview { actor } => {
+            OverviewAnswer::Overview(svc.overview(&actor).map(Box::new)).into()
+        }
         Job::UnlockAccounts { actor, ids, reason } => {
-            Answer::AccountsUnlocked(svc.unlock_accounts(&actor, &ids, &reason))
+            OverviewAnswer::AccountsUnlocked(svc.unlock_accounts(&actor, &ids, &reason)).into()
         }
     }
 }
