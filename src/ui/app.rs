@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 
 use egui::{RichText, Ui};
 
-use super::data::UsersAnswer;
 use super::login::{FirstRunForm, LoginForm};
 use super::provider::ProviderPanel;
 use super::reset::{ResetAction, ResetPanel};
@@ -84,7 +83,9 @@ pub struct ConsoleApp {
     is_demo: bool,
     /// A training database: messages stay in the outbox (§3.11); the banner shows.
     is_training: bool,
-    training_asked: Option<Instant>,
+    /// Whether the database is a training one must be asked again (after a sign-in or a
+    /// change: the mail settings may have changed at another seat).
+    training_stale: bool,
     idle_limit: Duration,
     last_input: Instant,
     /// Whether the symbol font has been added to the context.
@@ -113,7 +114,7 @@ impl ConsoleApp {
             status: StatusLine::default(),
             is_demo: false,
             is_training: false,
-            training_asked: None,
+            training_stale: true,
             idle_limit: IDLE_LOCK,
             last_input: Instant::now(),
             fonts_ready: false,
@@ -388,20 +389,7 @@ impl ConsoleApp {
             Answer::Overview(a) => self.in_console(|m, sh| m.overview.on_answer(a, sh)),
             Answer::Provider(a) => self.in_console(|m, sh| m.provider.on_answer(a, sh)),
             Answer::Reset(a) => self.in_console(|m, sh| m.reset.on_answer(a, sh)),
-            Answer::Users(a) => self.in_console(|m, sh| {
-                // A change to users writes audit events: the log is read again when shown.
-                if matches!(
-                    a,
-                    UsersAnswer::UserChanged { .. }
-                        | UsersAnswer::BulkDone { .. }
-                        | UsersAnswer::UserAdded(Ok(_))
-                        | UsersAnswer::Imported(Ok(_))
-                        | UsersAnswer::Exported { .. }
-                ) {
-                    m.data.audit.refresh();
-                }
-                m.data.users.on_answer(a, sh);
-            }),
+            Answer::Users(a) => self.in_console(|m, sh| m.data.users.on_answer(a, sh)),
             Answer::Audit(a) => self.in_console(|m, _| m.data.audit.on_answer(a)),
             Answer::Outbox(a) => self.in_console(|m, _| m.data.outbox.on_answer(a)),
             Answer::Files(a) => self.in_console(|m, _| m.data.files.on_answer(a)),
@@ -425,7 +413,7 @@ impl ConsoleApp {
         f(m, &mut sh);
     }
 
-    /// The app shell's own answers: the screens before the console.
+    /// The app shell's own answers: the screens before the console, and changes seen.
     fn on_app_answer(&mut self, a: AppAnswer) {
         match a {
             AppAnswer::Opened(r) => match r {
@@ -474,6 +462,19 @@ impl ConsoleApp {
                     self.status.error(e.to_string());
                 }
             }
+            AppAnswer::Changed => {
+                // Every view that shows the database reads it again: the shown one now,
+                // the others when they are next drawn.
+                self.training_stale = true;
+                if let Screen::Main(m) = &mut self.screen {
+                    m.overview.refresh();
+                    m.provider.changed();
+                    m.reset.changed();
+                    m.data.users.refresh();
+                    m.data.audit.refresh();
+                    m.data.outbox.refresh();
+                }
+            }
         }
     }
 
@@ -517,7 +518,7 @@ impl ConsoleApp {
     /// Opens the console for `operator`, on `panel` or the role's first panel.
     fn sign_in(&mut self, operator: Operator, panel: Option<Panel>) {
         self.last_input = Instant::now();
-        self.training_asked = None;
+        self.training_stale = true;
         // Back from the Lock: the same operator finds the console as they left it, its views
         // read again (other seats may have changed things meanwhile).
         if let Some(mut m) = self.parked.take()
@@ -562,19 +563,11 @@ impl ConsoleApp {
             handed_over: None,
             offered_to_reset: None,
         }));
-        self.training_asked = None;
     }
 
-    /// Asks every two seconds whether this is a training database (mail settings change).
+    /// Asks whether this is a training database, after a sign-in and after each change.
     fn ask_training(&mut self) {
-        if !matches!(self.screen, Screen::Main(_)) {
-            return;
-        }
-        let due = self
-            .training_asked
-            .is_none_or(|t| t.elapsed() >= Duration::from_secs(2));
-        if due {
-            self.training_asked = Some(Instant::now());
+        if matches!(self.screen, Screen::Main(_)) && std::mem::take(&mut self.training_stale) {
             self.jobs.push(Job::Training);
         }
     }

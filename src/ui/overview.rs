@@ -18,6 +18,8 @@ pub struct OverviewPanel {
     error: Option<String>,
     /// Whether a read is on its way (so a frame does not send another).
     loading: bool,
+    /// What is shown is older than a change made since: read it again.
+    stale: bool,
     /// The incident whose unlock is being confirmed.
     confirm: Option<UnlockForm>,
 }
@@ -31,9 +33,10 @@ struct UnlockForm {
 }
 
 impl OverviewPanel {
-    /// Reads the Overview again on the next frame (after any change in the console).
+    /// Reads the Overview again when it is next drawn (after any change, here or at another
+    /// seat); what it shows stays until the new one comes.
     pub fn refresh(&mut self) {
-        self.view = None;
+        self.stale = true;
     }
 
     /// Takes this panel's answers.
@@ -71,8 +74,9 @@ impl OverviewPanel {
 
     /// Draws the panel.
     pub fn ui(&mut self, ui: &mut Ui, sh: &mut Shell<'_>) {
-        if self.view.is_none() && !self.loading {
+        if (self.view.is_none() || self.stale) && !self.loading {
             self.loading = true;
+            self.stale = false;
             sh.jobs.push(Job::Overview {
                 actor: sh.operator.clone(),
             });

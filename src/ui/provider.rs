@@ -3,7 +3,6 @@
 
 use crate::core::secret::Secret;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
 
 use egui::{RichText, Ui};
 
@@ -16,9 +15,6 @@ use crate::core::service::ProviderChanges;
 use crate::mail::MailSettings;
 use crate::mail::smtp::{DEFAULT_TIMEOUT_SECS, Security, SmtpSettings};
 
-/// How often the counts at a glance are read again while the panel is shown.
-const REFRESH: Duration = Duration::from_secs(2);
-
 /// The Provider panel's state.
 #[derive(Debug, Default)]
 pub struct ProviderPanel {
@@ -27,7 +23,8 @@ pub struct ProviderPanel {
     /// The chosen provider's code.
     pub selected: Option<String>,
     view: Option<ProviderView>,
-    last_read: Option<Instant>,
+    /// The chosen provider and its counts were asked for (again after any change).
+    view_asked: bool,
     /// The policy fields as typed, in the order of `POLICY_FIELDS`.
     policy_text: [String; 5],
     /// The policy the fields were filled from, to tell an edit from a stale value.
@@ -124,8 +121,15 @@ impl ProviderPanel {
     /// The provider list changed elsewhere (or the panel was just opened): read it again.
     pub fn refresh(&mut self) {
         self.providers_asked = false;
-        self.last_read = None;
+        self.view_asked = false;
         self.mail.asked = false;
+    }
+
+    /// Something changed in the database (here or at another seat): the list and the counts
+    /// are read again; the mail form is not, so nothing being typed there is lost.
+    pub fn changed(&mut self) {
+        self.providers_asked = false;
+        self.view_asked = false;
     }
 
     /// Takes this panel's answers.
@@ -139,7 +143,7 @@ impl ProviderPanel {
                 if !keep {
                     self.selected = list.first().map(|p| p.code.to_string());
                     self.view = None;
-                    self.last_read = None;
+                    self.view_asked = false;
                 }
                 self.providers = list;
             }
@@ -204,12 +208,11 @@ impl ProviderPanel {
             sh.jobs.push(Job::Providers);
         }
         if let Some(code) = self.selected.clone()
-            && self.last_read.is_none_or(|t| t.elapsed() >= REFRESH)
+            && !self.view_asked
         {
-            self.last_read = Some(Instant::now());
+            self.view_asked = true;
             sh.jobs.push(Job::ProviderView { code });
         }
-        ui.ctx().request_repaint_after(REFRESH);
         if admin && !self.mail.asked {
             self.mail.asked = true;
             sh.jobs.push(Job::Mail);
@@ -263,7 +266,7 @@ impl ProviderPanel {
                     if ui.selectable_label(on, text).clicked() && !on {
                         self.selected = Some(code);
                         self.view = None;
-                        self.last_read = None;
+                        self.view_asked = false;
                     }
                 }
             });

@@ -173,6 +173,12 @@ impl ResetPanel {
         self.watch_asked = None;
     }
 
+    /// Something changed in the database (here or at another seat): the operator's view is
+    /// read again now.
+    pub fn changed(&mut self) {
+        self.watch_asked = None;
+    }
+
     /// Takes this panel's answers.
     pub fn on_answer(&mut self, answer: ResetAnswer, sh: &mut Shell<'_>) {
         match answer {

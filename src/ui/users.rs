@@ -151,6 +151,10 @@ pub struct UsersPanel {
     focus_search: bool,
     /// A bulk change of SPR waiting for the operator's yes (SPEC §5: it names the count).
     confirm_bulk: Option<(BulkTarget, bool, u64)>,
+    /// A refresh's query is running: the old rows show until its first page comes.
+    keep_rows: bool,
+    /// The selected user is read again at the next frame (after a change).
+    detail_stale: bool,
 }
 
 fn tri_combo(ui: &mut Ui, label: &str, value: &mut Option<bool>, yes: &str, no: &str) {
@@ -241,10 +245,14 @@ impl UsersPanel {
         self.selected.as_ref()
     }
 
-    /// Drops every row held and asks again (after a change).
+    /// Reads the rows and the selected user again when the panel is next drawn (after a
+    /// change, here or at another seat). The rows held stay on screen, and the place in the
+    /// table is kept, until the new ones come.
     pub fn refresh(&mut self) {
         self.applied = None;
         self.query_in_flight = false;
+        self.asked_providers = false;
+        self.detail_stale = true;
     }
 
     /// Takes this panel's answers.
@@ -260,6 +268,10 @@ impl UsersPanel {
                 self.query_in_flight = false;
                 match result {
                     Ok((matches, first)) => {
+                        if std::mem::take(&mut self.keep_rows) {
+                            self.pages.clear();
+                            self.page_order.clear();
+                        }
                         self.total = Some(matches);
                         self.store_page(0, first);
                         if !matches.exact
@@ -293,7 +305,12 @@ impl UsersPanel {
                     Err(e) => self.note = Some(Note::Error(e.to_string())),
                 }
             }
-            UsersAnswer::UserDetail(Ok(u)) => self.select(u),
+            // A fresh copy of the user shown; one clicked away from meanwhile stays away.
+            UsersAnswer::UserDetail(Ok(u)) => {
+                if self.selected.as_ref().is_some_and(|s| s.id == u.id) {
+                    self.select(u);
+                }
+            }
             UsersAnswer::UserDetail(Err(e)) => self.note = Some(Note::Error(e.to_string())),
             UsersAnswer::UserChanged { change, result } => match result {
                 Ok(u) => {
@@ -428,6 +445,11 @@ impl UsersPanel {
             self.asked_providers = true;
             jobs.push(DataJob::Providers);
         }
+        if std::mem::take(&mut self.detail_stale)
+            && let Some(u) = &self.selected
+        {
+            jobs.push(DataJob::UserDetail { id: u.id });
+        }
         if ui.input_mut(|i| i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::F)))
         {
             self.focus_search = true;
@@ -437,9 +459,13 @@ impl UsersPanel {
         if self.applied.as_ref() != Some(&filter) && !self.query_in_flight {
             self.query_in_flight = true;
             self.generation += 1;
-            self.pages.clear();
-            self.page_order.clear();
             self.pending.clear();
+            // A refresh keeps the rows on screen until the new first page replaces them.
+            self.keep_rows = self.applied.is_none() && self.total.is_some();
+            if !self.keep_rows {
+                self.pages.clear();
+                self.page_order.clear();
+            }
             if self.applied.as_ref().is_some_and(|old| old != &filter) {
                 // A new search or filter starts at the top; a refresh keeps the place.
                 self.scroll_to = Some(0);

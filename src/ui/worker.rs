@@ -1,11 +1,13 @@
 //! The worker thread: it owns the `Service` (argon2, SQLite and SMTP run here, never on the UI
 //! thread). The UI sends a [`Job`], the worker answers with an [`Answer`] and repaints the UI.
+//! Between jobs, and after each, it looks at the database's change mark: a change made here
+//! or at another seat comes to the UI as [`AppAnswer::Changed`] (SPEC §3.16, within 2 s).
 
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, TryRecvError, channel};
 use std::time::Duration;
 
 use crate::core::clock::Clock;
@@ -277,6 +279,9 @@ pub enum AppAnswer {
     Training(Result<bool, CoreError>),
     /// A job panicked; the worker goes on with the next.
     Crashed(String),
+    /// The database changed (at this seat or another, §3.16): what the views show is read
+    /// again.
+    Changed,
 }
 
 /// The Overview panel's answers.
@@ -347,6 +352,10 @@ pub struct Opened {
     pub is_training: bool,
 }
 
+/// How often an idle worker looks for changes made elsewhere: another seat's change shows
+/// within 2 seconds (SPEC §3.16). One indexed read; a busy worker also looks after each job.
+pub const CHANGE_POLL: Duration = Duration::from_secs(1);
+
 /// Builds the worker's `Service` for a database path (on the worker thread: a connection
 /// cannot cross threads). Tests give one with the fast hasher and a settable clock.
 pub type ServiceFactory = Arc<dyn Fn(&std::path::Path) -> Result<Service, CoreError> + Send + Sync>;
@@ -368,8 +377,11 @@ struct Envelope {
 }
 
 struct Reply {
-    id: u64,
-    answer: Answer,
+    /// The job answered; `None` for a change seen while idle.
+    id: Option<u64>,
+    answer: Option<Answer>,
+    /// The database changed since the worker last looked (by this job, or elsewhere).
+    changed: bool,
 }
 
 /// The UI's handle on the worker thread.
@@ -428,15 +440,21 @@ impl Worker {
         id
     }
 
-    /// Every answer that arrived since the last call.
+    /// Every answer that arrived since the last call; a change in the database comes as
+    /// [`AppAnswer::Changed`] right after the answer of the job that made it.
     pub fn poll(&mut self) -> Vec<Answer> {
         let mut out = Vec::new();
         loop {
             match self.rx.try_recv() {
                 Ok(reply) => {
-                    self.running.remove(&reply.id);
-                    self.waiting = self.waiting.saturating_sub(1);
-                    out.push(reply.answer);
+                    if let Some(id) = reply.id {
+                        self.running.remove(&id);
+                        self.waiting = self.waiting.saturating_sub(1);
+                    }
+                    out.extend(reply.answer);
+                    if reply.changed {
+                        out.push(Answer::App(AppAnswer::Changed));
+                    }
                 }
                 Err(TryRecvError::Empty) => break,
                 Err(TryRecvError::Disconnected) => {
@@ -490,17 +508,37 @@ fn run(
         Err(e) => (None, AppAnswer::Opened(Err(e))),
     };
     let opened = Reply {
-        id: 0,
-        answer: first.into(),
+        id: Some(0),
+        answer: Some(first.into()),
+        changed: false,
     };
     if replies.send(opened).is_err() {
         return;
     }
     ctx.request_repaint();
     let Some(svc) = svc.as_mut() else { return };
-    while let Ok(Envelope { id, job }) = jobs.recv() {
-        let answer = handle_caught(svc, job);
-        if replies.send(Reply { id, answer }).is_err() {
+    let mut mark = svc.change_mark().ok();
+    loop {
+        let (id, answer) = match jobs.recv_timeout(CHANGE_POLL) {
+            Ok(Envelope { id, job }) => (Some(id), Some(handle_caught(svc, job))),
+            Err(RecvTimeoutError::Timeout) => (None, None),
+            Err(RecvTimeoutError::Disconnected) => return,
+        };
+        // A mark that cannot be read now is looked for again next time, not reported.
+        let changed = svc
+            .change_mark()
+            .is_ok_and(|now| mark.replace(now).is_some_and(|before| before != now));
+        if answer.is_none() && !changed {
+            continue;
+        }
+        if replies
+            .send(Reply {
+                id,
+                answer,
+                changed,
+            })
+            .is_err()
+        {
             return;
         }
         ctx.request_repaint();
