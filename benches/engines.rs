@@ -90,7 +90,10 @@ fn main() {
     let file = dir.path().join("engines.sqlite3");
     let made = Instant::now();
     demo::create(&file, USERS).unwrap();
-    eprintln!("demo file with {USERS} users made in {:.1} s", made.elapsed().as_secs_f64());
+    eprintln!(
+        "demo file with {USERS} users made in {:.1} s",
+        made.elapsed().as_secs_f64()
+    );
     let server = std::env::var("SPR_BENCH_POSTGRES_URL").ok();
     let pg = server.as_deref().map(|admin| {
         let name = format!("spr_bench_{}", std::process::id());
