@@ -1,0 +1,262 @@
+//! The flows of SPEC §3 as methods, one file per concept, each its own `impl Service`.
+//! Every refusal is a typed reason, audited where it happens.
+
+mod delivery;
+mod flows;
+mod operators;
+mod providers;
+mod queries;
+mod reset;
+mod users;
+
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::audit::{AuditEvent, AuditFilter, NewEvent, USER_ACTOR, action};
+use super::clock::{Clock, SystemClock, parse_rfc3339, rfc3339};
+use super::error::{CoreError, Reason, Refusal, password_reset_error_text};
+use super::hashing::Hasher;
+use super::model::{
+    Email, LoginName, Operator, Policy, Provider, ProviderCode, Role, Status, User,
+};
+use super::policy::{self, PolicyViolation};
+use super::text;
+use super::token::Token;
+use super::wording::{login_status_message, tries_message};
+use crate::mail::{MailError, MailSettings, OutgoingMessage};
+use crate::store::messages::StoredMessage;
+use crate::store::providers::ProviderCounts;
+use crate::store::users::{NewUser, UserFilter};
+use crate::store::{self, Store};
+
+pub use super::wording::{
+    INVALID_TOKEN, LOGIN_FAILED, changed_notice, policy_message, token_message,
+};
+pub use operators::{OPERATOR_MIN_PASSWORD, operator_delay};
+pub use providers::ProviderChanges;
+pub use reset::TokenInfo;
+pub use users::{ContactChange, UserInput};
+
+/// What a flow step tells the person when it succeeds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FlowOk {
+    pub message: String,
+}
+
+/// The engine: a store, a clock and the argon2 parameters.
+pub struct Service {
+    pub(super) store: Store,
+    pub(super) clock: Arc<dyn Clock>,
+    hasher: Hasher,
+    /// The supervised session the flow running now belongs to (§3.15), if any.
+    pub(super) supervision: Option<Supervision>,
+}
+
+/// The operator and session that flow events are stamped with while a session runs a flow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Supervision {
+    pub operator: String,
+    pub session: String,
+    /// How the caller was verified, and the ticket: named on every event of the session.
+    pub verification: String,
+    pub ticket: Option<String>,
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service")
+            .field("store", &self.store)
+            .finish()
+    }
+}
+
+pub(super) fn ev(
+    actor: &str,
+    act: &'static str,
+    provider: Option<&str>,
+    login: Option<&str>,
+) -> NewEvent {
+    NewEvent {
+        actor: actor.to_owned(),
+        action: act,
+        provider: provider.map(str::to_owned),
+        login: login.map(str::to_owned),
+        outcome: "ok",
+        reason: None,
+        detail: String::new(),
+        supervisor: None,
+        session: None,
+        verification: None,
+        ticket: None,
+    }
+}
+
+fn status_reason(s: Status) -> Option<Reason> {
+    match s {
+        Status::Active => None,
+        Status::AdminLocked => Some(Reason::AccountAdminLocked),
+        Status::Deactivated => Some(Reason::AccountDeactivated),
+        Status::Deleted => Some(Reason::AccountDeleted),
+    }
+}
+
+/// Checks the person's typed account fields against their limits (SPEC §3.14) before
+/// anything else: an input error, no state change and no event.
+fn check_account_input(code: &str, login: &str) -> Result<(), CoreError> {
+    text::check_typed(code.trim(), "Provider Code", text::PROVIDER_CODE_MAX)?;
+    text::check_typed(login.trim(), "Login Name", text::LOGIN_NAME_MAX)
+}
+
+impl Service {
+    /// Opens the database at `path` with the system clock and production hashing.
+    pub fn open(path: &std::path::Path) -> Result<Self, CoreError> {
+        Ok(Self::new(
+            Store::open(path)?,
+            Arc::new(SystemClock),
+            Hasher::default(),
+        ))
+    }
+
+    /// A service over an open store, with the given clock and hashing parameters.
+    pub fn new(store: Store, clock: Arc<dyn Clock>, hasher: Hasher) -> Self {
+        Self {
+            store,
+            clock,
+            hasher,
+            supervision: None,
+        }
+    }
+
+    /// The store, for reads.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The store, for the writes of the core's other files (each its own `impl Service`).
+    pub(crate) fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
+    /// The argon2 parameters of this service.
+    pub(crate) fn hasher(&self) -> &Hasher {
+        &self.hasher
+    }
+
+    /// The current time of this service's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub(super) fn now_str(&self) -> String {
+        rfc3339(self.clock.now())
+    }
+
+    /// Names the supervising operator and session on a flow event run in a session (§3.10).
+    fn stamped(&self, mut e: NewEvent) -> NewEvent {
+        if let Some(s) = &self.supervision {
+            e.supervisor = Some(s.operator.clone());
+            e.session = Some(s.session.clone());
+            e.verification = Some(s.verification.clone());
+            e.ticket.clone_from(&s.ticket);
+        }
+        e
+    }
+
+    /// The person's flow event for the account as typed (before it is known to exist).
+    fn typed_event(&self, act: &'static str, code: &str, login: &str) -> NewEvent {
+        self.stamped(ev(
+            USER_ACTOR,
+            act,
+            Some(&code.trim().to_uppercase()),
+            Some(login.trim()),
+        ))
+    }
+
+    /// The person's flow event for an account that exists, in its stored spelling.
+    fn account_event(&self, act: &'static str, u: &User) -> NewEvent {
+        self.stamped(ev(
+            USER_ACTOR,
+            act,
+            Some(u.provider_code.as_str()),
+            Some(u.login.as_str()),
+        ))
+    }
+
+    fn audit(&mut self, e: &NewEvent) -> Result<(), CoreError> {
+        let at = self.now_str();
+        store::audit::append(self.store.conn(), &at, e)
+    }
+
+    // ----- shared by the flows and the administration
+
+    fn password_violations(
+        &self,
+        user_id: Option<i64>,
+        login: &str,
+        first: &str,
+        last: &str,
+        policy: &Policy,
+        password: &str,
+    ) -> Result<Vec<PolicyViolation>, CoreError> {
+        Ok(self
+            .checked_new_password(user_id, login, first, last, policy, password, false)?
+            .0)
+    }
+
+    /// The broken rules, and the new password's hash when none is broken and `hash_too`.
+    /// The cheap rules run first; the history verifies (and the new hash) then run in
+    /// parallel, stopping at the first match; no hash is made once a cheap rule is broken.
+    #[allow(clippy::too_many_arguments)]
+    fn checked_new_password(
+        &self,
+        user_id: Option<i64>,
+        login: &str,
+        first: &str,
+        last: &str,
+        policy: &Policy,
+        password: &str,
+        hash_too: bool,
+    ) -> Result<(Vec<PolicyViolation>, Option<String>), CoreError> {
+        let mut broken =
+            policy::check_new_password(password, policy.min_length, login, &[login, first, last]);
+        let hashes = match user_id {
+            Some(id) if policy.history > 0 => {
+                store::users::recent_password_hashes(self.store.conn(), id, policy.history)?
+            }
+            _ => Vec::new(),
+        };
+        let check = self
+            .hasher
+            .check_history(password, &hashes, hash_too && broken.is_empty())?;
+        if check.reused {
+            broken.push(PolicyViolation::RecentlyUsed {
+                history: policy.history,
+            });
+        }
+        Ok((broken, check.new_hash))
+    }
+}
+
+/// An unlock's reason: required, at most 500 characters, no control characters (§3.14).
+/// An unlock's reason: required, and typed text within the limits of SPEC §3.14.
+pub(crate) fn check_reason(reason: &str) -> Result<&str, CoreError> {
+    let reason = reason.trim();
+    text::check_typed(reason, "reason", text::NOTE_MAX)?;
+    if reason.is_empty() {
+        return Err(CoreError::Invalid(
+            "Give a reason for the unlock; it is written to the audit log.".into(),
+        ));
+    }
+    Ok(reason)
+}
+
+pub(crate) fn check_name(s: &str, what: &str) -> Result<(), CoreError> {
+    if s.chars().count() > 100 || s.chars().any(char::is_control) {
+        return Err(CoreError::Invalid(format!(
+            "The {what} must be at most 100 characters, without control characters."
+        )));
+    }
+    Ok(())
+}

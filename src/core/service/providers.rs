@@ -1,0 +1,161 @@
+//! Providers and their policy (SPEC §3.8).
+
+use super::*;
+
+/// Changes to a provider; `None` leaves a value as it is.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProviderChanges {
+    pub name: Option<String>,
+    pub spr_enabled: Option<bool>,
+    pub max_incorrect: Option<u32>,
+    pub token_minutes: Option<u32>,
+    pub min_length: Option<u32>,
+    pub history: Option<u32>,
+    pub max_tokens_per_hour: Option<u32>,
+}
+
+impl ProviderChanges {
+    /// The policy values by their `POLICY_FIELDS` key, `None` where unchanged.
+    fn policy_values(&self) -> [(&'static str, Option<u32>); 5] {
+        [
+            ("max_incorrect", self.max_incorrect),
+            ("token_minutes", self.token_minutes),
+            ("min_length", self.min_length),
+            ("history", self.history),
+            ("max_tokens_per_hour", self.max_tokens_per_hour),
+        ]
+    }
+}
+
+impl Service {
+    /// Every provider.
+    pub fn providers(&self) -> Result<Vec<Provider>, CoreError> {
+        store::providers::all(self.store.conn())
+    }
+
+    /// The provider with this code, or a clear error.
+    pub fn provider(&self, code: &str) -> Result<Provider, CoreError> {
+        let code = ProviderCode::parse(code)?;
+        store::providers::by_code(self.store.conn(), code.as_str())?.ok_or_else(|| {
+            CoreError::Invalid(format!("There is no provider with Provider Code {code}."))
+        })
+    }
+
+    /// Users, SPR enabled, configured and Admin Locked counts.
+    pub fn provider_counts(&self, provider_id: i64) -> Result<ProviderCounts, CoreError> {
+        store::providers::counts(self.store.conn(), provider_id)
+    }
+
+    /// Adds a provider with the default policy and SPR off (super admins only).
+    pub fn add_provider(
+        &mut self,
+        actor: &Operator,
+        code: &str,
+        name: &str,
+    ) -> Result<Provider, CoreError> {
+        Self::require_super_admin(actor)?;
+        let code = ProviderCode::parse(code)?;
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 200 {
+            return Err(CoreError::Invalid(
+                "The provider name must be 1 to 200 characters.".into(),
+            ));
+        }
+        let now = self.now_str();
+        self.store.immediate(|c| {
+            if store::providers::by_code(c, code.as_str())?.is_some() {
+                return Err(CoreError::Invalid(format!(
+                    "A provider with Provider Code {code} already exists."
+                )));
+            }
+            let id = store::providers::insert(c, &code, name, &now)?;
+            let mut e = ev(
+                &actor.login,
+                action::PROVIDER_ADD,
+                Some(code.as_str()),
+                None,
+            );
+            e.detail = format!("provider \"{name}\" added");
+            store::audit::append(c, &now, &e)?;
+            store::providers::by_id(c, id)?
+                .ok_or_else(|| CoreError::Internal("provider vanished".into()))
+        })
+    }
+
+    /// Changes SPR enablement, name or policy values (super admins only); each change is audited.
+    pub fn update_provider(
+        &mut self,
+        actor: &Operator,
+        code: &str,
+        ch: &ProviderChanges,
+    ) -> Result<Provider, CoreError> {
+        Self::require_super_admin(actor)?;
+        let code = ProviderCode::parse(code)?;
+        let mut policy = Policy::default();
+        // Validate every value before touching anything.
+        for (key, v) in ch.policy_values() {
+            if let Some(v) = v {
+                policy.set(key, v)?;
+            }
+        }
+        if let Some(name) = &ch.name
+            && (name.trim().is_empty() || name.chars().count() > 200)
+        {
+            return Err(CoreError::Invalid(
+                "The provider name must be 1 to 200 characters.".into(),
+            ));
+        }
+        let now = self.now_str();
+        self.store.immediate(|c| {
+            let mut p = store::providers::by_code(c, code.as_str())?.ok_or_else(|| {
+                CoreError::Invalid(format!("There is no provider with Provider Code {code}."))
+            })?;
+            let mut changes = Vec::new();
+            if let Some(name) = &ch.name
+                && name.trim() != p.name
+            {
+                changes.push(format!("name \"{}\" → \"{}\"", p.name, name.trim()));
+                p.name = name.trim().to_owned();
+            }
+            if let Some(on) = ch.spr_enabled
+                && on != p.spr_enabled
+            {
+                changes.push(format!(
+                    "Self Password Reset {}",
+                    if on { "enabled" } else { "disabled" }
+                ));
+                p.spr_enabled = on;
+            }
+            for (key, v) in ch.policy_values() {
+                if let Some(v) = v {
+                    let old = p.policy.get(key).unwrap_or_default();
+                    if old != v {
+                        p.policy.set(key, v)?;
+                        changes.push(format!("{key} {old} → {v}"));
+                    }
+                }
+            }
+            if ch.spr_enabled == Some(false) && changes.iter().any(|x| x.ends_with("disabled")) {
+                let ended =
+                    store::tokens::invalidate_live_of_provider(c, p.id, "provider_spr_disabled")?;
+                if let Some(last) = changes.iter_mut().find(|x| x.ends_with("disabled")) {
+                    last.push_str(&store::tokens::ended_words(ended));
+                }
+            }
+            if !changes.is_empty() {
+                store::providers::update(c, &p)?;
+                let mut e = ev(
+                    &actor.login,
+                    action::PROVIDER_SET,
+                    Some(code.as_str()),
+                    None,
+                );
+                e.detail = changes.join("; ");
+                store::audit::append(c, &now, &e)?;
+            }
+            Ok(p)
+        })
+    }
+
+    // ----- users, administration
+}

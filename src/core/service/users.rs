@@ -1,0 +1,425 @@
+//! Users as operators administer them: add, SPR, contacts, status changes (SPEC §3.6, §3.9).
+
+use super::*;
+
+/// A new user as an operator enters it. `Debug` never shows the password.
+#[derive(Clone, Default)]
+pub struct UserInput {
+    pub login: String,
+    pub first: String,
+    pub last: String,
+    pub email: Option<String>,
+    pub text_email: Option<String>,
+    pub spr_enabled: bool,
+    pub password: Option<String>,
+}
+
+impl std::fmt::Debug for UserInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserInput")
+            .field("login", &self.login)
+            .field("first", &self.first)
+            .field("last", &self.last)
+            .field("email", &self.email)
+            .field("text_email", &self.text_email)
+            .field("spr_enabled", &self.spr_enabled)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// A contact change: `None` keeps the value, `Some("")` clears it, else sets it.
+pub type ContactChange<'a> = Option<&'a str>;
+
+impl Service {
+    /// The user with this Login Name in the provider, or a clear error.
+    pub fn user(&self, code: &str, login: &str) -> Result<User, CoreError> {
+        let p = self.provider(code)?;
+        store::users::find(self.store.conn(), p.id, login.trim())?.ok_or_else(|| {
+            CoreError::Invalid(format!(
+                "There is no user with Login Name {} in provider {}.",
+                login.trim(),
+                p.code
+            ))
+        })
+    }
+
+    /// The user with this id.
+    pub fn user_by_id(&self, id: i64) -> Result<User, CoreError> {
+        store::users::by_id(self.store.conn(), id)?
+            .ok_or_else(|| CoreError::Invalid("That user no longer exists.".into()))
+    }
+
+    /// One page of users matching the filter.
+    pub fn list_users(
+        &self,
+        filter: &UserFilter,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<User>, CoreError> {
+        store::users::list(self.store.conn(), filter, offset, limit)
+    }
+
+    /// How many users match the filter.
+    pub fn count_users(&self, filter: &UserFilter) -> Result<u64, CoreError> {
+        store::users::count(self.store.conn(), filter)
+    }
+
+    /// Adds a user (super admins only). A password given must meet the provider's policy.
+    pub fn add_user(
+        &mut self,
+        actor: &Operator,
+        code: &str,
+        input: &UserInput,
+    ) -> Result<User, CoreError> {
+        Self::require_super_admin(actor)?;
+        let p = self.provider(code)?;
+        let login = LoginName::parse(&input.login)?;
+        let email = parse_contact(input.email.as_deref())?;
+        let text_email = parse_contact(input.text_email.as_deref())?;
+        check_name(&input.first, "first name")?;
+        check_name(&input.last, "last name")?;
+        let hash = match &input.password {
+            Some(pw) => {
+                let broken = self.password_violations(
+                    None,
+                    login.as_str(),
+                    &input.first,
+                    &input.last,
+                    &p.policy,
+                    pw,
+                )?;
+                if !broken.is_empty() {
+                    return Err(CoreError::Invalid(policy_message(&broken)));
+                }
+                Some(self.hasher.hash(pw)?)
+            }
+            None => None,
+        };
+        let now = self.now_str();
+        self.store.immediate(|c| {
+            if store::users::find(c, p.id, login.as_str())?.is_some() {
+                return Err(CoreError::Invalid(format!(
+                    "A user with Login Name {login} already exists in provider {}.",
+                    p.code
+                )));
+            }
+            let id = store::users::insert(
+                c,
+                p.id,
+                &NewUser {
+                    login: login.as_str(),
+                    first: input.first.trim(),
+                    last: input.last.trim(),
+                    email: email.as_ref().map(Email::as_str),
+                    text_email: text_email.as_ref().map(Email::as_str),
+                    spr_enabled: input.spr_enabled,
+                    password_hash: hash.as_deref(),
+                },
+                &now,
+            )?;
+            let mut e = ev(
+                &actor.login,
+                action::USER_ADD,
+                Some(p.code.as_str()),
+                Some(login.as_str()),
+            );
+            e.detail = format!(
+                "user added{}{}",
+                if hash.is_some() {
+                    " with an initial password"
+                } else {
+                    " without a password"
+                },
+                if input.spr_enabled {
+                    ", Self Password Reset enabled"
+                } else {
+                    ""
+                }
+            );
+            store::audit::append(c, &now, &e)?;
+            store::users::by_id(c, id)?.ok_or_else(|| CoreError::Internal("user vanished".into()))
+        })
+    }
+
+    /// Grants or withdraws Self Password Reset for users by id (super admins only); returns how many changed.
+    pub fn set_spr_for(
+        &mut self,
+        actor: &Operator,
+        ids: &[i64],
+        on: bool,
+    ) -> Result<usize, CoreError> {
+        Self::require_super_admin(actor)?;
+        let now = self.now_str();
+        // A change to many users shares a batch id and ends with one summary event (SPEC §5).
+        let batch = (ids.len() > 1).then(|| crate::core::audit::batch_id(self.clock.now()));
+        let in_batch = batch
+            .as_deref()
+            .map(|b| format!(" (batch {b})"))
+            .unwrap_or_default();
+        self.store.immediate(|c| {
+            let mut changed = 0;
+            for &id in ids {
+                let Some(u) = store::users::by_id(c, id)? else {
+                    continue;
+                };
+                if u.spr_enabled == on {
+                    continue;
+                }
+                store::users::set_spr(c, id, on)?;
+                let ended = if on {
+                    0
+                } else {
+                    store::tokens::invalidate_live(c, id, "user_spr_disabled")?
+                };
+                let mut e = ev(
+                    &actor.login,
+                    action::USER_SPR,
+                    Some(u.provider_code.as_str()),
+                    Some(u.login.as_str()),
+                );
+                e.detail = format!(
+                    "Self Password Reset {}{}{in_batch}",
+                    if on { "enabled" } else { "disabled" },
+                    store::tokens::ended_words(ended)
+                );
+                store::audit::append(c, &now, &e)?;
+                changed += 1;
+            }
+            if let Some(b) = &batch {
+                let mut e = ev(&actor.login, action::USER_SPR_BATCH, None, None);
+                e.detail = format!(
+                    "Self Password Reset {} for {} (batch {b}; {} already so or gone)",
+                    if on { "enabled" } else { "disabled" },
+                    if changed == 1 {
+                        "1 user".to_owned()
+                    } else {
+                        format!("{changed} users")
+                    },
+                    ids.len() - changed
+                );
+                store::audit::append(c, &now, &e)?;
+            }
+            Ok(changed)
+        })
+    }
+
+    /// Grants or withdraws SPR for every user matching the filter (bulk enable).
+    pub fn set_spr_matching(
+        &mut self,
+        actor: &Operator,
+        filter: &UserFilter,
+        on: bool,
+    ) -> Result<usize, CoreError> {
+        Self::require_super_admin(actor)?;
+        let ids = store::users::ids(self.store.conn(), filter)?;
+        self.set_spr_for(actor, &ids, on)
+    }
+
+    /// Sets a user's SPR contacts as an administrator (no current password needed).
+    pub fn set_contacts(
+        &mut self,
+        actor: &Operator,
+        user_id: i64,
+        email: ContactChange<'_>,
+        text_email: ContactChange<'_>,
+    ) -> Result<User, CoreError> {
+        Self::require_super_admin(actor)?;
+        let now = self.now_str();
+        self.store.immediate(|c| {
+            let u = store::users::by_id(c, user_id)?
+                .ok_or_else(|| CoreError::Invalid("That user no longer exists.".into()))?;
+            let (e_new, t_new) = apply_contacts(&u, email, text_email, false)?;
+            store::users::set_contacts(c, u.id, e_new.as_deref(), t_new.as_deref())?;
+            let ended = end_tokens_to_removed_contacts(c, u.id, &e_new, &t_new)?;
+            let mut e = ev(
+                &actor.login,
+                action::USER_CONTACTS,
+                Some(u.provider_code.as_str()),
+                Some(u.login.as_str()),
+            );
+            e.detail = contacts_detail(e_new.as_deref(), t_new.as_deref())
+                + &store::tokens::ended_words(ended);
+            store::audit::append(c, &now, &e)?;
+            store::users::by_id(c, u.id)?.ok_or_else(|| CoreError::Internal("user vanished".into()))
+        })
+    }
+
+    fn change_status(
+        &mut self,
+        actor: &Operator,
+        user_id: i64,
+        act: &'static str,
+        detail: String,
+    ) -> Result<User, CoreError> {
+        // Helpdesk operators unlock (§3.6, §3.9); every other status change is a super admin's.
+        if act != action::USER_UNLOCK {
+            Self::require_super_admin(actor)?;
+        }
+        let now = self.now_str();
+        self.store.immediate(|c| {
+            let u = store::users::by_id(c, user_id)?
+                .ok_or_else(|| CoreError::Invalid("That user no longer exists.".into()))?;
+            let target = match (act, u.status) {
+                (action::USER_UNLOCK, Status::AdminLocked) => Status::Active,
+                (action::USER_UNLOCK, s) => return Err(CoreError::Invalid(format!("{} is not Admin Locked (status: {}).", u.login, s.label()))),
+                (action::USER_DEACTIVATE, Status::Active | Status::AdminLocked) => Status::Deactivated,
+                (action::USER_DEACTIVATE, s) => return Err(CoreError::Invalid(format!("{} cannot be deactivated: the account is {}.", u.login, s.label()))),
+                // A lock that was in place when the account was deactivated comes back with it.
+                (action::USER_REACTIVATE, Status::Deactivated) if u.locked_at.is_some() => Status::AdminLocked,
+                (action::USER_REACTIVATE, Status::Deactivated) => Status::Active,
+                (action::USER_REACTIVATE, s) => return Err(CoreError::Invalid(format!(
+                    "{} cannot be reactivated: only Deactivated accounts can (the account is {}{}).",
+                    u.login, s.label(), if s == Status::AdminLocked { "; unlock it instead" } else { "" }
+                ))),
+                (action::USER_DELETE, Status::Deleted) => return Err(CoreError::Invalid(format!("{} is already Deleted.", u.login))),
+                (_, _) => Status::Deleted,
+            };
+            // Only an unlock clears a lock (§3.6): deactivate and reactivate keep its facts.
+            let locked_at = u.locked_at.map(rfc3339);
+            let kept = matches!(
+                (act, target),
+                (action::USER_DEACTIVATE, _) | (action::USER_REACTIVATE, Status::AdminLocked)
+            );
+            if kept {
+                store::users::set_status(
+                    c,
+                    u.id,
+                    target,
+                    u.failed_attempts,
+                    locked_at.as_deref(),
+                    u.lock_cause.as_deref(),
+                )?;
+            } else {
+                store::users::set_status(c, u.id, target, 0, None, None)?;
+            }
+            let ended = if target == Status::Active {
+                0
+            } else {
+                store::tokens::invalidate_live(c, u.id, act)?
+            };
+            let mut e = ev(&actor.login, act, Some(u.provider_code.as_str()), Some(u.login.as_str()));
+            e.detail = detail + &store::tokens::ended_words(ended);
+            store::audit::append(c, &now, &e)?;
+            store::users::by_id(c, u.id)?.ok_or_else(|| CoreError::Internal("user vanished".into()))
+        })
+    }
+
+    /// Unlocks an Admin Locked account: status active, counter 0; the reason is required and audited.
+    pub fn unlock(
+        &mut self,
+        actor: &Operator,
+        user_id: i64,
+        reason: &str,
+    ) -> Result<User, CoreError> {
+        let reason = check_reason(reason)?;
+        self.change_status(
+            actor,
+            user_id,
+            action::USER_UNLOCK,
+            format!("unlocked: {reason}"),
+        )
+    }
+
+    /// Unlocks the account of a supervised session on the spot (§3.15), naming the session.
+    pub fn unlock_in_session(
+        &mut self,
+        actor: &Operator,
+        session_id: &str,
+        reason: &str,
+    ) -> Result<User, CoreError> {
+        let reason = check_reason(reason)?;
+        let row = store::sessions::by_id(self.store.conn(), session_id)?
+            .ok_or_else(|| CoreError::Invalid("That supervised session does not exist.".into()))?;
+        self.change_status(
+            actor,
+            row.user_id,
+            action::USER_UNLOCK,
+            format!("unlocked during supervised session {session_id}: {reason}"),
+        )
+    }
+
+    /// Deactivates an account (its live token stops working).
+    pub fn deactivate(&mut self, actor: &Operator, user_id: i64) -> Result<User, CoreError> {
+        self.change_status(
+            actor,
+            user_id,
+            action::USER_DEACTIVATE,
+            "account deactivated".into(),
+        )
+    }
+
+    /// Reactivates a Deactivated account.
+    pub fn reactivate(&mut self, actor: &Operator, user_id: i64) -> Result<User, CoreError> {
+        self.change_status(
+            actor,
+            user_id,
+            action::USER_REACTIVATE,
+            "account reactivated".into(),
+        )
+    }
+
+    /// Deletes an account (soft: kept for the audit, hidden by default).
+    pub fn delete(&mut self, actor: &Operator, user_id: i64) -> Result<User, CoreError> {
+        self.change_status(
+            actor,
+            user_id,
+            action::USER_DELETE,
+            "account deleted".into(),
+        )
+    }
+}
+
+pub(super) fn parse_contact(v: Option<&str>) -> Result<Option<Email>, CoreError> {
+    match v.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(s) => Email::parse(s).map(Some),
+    }
+}
+
+/// Applies a contact change to the user's contacts; the result must keep at least one
+/// contact when `require_one` (the person's Update step requires one).
+pub(super) fn apply_contacts(
+    u: &User,
+    email: ContactChange<'_>,
+    text_email: ContactChange<'_>,
+    require_one: bool,
+) -> Result<(Option<String>, Option<String>), CoreError> {
+    let apply =
+        |change: ContactChange<'_>, old: &Option<Email>| -> Result<Option<String>, CoreError> {
+            match change {
+                None => Ok(old.as_ref().map(|e| e.to_string())),
+                Some(v) => parse_contact(Some(v)).map(|e| e.map(|e| e.to_string())),
+            }
+        };
+    let e_new = apply(email, &u.email)?;
+    let t_new = apply(text_email, &u.text_email)?;
+    if require_one && e_new.is_none() && t_new.is_none() {
+        return Err(CoreError::Invalid(
+            "At least one of Email and Phone/Text Message Email is required.".into(),
+        ));
+    }
+    Ok((e_new, t_new))
+}
+
+/// Ends the user's live tokens that went to an address no longer among the contacts.
+pub(super) fn end_tokens_to_removed_contacts(
+    c: &rusqlite::Connection,
+    user_id: i64,
+    email: &Option<String>,
+    text_email: &Option<String>,
+) -> Result<usize, CoreError> {
+    let kept: Vec<&str> = [email.as_deref(), text_email.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    store::tokens::invalidate_live_not_to(c, user_id, &kept, "contact_changed")
+}
+
+pub(super) fn contacts_detail(email: Option<&str>, text_email: Option<&str>) -> String {
+    format!(
+        "contacts saved: Email {}, Phone/Text Message Email {}",
+        email.unwrap_or("(none)"),
+        text_email.unwrap_or("(none)")
+    )
+}
