@@ -2,8 +2,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::model::Status;
+use super::model::{IncorrectEntry, Status};
 use super::policy::PolicyViolation;
+use super::service::StatusChange;
 use super::token::Token;
 use crate::mail::OutgoingMessage;
 
@@ -23,8 +24,26 @@ pub(crate) fn login_status_message(s: Status) -> &'static str {
     }
 }
 
+/// The thing a person typed wrong, as the messages name it.
+fn entry_noun(entry: IncorrectEntry) -> &'static str {
+    match entry {
+        IncorrectEntry::Password => "password",
+        IncorrectEntry::Token => "password token",
+    }
+}
+
+/// What a wrong entry on an account that another console locked meanwhile is told: the
+/// flow's one answer, nothing about the lock.
+pub(crate) fn entry_no_longer_counts(entry: IncorrectEntry) -> &'static str {
+    match entry {
+        IncorrectEntry::Password => LOGIN_FAILED,
+        IncorrectEntry::Token => INVALID_TOKEN,
+    }
+}
+
 /// How many more incorrect entries are tolerated, in words.
-pub(crate) fn tries_message(what: &str, left: u32) -> String {
+pub(crate) fn tries_message(entry: IncorrectEntry, left: u32) -> String {
+    let what = entry_noun(entry);
     match left {
         0 => format!(
             "The {what} is incorrect. No more incorrect entries are tolerated: the next one will make your account Admin Locked."
@@ -36,6 +55,22 @@ pub(crate) fn tries_message(what: &str, left: u32) -> String {
             "The {what} is incorrect. {n} more incorrect entries are tolerated before your account is Admin Locked."
         ),
     }
+}
+
+/// What the entry that locks the account is told.
+pub(crate) fn locked_now_message(entry: IncorrectEntry) -> String {
+    format!(
+        "The {} is incorrect. Your account is now Admin Locked: contact your administrator to unlock it.",
+        entry_noun(entry)
+    )
+}
+
+/// The audit detail of a lock (for operators).
+pub(crate) fn lock_detail(entry: IncorrectEntry, n: u32, max: u32) -> String {
+    format!(
+        "Admin Locked after {n} consecutive incorrect entries (the last a wrong {}; maximum tolerated {max})",
+        entry_noun(entry)
+    )
 }
 
 /// Describes how a refusal of policy reads, every broken rule on its own line.
@@ -102,5 +137,26 @@ pub fn changed_notice(
                 at.format("%Y-%m-%d %H:%M")
             ),
         }
+    }
+}
+
+/// Why a status change does not apply to an account in status `s`.
+pub fn status_change_refused(change: StatusChange, login: &str, s: Status) -> String {
+    match change {
+        StatusChange::Unlock => format!("{login} is not Admin Locked (status: {}).", s.label()),
+        StatusChange::Deactivate => format!(
+            "{login} cannot be deactivated: the account is {}.",
+            s.label()
+        ),
+        StatusChange::Reactivate => format!(
+            "{login} cannot be reactivated: only Deactivated accounts can (the account is {}{}).",
+            s.label(),
+            if s == Status::AdminLocked {
+                "; unlock it instead"
+            } else {
+                ""
+            }
+        ),
+        StatusChange::Delete => format!("{login} is already Deleted."),
     }
 }

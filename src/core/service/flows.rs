@@ -2,6 +2,7 @@
 
 use super::users::{apply_contacts, contacts_detail, end_tokens_to_removed_contacts};
 use super::*;
+use crate::core::model::IncorrectEntry;
 
 impl Service {
     // ----- the person's flows (actor `user`)
@@ -41,10 +42,13 @@ impl Service {
     pub(super) fn record_incorrect(
         &mut self,
         user_id: i64,
-        kind: &str,
+        entry: IncorrectEntry,
         mut e: NewEvent,
-        reason: Reason,
     ) -> Result<Refusal, CoreError> {
+        let reason = match entry {
+            IncorrectEntry::Password => Reason::PasswordIncorrect,
+            IncorrectEntry::Token => Reason::TokenIncorrect,
+        };
         let now = self.now_str();
         self.store.immediate(|c| {
             let u = store::users::by_id(c, user_id)?
@@ -53,8 +57,7 @@ impl Service {
                 .ok_or_else(|| CoreError::Internal("provider vanished".into()))?;
             if let Some(r) = status_reason(u.status) {
                 // Another console locked it meanwhile: this entry no longer counts.
-                let refusal =
-                    Refusal::new(r, if kind == "token" { INVALID_TOKEN } else { LOGIN_FAILED });
+                let refusal = Refusal::new(r, wording::entry_no_longer_counts(entry));
                 e.outcome = "denied";
                 e.reason = Some(r.code());
                 e.detail = r.operator_text().into();
@@ -63,27 +66,39 @@ impl Service {
             }
             let n = u.failed_attempts + 1;
             let max = p.policy.max_incorrect;
-            let what = if kind == "token" { "password token" } else { "password" };
             let mut refusal;
             if policy::locks_at(max, n) {
-                store::users::set_status(c, u.id, Status::AdminLocked, n, Some(&now), Some(kind))?;
+                store::users::set_status(
+                    c,
+                    u.id,
+                    Status::AdminLocked,
+                    n,
+                    Some(&now),
+                    Some(entry.as_str()),
+                )?;
                 let ended = store::tokens::invalidate_live(c, u.id, "account_locked")?;
-                let mut lock = ev(&e.actor, action::ACCOUNT_LOCKED, e.provider.as_deref(), e.login.as_deref());
+                let mut lock = ev(
+                    &e.actor,
+                    action::ACCOUNT_LOCKED,
+                    e.provider.as_deref(),
+                    e.login.as_deref(),
+                );
                 lock.outcome = "denied";
                 lock.supervisor.clone_from(&e.supervisor);
                 lock.session.clone_from(&e.session);
                 lock.verification.clone_from(&e.verification);
                 lock.ticket.clone_from(&e.ticket);
                 lock.reason = Some(action::ACCOUNT_LOCKED);
-                lock.detail = format!("Admin Locked after {n} consecutive incorrect entries (the last a wrong {what}; maximum tolerated {max}){}", store::tokens::ended_words(ended));
+                lock.detail =
+                    wording::lock_detail(entry, n, max) + &store::tokens::ended_words(ended);
                 store::audit::append(c, &now, &lock)?;
-                refusal = Refusal::new(reason, format!("The {what} is incorrect. Your account is now Admin Locked: contact your administrator to unlock it."));
+                refusal = Refusal::new(reason, wording::locked_now_message(entry));
                 refusal.tries_left = Some(0);
                 refusal.locked_now = true;
             } else {
                 store::users::set_failed_attempts(c, u.id, n)?;
                 let left = policy::tries_left(max, n);
-                refusal = Refusal::new(reason, tries_message(what, left));
+                refusal = Refusal::new(reason, tries_message(entry, left));
                 refusal.tries_left = Some(left);
             }
             e.outcome = "denied";
@@ -191,8 +206,7 @@ impl Service {
             return Err(self.refuse(e, Refusal::new(r, message)));
         }
         if !right {
-            let mut refusal =
-                self.record_incorrect(u.id, "password", e, Reason::PasswordIncorrect)?;
+            let mut refusal = self.record_incorrect(u.id, IncorrectEntry::Password, e)?;
             // The entry that locks the account is a wrong password too: one message for all
             // (SPEC §3.2, §3.7); only a right password is later told of the lock.
             refusal.message = LOGIN_FAILED.into();

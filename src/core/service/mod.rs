@@ -24,7 +24,7 @@ use super::model::{
 use super::policy::{self, PolicyViolation};
 use super::text;
 use super::token::Token;
-use super::wording::{login_status_message, tries_message};
+use super::wording::{self, login_status_message, tries_message};
 use crate::mail::{MailError, MailSettings, OutgoingMessage};
 use crate::store::messages::StoredMessage;
 use crate::store::providers::ProviderCounts;
@@ -37,7 +37,7 @@ pub use super::wording::{
 pub use operators::{OPERATOR_MIN_PASSWORD, operator_delay};
 pub use providers::ProviderChanges;
 pub use reset::TokenInfo;
-pub use users::{ContactChange, UserInput};
+pub use users::{ContactChange, StatusChange, UserInput};
 
 /// What a flow step tells the person when it succeeds.
 #[derive(Clone, Debug, PartialEq, Eq)]

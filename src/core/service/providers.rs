@@ -1,6 +1,7 @@
 //! Providers and their policy (SPEC §3.8).
 
 use super::*;
+use crate::core::model::PolicyKey;
 
 /// Changes to a provider; `None` leaves a value as it is.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -15,14 +16,14 @@ pub struct ProviderChanges {
 }
 
 impl ProviderChanges {
-    /// The policy values by their `POLICY_FIELDS` key, `None` where unchanged.
-    fn policy_values(&self) -> [(&'static str, Option<u32>); 5] {
+    /// The policy values by their key, `None` where unchanged.
+    fn policy_values(&self) -> [(PolicyKey, Option<u32>); 5] {
         [
-            ("max_incorrect", self.max_incorrect),
-            ("token_minutes", self.token_minutes),
-            ("min_length", self.min_length),
-            ("history", self.history),
-            ("max_tokens_per_hour", self.max_tokens_per_hour),
+            (PolicyKey::MaxIncorrect, self.max_incorrect),
+            (PolicyKey::TokenMinutes, self.token_minutes),
+            (PolicyKey::MinLength, self.min_length),
+            (PolicyKey::History, self.history),
+            (PolicyKey::MaxTokensPerHour, self.max_tokens_per_hour),
         ]
     }
 }
@@ -128,7 +129,7 @@ impl Service {
             }
             for (key, v) in ch.policy_values() {
                 if let Some(v) = v {
-                    let old = p.policy.get(key).unwrap_or_default();
+                    let old = p.policy.get(key);
                     if old != v {
                         p.policy.set(key, v)?;
                         changes.push(format!("{key} {old} → {v}"));

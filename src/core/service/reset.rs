@@ -1,6 +1,7 @@
 //! Forgot Password, Resend and Change Password: the token flows (SPEC §3.3–§3.5).
 
 use super::*;
+use crate::core::model::{IncorrectEntry, TokenState};
 
 /// The live token of a user, for the countdown (never the token itself).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -8,14 +9,13 @@ pub struct TokenInfo {
     pub address: String,
     pub sent_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
-    /// `live`, `used` or `invalidated`.
-    pub state: String,
+    pub state: TokenState,
 }
 
 impl TokenInfo {
     /// Whole seconds of validity left at `now` (0 once expired or ended).
     pub fn seconds_left(&self, now: DateTime<Utc>) -> i64 {
-        if self.state != "live" {
+        if self.state != TokenState::Live {
             return 0;
         }
         (self.expires_at - now).num_seconds().max(0)
@@ -37,7 +37,7 @@ impl Service {
             address: t.address,
             sent_at,
             expires_at,
-            state: t.state,
+            state: t.state.parse()?,
         }))
     }
 
@@ -114,7 +114,7 @@ impl Service {
             if let Some(prev) = previous {
                 // Between the checks and now the token may have ended (another console).
                 match store::tokens::latest(c, u.id)? {
-                    Some(t) if t.id == prev && t.state == "live" => {}
+                    Some(t) if t.id == prev && t.state == TokenState::Live.as_str() => {}
                     _ => return Ok(Err(Reason::NoActiveToken)),
                 }
             }
@@ -212,7 +212,7 @@ impl Service {
                 .ok_or_else(|| CoreError::Internal("provider vanished".into()))?;
             let latest = store::tokens::latest(c, u.id)?;
             let address_gone = latest.as_ref().is_some_and(|t| {
-                t.state == "live"
+                t.state == TokenState::Live.as_str()
                     && !u.email.as_ref().is_some_and(|m| m.matches(&t.address))
                     && !u.text_email.as_ref().is_some_and(|m| m.matches(&t.address))
             });
@@ -244,7 +244,7 @@ impl Service {
                 return Ok(Err(r));
             }
             let state = match latest {
-                Some(t) if t.state == "live" => {
+                Some(t) if t.state == TokenState::Live.as_str() => {
                     if parse_rfc3339(&t.expires_at).is_none_or(|exp| now >= exp) {
                         Err(Reason::TokenExpired)
                     } else {
@@ -313,7 +313,7 @@ impl Service {
             }
         };
         if !right {
-            let refusal = self.record_incorrect(u.id, "token", e, Reason::TokenIncorrect)?;
+            let refusal = self.record_incorrect(u.id, IncorrectEntry::Token, e)?;
             return Err(CoreError::Refused(refusal));
         }
         let (broken, new_hash) = self.checked_new_password(
@@ -349,7 +349,7 @@ impl Service {
                 return Ok(Err(Refusal::new(r, INVALID_TOKEN)));
             }
             match store::tokens::latest(c, u.id)? {
-                Some(latest) if latest.id == t.id && latest.state == "live" => {}
+                Some(latest) if latest.id == t.id && latest.state == TokenState::Live.as_str() => {}
                 _ => return Ok(Err(Refusal::new(Reason::NoActiveToken, INVALID_TOKEN))),
             }
             store::users::set_password(c, u.id, &hash, &now_s)?;

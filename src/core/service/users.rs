@@ -31,6 +31,67 @@ impl std::fmt::Debug for UserInput {
 /// A contact change: `None` keeps the value, `Some("")` clears it, else sets it.
 pub type ContactChange<'a> = Option<&'a str>;
 
+/// What an operator does to an account's status (SPEC §3.6, §3.9).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StatusChange {
+    /// Admin Locked → Active, the counter back to 0 (helpdesk operators may do it).
+    Unlock,
+    /// Active or Admin Locked → Deactivated; a lock's facts stay.
+    Deactivate,
+    /// Deactivated → Active, or back to Admin Locked when it was locked before.
+    Reactivate,
+    /// Any status but Deleted → Deleted (kept for the audit, hidden by default).
+    Delete,
+}
+
+impl StatusChange {
+    /// The audit action this change is written as.
+    pub fn action(self) -> &'static str {
+        match self {
+            Self::Unlock => action::USER_UNLOCK,
+            Self::Deactivate => action::USER_DEACTIVATE,
+            Self::Reactivate => action::USER_REACTIVATE,
+            Self::Delete => action::USER_DELETE,
+        }
+    }
+
+    /// Helpdesk operators unlock (§3.6, §3.9); every other status change is a super admin's.
+    pub fn needs_super_admin(self) -> bool {
+        match self {
+            Self::Unlock => false,
+            Self::Deactivate | Self::Reactivate | Self::Delete => true,
+        }
+    }
+
+    /// The status an account in `from` gets, or `None` when this change does not apply to
+    /// it. `was_locked`: the account carries a lock (kept while Deactivated).
+    pub fn target(self, from: Status, was_locked: bool) -> Option<Status> {
+        use Status::{Active, AdminLocked, Deactivated, Deleted};
+        match (self, from) {
+            (Self::Unlock, AdminLocked) => Some(Active),
+            (Self::Unlock, Active | Deactivated | Deleted) => None,
+            (Self::Deactivate, Active | AdminLocked) => Some(Deactivated),
+            (Self::Deactivate, Deactivated | Deleted) => None,
+            // A lock that was in place when the account was deactivated comes back with it.
+            (Self::Reactivate, Deactivated) if was_locked => Some(AdminLocked),
+            (Self::Reactivate, Deactivated) => Some(Active),
+            (Self::Reactivate, Active | AdminLocked | Deleted) => None,
+            (Self::Delete, Active | AdminLocked | Deactivated) => Some(Deleted),
+            (Self::Delete, Deleted) => None,
+        }
+    }
+
+    /// Whether the lock's facts (counter, time, cause) stay: only an unlock or a delete
+    /// clears them.
+    fn keeps_lock(self, target: Status) -> bool {
+        match self {
+            Self::Deactivate => true,
+            Self::Reactivate => target == Status::AdminLocked,
+            Self::Unlock | Self::Delete => false,
+        }
+    }
+}
+
 impl Service {
     /// The user with this Login Name in the provider, or a clear error.
     pub fn user(&self, code: &str, login: &str) -> Result<User, CoreError> {
@@ -245,43 +306,33 @@ impl Service {
         })
     }
 
+    /// Applies a status change in one transaction with its audit event; a change that does
+    /// not apply to the account's status is refused and changes nothing.
     fn change_status(
         &mut self,
         actor: &Operator,
         user_id: i64,
-        act: &'static str,
+        change: StatusChange,
         detail: String,
     ) -> Result<User, CoreError> {
-        // Helpdesk operators unlock (§3.6, §3.9); every other status change is a super admin's.
-        if act != action::USER_UNLOCK {
+        if change.needs_super_admin() {
             Self::require_super_admin(actor)?;
         }
+        let act = change.action();
         let now = self.now_str();
         self.store.immediate(|c| {
             let u = store::users::by_id(c, user_id)?
                 .ok_or_else(|| CoreError::Invalid("That user no longer exists.".into()))?;
-            let target = match (act, u.status) {
-                (action::USER_UNLOCK, Status::AdminLocked) => Status::Active,
-                (action::USER_UNLOCK, s) => return Err(CoreError::Invalid(format!("{} is not Admin Locked (status: {}).", u.login, s.label()))),
-                (action::USER_DEACTIVATE, Status::Active | Status::AdminLocked) => Status::Deactivated,
-                (action::USER_DEACTIVATE, s) => return Err(CoreError::Invalid(format!("{} cannot be deactivated: the account is {}.", u.login, s.label()))),
-                // A lock that was in place when the account was deactivated comes back with it.
-                (action::USER_REACTIVATE, Status::Deactivated) if u.locked_at.is_some() => Status::AdminLocked,
-                (action::USER_REACTIVATE, Status::Deactivated) => Status::Active,
-                (action::USER_REACTIVATE, s) => return Err(CoreError::Invalid(format!(
-                    "{} cannot be reactivated: only Deactivated accounts can (the account is {}{}).",
-                    u.login, s.label(), if s == Status::AdminLocked { "; unlock it instead" } else { "" }
-                ))),
-                (action::USER_DELETE, Status::Deleted) => return Err(CoreError::Invalid(format!("{} is already Deleted.", u.login))),
-                (_, _) => Status::Deleted,
+            let Some(target) = change.target(u.status, u.locked_at.is_some()) else {
+                return Err(CoreError::Invalid(wording::status_change_refused(
+                    change,
+                    u.login.as_str(),
+                    u.status,
+                )));
             };
             // Only an unlock clears a lock (§3.6): deactivate and reactivate keep its facts.
             let locked_at = u.locked_at.map(rfc3339);
-            let kept = matches!(
-                (act, target),
-                (action::USER_DEACTIVATE, _) | (action::USER_REACTIVATE, Status::AdminLocked)
-            );
-            if kept {
+            if change.keeps_lock(target) {
                 store::users::set_status(
                     c,
                     u.id,
@@ -298,7 +349,12 @@ impl Service {
             } else {
                 store::tokens::invalidate_live(c, u.id, act)?
             };
-            let mut e = ev(&actor.login, act, Some(u.provider_code.as_str()), Some(u.login.as_str()));
+            let mut e = ev(
+                &actor.login,
+                act,
+                Some(u.provider_code.as_str()),
+                Some(u.login.as_str()),
+            );
             e.detail = detail + &store::tokens::ended_words(ended);
             store::audit::append(c, &now, &e)?;
             store::users::by_id(c, u.id)?.ok_or_else(|| CoreError::Internal("user vanished".into()))
@@ -316,7 +372,7 @@ impl Service {
         self.change_status(
             actor,
             user_id,
-            action::USER_UNLOCK,
+            StatusChange::Unlock,
             format!("unlocked: {reason}"),
         )
     }
@@ -334,7 +390,7 @@ impl Service {
         self.change_status(
             actor,
             row.user_id,
-            action::USER_UNLOCK,
+            StatusChange::Unlock,
             format!("unlocked during supervised session {session_id}: {reason}"),
         )
     }
@@ -344,7 +400,7 @@ impl Service {
         self.change_status(
             actor,
             user_id,
-            action::USER_DEACTIVATE,
+            StatusChange::Deactivate,
             "account deactivated".into(),
         )
     }
@@ -354,7 +410,7 @@ impl Service {
         self.change_status(
             actor,
             user_id,
-            action::USER_REACTIVATE,
+            StatusChange::Reactivate,
             "account reactivated".into(),
         )
     }
@@ -364,7 +420,7 @@ impl Service {
         self.change_status(
             actor,
             user_id,
-            action::USER_DELETE,
+            StatusChange::Delete,
             "account deleted".into(),
         )
     }
@@ -422,4 +478,118 @@ pub(super) fn contacts_detail(email: Option<&str>, text_email: Option<&str>) -> 
         email.unwrap_or("(none)"),
         text_email.unwrap_or("(none)")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::core::audit::AuditFilter;
+    use crate::core::clock::SettableClock;
+    use crate::core::model::Status::{Active, AdminLocked, Deactivated, Deleted};
+
+    const PW: &str = "correct horse battery staple 7";
+
+    /// A service over a real database file with one super admin, provider ACME and jdoe.
+    fn world(dir: &tempfile::TempDir) -> (Service, Operator, i64) {
+        let clock = SettableClock::new(Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap());
+        let store = Store::open(&dir.path().join("spr.db")).unwrap();
+        let mut svc = Service::new(store, Arc::new(clock), Hasher::fast_for_tests());
+        let admin = svc
+            .init_first_operator("root", "a long operator passphrase 1")
+            .unwrap();
+        svc.add_provider(&admin, "ACME", "Acme").unwrap();
+        let input = UserInput {
+            login: "jdoe".into(),
+            first: "Jane".into(),
+            last: "Doe".into(),
+            password: Some(PW.into()),
+            ..UserInput::default()
+        };
+        let id = svc.add_user(&admin, "ACME", &input).unwrap().id;
+        (svc, admin, id)
+    }
+
+    fn lock(svc: &mut Service) {
+        while svc.user("ACME", "jdoe").unwrap().status != AdminLocked {
+            let _ = svc.login("ACME", "jdoe", "wrong password");
+        }
+    }
+
+    fn last_action(svc: &Service) -> String {
+        let events = svc.audit_events(&AuditFilter::default()).unwrap();
+        events.iter().max_by_key(|e| e.seq).unwrap().action.clone()
+    }
+
+    #[test]
+    fn each_status_change_does_what_it_says_and_is_audited_as_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut svc, admin, id) = world(&dir);
+
+        assert_eq!(svc.deactivate(&admin, id).unwrap().status, Deactivated);
+        assert_eq!(last_action(&svc), "user_deactivate");
+        assert_eq!(svc.reactivate(&admin, id).unwrap().status, Active);
+        assert_eq!(last_action(&svc), "user_reactivate");
+
+        lock(&mut svc);
+        let u = svc.unlock(&admin, id, "caller verified").unwrap();
+        assert_eq!((u.status, u.failed_attempts), (Active, 0));
+        assert_eq!(last_action(&svc), "user_unlock");
+
+        assert_eq!(svc.delete(&admin, id).unwrap().status, Deleted);
+        assert_eq!(last_action(&svc), "user_delete");
+    }
+
+    #[test]
+    fn a_change_that_does_not_apply_is_refused_and_deletes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut svc, admin, id) = world(&dir);
+        let before = svc.audit_count(&AuditFilter::default()).unwrap();
+        let err = svc.unlock(&admin, id, "why not").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "jdoe is not Admin Locked (status: Active)."
+        );
+        let err = svc.reactivate(&admin, id).unwrap_err();
+        assert!(
+            err.to_string().contains("only Deactivated accounts"),
+            "{err}"
+        );
+        assert_eq!(svc.user_by_id(id).unwrap().status, Active);
+        assert_eq!(svc.audit_count(&AuditFilter::default()).unwrap(), before);
+        svc.delete(&admin, id).unwrap();
+        let err = svc.delete(&admin, id).unwrap_err();
+        assert_eq!(err.to_string(), "jdoe is already Deleted.");
+    }
+
+    #[test]
+    fn a_lock_comes_back_when_a_locked_account_is_reactivated() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut svc, admin, id) = world(&dir);
+        lock(&mut svc);
+        let u = svc.deactivate(&admin, id).unwrap();
+        assert_eq!(u.status, Deactivated);
+        assert!(
+            u.locked_at.is_some(),
+            "the lock's facts stay while Deactivated"
+        );
+        assert_eq!(svc.reactivate(&admin, id).unwrap().status, AdminLocked);
+    }
+
+    #[test]
+    fn only_an_unlock_is_open_to_a_helpdesk_operator() {
+        for change in [
+            StatusChange::Unlock,
+            StatusChange::Deactivate,
+            StatusChange::Reactivate,
+            StatusChange::Delete,
+        ] {
+            assert_eq!(
+                change.needs_super_admin(),
+                change != StatusChange::Unlock,
+                "{change:?}"
+            );
+        }
+    }
 }
