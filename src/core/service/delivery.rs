@@ -1,6 +1,9 @@
 //! Mail settings and delivery (SPEC §3.11).
 
 use super::*;
+use crate::mail::outbox::Outbox;
+use crate::mail::smtp::Smtp;
+use crate::mail::{Mailer, NoRelay};
 
 impl Service {
     /// The console-wide mail settings.
@@ -92,19 +95,21 @@ impl Service {
     ) -> Result<String, MailError> {
         let settings = self.mail_settings().map_err(|e| MailError(e.to_string()))?;
         let now = self.now_str();
-        let result = match &settings {
-            MailSettings::Outbox => store::messages::insert(
-                self.store.conn(),
-                &now,
-                &msg.to,
-                msg.subject.as_deref(),
-                &msg.body,
-            )
-            .map(|_| "placed in the outbox".to_owned())
-            .map_err(|e| MailError(e.to_string())),
-            MailSettings::Smtp(s) => crate::mail::smtp::send(s, msg),
-            MailSettings::NotSet => Err(MailError(crate::mail::NO_RELAY.to_owned())),
+        let outbox;
+        let smtp;
+        let mailer: &dyn Mailer = match &settings {
+            MailSettings::Outbox => {
+                outbox = Outbox::new(&self.store, now);
+                &outbox
+            }
+            MailSettings::Smtp(s) => {
+                smtp = Smtp::new(s);
+                &smtp
+            }
+            MailSettings::NotSet => &NoRelay,
         };
+        let result = mailer.send(msg);
+        let transport = mailer.transport();
         let mut e = ev(
             USER_ACTOR,
             action::MESSAGE_SENT,
@@ -115,7 +120,7 @@ impl Service {
         if who.is_some() {
             e = self.stamped(e);
         }
-        e.detail = format!("{what} to {} via {}", msg.to, settings.transport_name());
+        e.detail = format!("{what} to {} via {transport}", msg.to);
         if let Err(err) = &result {
             e.outcome = "error";
             e.reason = Some(Reason::DeliveryFailed.code());
