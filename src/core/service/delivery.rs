@@ -21,8 +21,7 @@ impl Service {
         if let MailSettings::Smtp(s) = m {
             crate::mail::smtp::check_settings(s).map_err(CoreError::Invalid)?;
         }
-        let now = self.now_str();
-        self.store.immediate(|c| {
+        self.write(|c, _| {
             let was_training = store::settings::mail(c)? == MailSettings::Outbox;
             store::settings::set_mail(c, m)?;
             let mut e = ev(&actor.login, action::MAIL_SET, None, None);
@@ -53,7 +52,7 @@ impl Service {
             if emptied > 0 {
                 e.detail += &format!("; the outbox's {emptied} training message(s) removed");
             }
-            store::audit::append(c, &now, &e)
+            Ok(((), vec![e]))
         })
     }
 

@@ -49,8 +49,7 @@ impl Service {
             IncorrectEntry::Password => Reason::PasswordIncorrect,
             IncorrectEntry::Token => Reason::TokenIncorrect,
         };
-        let now = self.now_str();
-        self.store.immediate(|c| {
+        self.write(|c, now| {
             let u = store::users::by_id(c, user_id)?
                 .ok_or_else(|| CoreError::Internal("user vanished".into()))?;
             let p = store::providers::by_id(c, u.provider_id)?
@@ -61,11 +60,11 @@ impl Service {
                 e.outcome = "denied";
                 e.reason = Some(r.code());
                 e.detail = r.operator_text().into();
-                store::audit::append(c, &now, &e)?;
-                return Ok(refusal);
+                return Ok((refusal, vec![e]));
             }
             let n = u.failed_attempts + 1;
             let max = p.policy.max_incorrect;
+            let mut events = Vec::new();
             let mut refusal;
             if policy::locks_at(max, n) {
                 store::users::set_status(
@@ -73,7 +72,7 @@ impl Service {
                     u.id,
                     Status::AdminLocked,
                     n,
-                    Some(&now),
+                    Some(now),
                     Some(entry.as_str()),
                 )?;
                 let ended = store::tokens::invalidate_live(c, u.id, "account_locked")?;
@@ -91,7 +90,7 @@ impl Service {
                 lock.reason = Some(action::ACCOUNT_LOCKED);
                 lock.detail =
                     wording::lock_detail(entry, n, max) + &store::tokens::ended_words(ended);
-                store::audit::append(c, &now, &lock)?;
+                events.push(lock);
                 refusal = Refusal::new(reason, wording::locked_now_message(entry));
                 refusal.tries_left = Some(0);
                 refusal.locked_now = true;
@@ -104,8 +103,8 @@ impl Service {
             e.outcome = "denied";
             e.reason = Some(reason.code());
             e.detail = format!("incorrect entry {n} of {max} tolerated");
-            store::audit::append(c, &now, &e)?;
-            Ok(refusal)
+            events.push(e);
+            Ok((refusal, events))
         })
     }
 
@@ -133,8 +132,7 @@ impl Service {
         ok_detail: &str,
         spr: bool,
     ) -> Result<Result<(), Refusal>, CoreError> {
-        let now = self.now_str();
-        self.store.immediate(|c| {
+        self.write(|c, _| {
             let cur = store::users::by_id(c, u.id)?
                 .ok_or_else(|| CoreError::Internal("user vanished".into()))?;
             if let Some(r) = status_reason(cur.status) {
@@ -142,8 +140,8 @@ impl Service {
                 e.outcome = "denied";
                 e.reason = Some(r.code());
                 e.detail = format!("right password; {}", r.operator_text());
-                store::audit::append(c, &now, &e)?;
-                return Ok(Err(Refusal::new(r, login_status_message(cur.status))));
+                let refusal = Refusal::new(r, login_status_message(cur.status));
+                return Ok((Err(refusal), vec![e]));
             }
             store::users::set_failed_attempts(c, u.id, 0)?;
             if spr {
@@ -166,13 +164,11 @@ impl Service {
                     e.outcome = "denied";
                     e.reason = Some(refusal.reason.code());
                     e.detail = format!("right password; {}", refusal.reason.operator_text());
-                    store::audit::append(c, &now, &e)?;
-                    return Ok(Err(refusal));
+                    return Ok((Err(refusal), vec![e]));
                 }
             }
             e.detail = ok_detail.into();
-            store::audit::append(c, &now, &e)?;
-            Ok(Ok(()))
+            Ok((Ok(()), vec![e]))
         })
     }
 
@@ -281,15 +277,15 @@ impl Service {
         let u = self.configure_verify(code, login, password)?;
         // "At least one remains" depends on the account: told only after a right password.
         let (e_new, t_new) = apply_contacts(&u, email, text_email, true)?;
-        let now = self.now_str();
         let mut e = self.account_event(action::CONFIGURE, &u);
-        self.store.immediate(|c| {
+        self.write(|c, _| {
             store::users::set_contacts(c, u.id, e_new.as_deref(), t_new.as_deref())?;
             let ended = end_tokens_to_removed_contacts(c, u.id, &e_new, &t_new)?;
             e.detail = contacts_detail(e_new.as_deref(), t_new.as_deref())
                 + &store::tokens::ended_words(ended);
-            store::audit::append(c, &now, &e)?;
-            store::users::by_id(c, u.id)?.ok_or_else(|| CoreError::Internal("user vanished".into()))
+            let u = store::users::by_id(c, u.id)?
+                .ok_or_else(|| CoreError::Internal("user vanished".into()))?;
+            Ok((u, vec![e]))
         })
     }
 }

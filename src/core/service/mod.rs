@@ -45,6 +45,10 @@ pub struct FlowOk {
     pub message: String,
 }
 
+/// The transaction a write's change runs in. Named here once so that the store's engine
+/// change touches one line of the core.
+pub(crate) type Tx = rusqlite::Connection;
+
 /// The engine: a store, a clock and the argon2 parameters.
 pub struct Service {
     pub(super) store: Store,
@@ -134,11 +138,6 @@ impl Service {
         &self.store
     }
 
-    /// The store, for the writes of the core's other files (each its own `impl Service`).
-    pub(crate) fn store_mut(&mut self) -> &mut Store {
-        &mut self.store
-    }
-
     /// The argon2 parameters of this service.
     pub(crate) fn hasher(&self) -> &Hasher {
         &self.hasher
@@ -184,9 +183,38 @@ impl Service {
         ))
     }
 
-    fn audit(&mut self, e: &NewEvent) -> Result<(), CoreError> {
+    /// The one way the core writes: a change and the audit events that record it, in one
+    /// immediate transaction, every event stamped with the same time. `change` gets the
+    /// transaction and that time and returns its value with its events; when it fails,
+    /// nothing of it is written. A refusal is a write with no change and one event.
+    pub(crate) fn write<T>(
+        &mut self,
+        change: impl FnOnce(&Tx, &str) -> Result<(T, Vec<NewEvent>), CoreError>,
+    ) -> Result<T, CoreError> {
         let at = self.now_str();
-        store::audit::append(self.store.conn(), &at, e)
+        self.write_at(&at, change)
+    }
+
+    /// [`Service::write`] at a time the caller read from the clock before (a token's
+    /// sending time and its expiry are computed from it).
+    pub(crate) fn write_at<T>(
+        &mut self,
+        at: &str,
+        change: impl FnOnce(&Tx, &str) -> Result<(T, Vec<NewEvent>), CoreError>,
+    ) -> Result<T, CoreError> {
+        self.store.immediate(|c| {
+            let (value, events) = change(c, at)?;
+            for e in &events {
+                store::audit::append(c, at, e)?;
+            }
+            Ok(value)
+        })
+    }
+
+    /// Writes one event that goes with no change (a refusal, a message sent).
+    pub(crate) fn audit(&mut self, e: &NewEvent) -> Result<(), CoreError> {
+        let e = e.clone();
+        self.write(|_, _| Ok(((), vec![e])))
     }
 
     // ----- shared by the flows and the administration
@@ -259,4 +287,60 @@ pub(crate) fn check_name(s: &str, what: &str) -> Result<(), CoreError> {
         )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::core::clock::SettableClock;
+
+    fn service(dir: &tempfile::TempDir) -> Service {
+        let clock = SettableClock::new(Utc.with_ymd_and_hms(2026, 12, 1, 9, 30, 0).unwrap());
+        let store = Store::open(&dir.path().join("spr.db")).unwrap();
+        Service::new(store, Arc::new(clock), Hasher::fast_for_tests())
+    }
+
+    fn add_acme(c: &Tx, now: &str) -> Result<(), CoreError> {
+        let code = ProviderCode::parse("ACME")?;
+        store::providers::insert(c, &code, "Acme", now)?;
+        Ok(())
+    }
+
+    #[test]
+    fn a_write_keeps_its_change_and_its_event_together_at_one_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut svc = service(&dir);
+        svc.write(|c, now| {
+            add_acme(c, now)?;
+            let mut e = ev("root", action::PROVIDER_ADD, Some("ACME"), None);
+            e.detail = "provider \"Acme\" added".into();
+            Ok(((), vec![e]))
+        })
+        .unwrap();
+        assert_eq!(svc.providers().unwrap().len(), 1);
+        let events = svc.audit_events(&AuditFilter::default()).unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(
+            (events[0].action.as_str(), events[0].at.as_str()),
+            ("provider_add", "2026-12-01T09:30:00.000Z")
+        );
+    }
+
+    #[test]
+    fn a_write_that_fails_leaves_neither_its_change_nor_its_event() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut svc = service(&dir);
+        let failed: Result<(), CoreError> = svc.write(|c, now| {
+            add_acme(c, now)?;
+            Err(CoreError::Invalid("refused after the change".into()))
+        });
+        assert!(failed.is_err());
+        assert!(
+            svc.providers().unwrap().is_empty(),
+            "the change was rolled back"
+        );
+        assert_eq!(svc.audit_count(&AuditFilter::default()).unwrap(), 0);
+    }
 }

@@ -47,22 +47,21 @@ impl Service {
         let login = Self::valid_operator_login(login)?;
         Self::check_operator_password(&login, password)?;
         let hash = self.hasher.hash(password)?;
-        let now = self.now_str();
-        self.store.immediate(|c| {
+        self.write(|c, now| {
             if store::operators::count(c)? > 0 {
                 return Err(CoreError::Invalid(
                     "This database already has operators: sign in as one of them instead.".into(),
                 ));
             }
-            let id = store::operators::insert(c, &login, Role::SuperAdmin, &hash, &now)?;
+            let id = store::operators::insert(c, &login, Role::SuperAdmin, &hash, now)?;
             let mut e = ev(&login, action::INIT, None, None);
             e.detail = format!("first super admin {login} created");
-            store::audit::append(c, &now, &e)?;
-            Ok(Operator {
+            let op = Operator {
                 id,
                 login: login.clone(),
                 role: Role::SuperAdmin,
-            })
+            };
+            Ok((op, vec![e]))
         })
     }
 
@@ -102,7 +101,6 @@ impl Service {
         let ok = row
             .as_ref()
             .is_some_and(|r| self.hasher.verify(password, &r.password_hash));
-        let now = self.now_str();
         match row {
             Some(r) if ok => {
                 if r.failed_attempts > 0 {
@@ -112,13 +110,13 @@ impl Service {
             }
             _ => {
                 let found = row.is_some();
-                self.store.immediate(|c| {
+                self.write(|c, now| {
                     if let Some(r) = store::operators::find(c, login)? {
                         store::operators::set_failures(
                             c,
                             r.operator.id,
                             r.failed_attempts + 1,
-                            Some(&now),
+                            Some(now),
                         )?;
                     }
                     let mut e = ev(login, action::OPERATOR_LOGIN, None, None);
@@ -129,7 +127,7 @@ impl Service {
                         Reason::UnknownAccount.code()
                     });
                     e.detail = "operator sign-in refused".into();
-                    store::audit::append(c, &now, &e)
+                    Ok(((), vec![e]))
                 })?;
                 Err(CoreError::Forbidden(format!(
                     "The operator login or password is wrong for \"{login}\"."
@@ -162,22 +160,21 @@ impl Service {
         let login = Self::valid_operator_login(login)?;
         Self::check_operator_password(&login, password)?;
         let hash = self.hasher.hash(password)?;
-        let now = self.now_str();
-        self.store.immediate(|c| {
+        self.write(|c, now| {
             if store::operators::find(c, &login)?.is_some() {
                 return Err(CoreError::Invalid(format!(
                     "An operator \"{login}\" already exists."
                 )));
             }
-            let id = store::operators::insert(c, &login, role, &hash, &now)?;
+            let id = store::operators::insert(c, &login, role, &hash, now)?;
             let mut e = ev(&actor.login, action::OPERATOR_ADD, None, None);
             e.detail = format!("operator {login} added as {}", role.label());
-            store::audit::append(c, &now, &e)?;
-            Ok(Operator {
+            let op = Operator {
                 id,
                 login: login.clone(),
                 role,
-            })
+            };
+            Ok((op, vec![e]))
         })
     }
 

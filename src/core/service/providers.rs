@@ -62,14 +62,13 @@ impl Service {
                 "The provider name must be 1 to 200 characters.".into(),
             ));
         }
-        let now = self.now_str();
-        self.store.immediate(|c| {
+        self.write(|c, now| {
             if store::providers::by_code(c, code.as_str())?.is_some() {
                 return Err(CoreError::Invalid(format!(
                     "A provider with Provider Code {code} already exists."
                 )));
             }
-            let id = store::providers::insert(c, &code, name, &now)?;
+            let id = store::providers::insert(c, &code, name, now)?;
             let mut e = ev(
                 &actor.login,
                 action::PROVIDER_ADD,
@@ -77,9 +76,9 @@ impl Service {
                 None,
             );
             e.detail = format!("provider \"{name}\" added");
-            store::audit::append(c, &now, &e)?;
-            store::providers::by_id(c, id)?
-                .ok_or_else(|| CoreError::Internal("provider vanished".into()))
+            let p = store::providers::by_id(c, id)?
+                .ok_or_else(|| CoreError::Internal("provider vanished".into()))?;
+            Ok((p, vec![e]))
         })
     }
 
@@ -106,8 +105,7 @@ impl Service {
                 "The provider name must be 1 to 200 characters.".into(),
             ));
         }
-        let now = self.now_str();
-        self.store.immediate(|c| {
+        self.write(|c, _| {
             let mut p = store::providers::by_code(c, code.as_str())?.ok_or_else(|| {
                 CoreError::Invalid(format!("There is no provider with Provider Code {code}."))
             })?;
@@ -143,18 +141,18 @@ impl Service {
                     last.push_str(&store::tokens::ended_words(ended));
                 }
             }
-            if !changes.is_empty() {
-                store::providers::update(c, &p)?;
-                let mut e = ev(
-                    &actor.login,
-                    action::PROVIDER_SET,
-                    Some(code.as_str()),
-                    None,
-                );
-                e.detail = changes.join("; ");
-                store::audit::append(c, &now, &e)?;
+            if changes.is_empty() {
+                return Ok((p, Vec::new()));
             }
-            Ok(p)
+            store::providers::update(c, &p)?;
+            let mut e = ev(
+                &actor.login,
+                action::PROVIDER_SET,
+                Some(code.as_str()),
+                None,
+            );
+            e.detail = changes.join("; ");
+            Ok((p, vec![e]))
         })
     }
 

@@ -105,27 +105,27 @@ impl Service {
         let hour_ago = rfc3339(now - Duration::hours(1));
         let expires = now + Duration::minutes(i64::from(p.policy.token_minutes));
         let max = p.policy.max_tokens_per_hour;
-        let issued = self.store.immediate(|c| {
+        // The token's event is written once its delivery is known (below): a transaction is
+        // never held open across a relay's answer.
+        let issued = self.write_at(&now_s, |c, now_s| {
             let current = store::users::by_id(c, u.id)?
                 .ok_or_else(|| CoreError::Internal("user vanished".into()))?;
             if let Some(r) = status_reason(current.status) {
-                return Ok(Err(r));
+                return Ok((Err(r), Vec::new()));
             }
             if let Some(prev) = previous {
                 // Between the checks and now the token may have ended (another console).
                 match store::tokens::latest(c, u.id)? {
                     Some(t) if t.id == prev && t.state == TokenState::Live.as_str() => {}
-                    _ => return Ok(Err(Reason::NoActiveToken)),
+                    _ => return Ok((Err(Reason::NoActiveToken), Vec::new())),
                 }
             }
             if store::tokens::delivered_since(c, u.id, &hour_ago)? >= max {
-                return Ok(Err(Reason::RateLimited));
+                return Ok((Err(Reason::RateLimited), Vec::new()));
             }
             let ended = store::tokens::invalidate_live(c, u.id, "replaced")?;
-            Ok(Ok((
-                store::tokens::insert(c, u.id, &hash, to, &now_s, &rfc3339(expires))?,
-                ended,
-            )))
+            let id = store::tokens::insert(c, u.id, &hash, to, now_s, &rfc3339(expires))?;
+            Ok((Ok((id, ended)), Vec::new()))
         })?;
         let (token_id, ended) = match issued {
             Ok(ok) => ok,
@@ -205,7 +205,7 @@ impl Service {
         let mut e = self.account_event(act, &u);
         let now = self.clock.now();
         let now_s = rfc3339(now);
-        let checked = self.store.immediate(|c| {
+        let checked = self.write_at(&now_s, |c, _| {
             let u = store::users::by_id(c, u.id)?
                 .ok_or_else(|| CoreError::Internal("user vanished".into()))?;
             let p = store::providers::by_id(c, u.provider_id)?
@@ -240,8 +240,7 @@ impl Service {
                         String::new()
                     }
                 );
-                store::audit::append(c, &now_s, &e)?;
-                return Ok(Err(r));
+                return Ok((Err(r), vec![e]));
             }
             let state = match latest {
                 Some(t) if t.state == TokenState::Live.as_str() => {
@@ -253,7 +252,7 @@ impl Service {
                 }
                 _ => Err(Reason::NoActiveToken),
             };
-            Ok(Ok((p, u, state)))
+            Ok((Ok((p, u, state)), Vec::new()))
         })?;
         match checked {
             Err(r) => {
@@ -341,24 +340,26 @@ impl Service {
             None => self.hasher.hash(new_password)?,
         };
         let now_s = rfc3339(now);
-        let done = self.store.immediate(|c| {
+        let done = self.write_at(&now_s, |c, now_s| {
             // Between the check and now another console may have locked it or sent a new token.
             let cur = store::users::by_id(c, u.id)?
                 .ok_or_else(|| CoreError::Internal("user vanished".into()))?;
             if let Some(r) = status_reason(cur.status) {
-                return Ok(Err(Refusal::new(r, INVALID_TOKEN)));
+                return Ok((Err(Refusal::new(r, INVALID_TOKEN)), Vec::new()));
             }
             match store::tokens::latest(c, u.id)? {
                 Some(latest) if latest.id == t.id && latest.state == TokenState::Live.as_str() => {}
-                _ => return Ok(Err(Refusal::new(Reason::NoActiveToken, INVALID_TOKEN))),
+                _ => {
+                    let refusal = Refusal::new(Reason::NoActiveToken, INVALID_TOKEN);
+                    return Ok((Err(refusal), Vec::new()));
+                }
             }
-            store::users::set_password(c, u.id, &hash, &now_s)?;
+            store::users::set_password(c, u.id, &hash, now_s)?;
             store::tokens::mark_used(c, t.id)?;
             store::users::set_failed_attempts(c, u.id, 0)?;
             let mut ok = e.clone();
             ok.detail = "password changed with a password token; the token is used up".into();
-            store::audit::append(c, &now_s, &ok)?;
-            Ok(Ok(()))
+            Ok((Ok(()), vec![ok]))
         })?;
         if let Err(refusal) = done {
             return Err(self.refuse(e, refusal));

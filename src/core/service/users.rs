@@ -157,8 +157,7 @@ impl Service {
             }
             None => None,
         };
-        let now = self.now_str();
-        self.store.immediate(|c| {
+        self.write(|c, now| {
             if store::users::find(c, p.id, login.as_str())?.is_some() {
                 return Err(CoreError::Invalid(format!(
                     "A user with Login Name {login} already exists in provider {}.",
@@ -177,7 +176,7 @@ impl Service {
                     spr_enabled: input.spr_enabled,
                     password_hash: hash.as_deref(),
                 },
-                &now,
+                now,
             )?;
             let mut e = ev(
                 &actor.login,
@@ -198,8 +197,9 @@ impl Service {
                     ""
                 }
             );
-            store::audit::append(c, &now, &e)?;
-            store::users::by_id(c, id)?.ok_or_else(|| CoreError::Internal("user vanished".into()))
+            let u = store::users::by_id(c, id)?
+                .ok_or_else(|| CoreError::Internal("user vanished".into()))?;
+            Ok((u, vec![e]))
         })
     }
 
@@ -211,14 +211,14 @@ impl Service {
         on: bool,
     ) -> Result<usize, CoreError> {
         Self::require_super_admin(actor)?;
-        let now = self.now_str();
         // A change to many users shares a batch id and ends with one summary event (SPEC §5).
         let batch = (ids.len() > 1).then(|| crate::core::audit::batch_id(self.clock.now()));
         let in_batch = batch
             .as_deref()
             .map(|b| format!(" (batch {b})"))
             .unwrap_or_default();
-        self.store.immediate(|c| {
+        self.write(|c, _| {
+            let mut events = Vec::new();
             let mut changed = 0;
             for &id in ids {
                 let Some(u) = store::users::by_id(c, id)? else {
@@ -244,7 +244,7 @@ impl Service {
                     if on { "enabled" } else { "disabled" },
                     store::tokens::ended_words(ended)
                 );
-                store::audit::append(c, &now, &e)?;
+                events.push(e);
                 changed += 1;
             }
             if let Some(b) = &batch {
@@ -259,9 +259,9 @@ impl Service {
                     },
                     ids.len() - changed
                 );
-                store::audit::append(c, &now, &e)?;
+                events.push(e);
             }
-            Ok(changed)
+            Ok((changed, events))
         })
     }
 
@@ -286,8 +286,7 @@ impl Service {
         text_email: ContactChange<'_>,
     ) -> Result<User, CoreError> {
         Self::require_super_admin(actor)?;
-        let now = self.now_str();
-        self.store.immediate(|c| {
+        self.write(|c, _| {
             let u = store::users::by_id(c, user_id)?
                 .ok_or_else(|| CoreError::Invalid("That user no longer exists.".into()))?;
             let (e_new, t_new) = apply_contacts(&u, email, text_email, false)?;
@@ -301,8 +300,9 @@ impl Service {
             );
             e.detail = contacts_detail(e_new.as_deref(), t_new.as_deref())
                 + &store::tokens::ended_words(ended);
-            store::audit::append(c, &now, &e)?;
-            store::users::by_id(c, u.id)?.ok_or_else(|| CoreError::Internal("user vanished".into()))
+            let u = store::users::by_id(c, u.id)?
+                .ok_or_else(|| CoreError::Internal("user vanished".into()))?;
+            Ok((u, vec![e]))
         })
     }
 
@@ -319,8 +319,7 @@ impl Service {
             Self::require_super_admin(actor)?;
         }
         let act = change.action();
-        let now = self.now_str();
-        self.store.immediate(|c| {
+        self.write(|c, _| {
             let u = store::users::by_id(c, user_id)?
                 .ok_or_else(|| CoreError::Invalid("That user no longer exists.".into()))?;
             let Some(target) = change.target(u.status, u.locked_at.is_some()) else {
@@ -356,8 +355,9 @@ impl Service {
                 Some(u.login.as_str()),
             );
             e.detail = detail + &store::tokens::ended_words(ended);
-            store::audit::append(c, &now, &e)?;
-            store::users::by_id(c, u.id)?.ok_or_else(|| CoreError::Internal("user vanished".into()))
+            let u = store::users::by_id(c, u.id)?
+                .ok_or_else(|| CoreError::Internal("user vanished".into()))?;
+            Ok((u, vec![e]))
         })
     }
 
