@@ -148,15 +148,11 @@ impl Service {
                 let p = store::providers::by_id(c, cur.provider_id)?
                     .ok_or_else(|| CoreError::Internal("provider vanished".into()))?;
                 let refusal = if !p.spr_enabled {
-                    Some(Refusal::new(
-                        Reason::ProviderSprDisabled,
-                        "Self Password Reset is not enabled for your provider.",
-                    ))
+                    let r = Reason::ProviderSprDisabled;
+                    Some(Refusal::new(r, wording::SPR_OFF_FOR_PROVIDER))
                 } else if !cur.spr_enabled {
-                    Some(Refusal::new(
-                        Reason::UserSprDisabled,
-                        "Self Password Reset is not enabled for your user account. Ask a super admin to enable it.",
-                    ))
+                    let r = Reason::UserSprDisabled;
+                    Some(Refusal::new(r, wording::SPR_OFF_FOR_USER))
                 } else {
                     None
                 };
@@ -218,7 +214,7 @@ impl Service {
     pub fn login(&mut self, code: &str, login: &str, password: &str) -> Result<FlowOk, CoreError> {
         let u = self.password_step(action::LOGIN, code, login, password, "logged in", false)?;
         Ok(FlowOk {
-            message: format!("Welcome, {}: you are logged in.", u.display_name()),
+            message: wording::welcome(&u.display_name()),
         })
     }
 
@@ -256,9 +252,7 @@ impl Service {
             text::check_typed(v.trim(), "address", text::ADDRESS_MAX)?;
         }
         if email.is_none() && text_email.is_none() {
-            return Err(CoreError::Invalid(
-                "Enter an Email and/or a Phone/Text Message Email.".into(),
-            ));
+            return Err(CoreError::Invalid(wording::ENTER_A_CONTACT.into()));
         }
         // Malformed addresses are refused before the password is checked (nothing counted).
         for v in [email, text_email].into_iter().flatten() {
@@ -270,9 +264,7 @@ impl Service {
             .iter()
             .all(|v| v.is_some_and(|v| v.trim().is_empty()))
         {
-            return Err(CoreError::Invalid(
-                "At least one of Email and Phone/Text Message Email is required.".into(),
-            ));
+            return Err(CoreError::Invalid(wording::ONE_CONTACT_REQUIRED.into()));
         }
         let u = self.configure_verify(code, login, password)?;
         // "At least one remains" depends on the account: told only after a right password.

@@ -16,12 +16,9 @@ impl Service {
         if broken.is_empty() {
             Ok(())
         } else {
-            let mut s = String::from("The operator password is not accepted:");
-            for b in broken {
-                s.push(' ');
-                s.push_str(&b.to_string());
-            }
-            Err(CoreError::Invalid(s))
+            Err(CoreError::Invalid(wording::operator_password_refused(
+                &broken,
+            )))
         }
     }
 
@@ -32,9 +29,7 @@ impl Service {
         {
             Ok(l.to_owned())
         } else {
-            Err(CoreError::Invalid(format!(
-                "\"{login}\" is not a valid operator login: use 1 to 64 characters without spaces."
-            )))
+            Err(CoreError::Invalid(wording::bad_operator_login(login)))
         }
     }
 
@@ -93,10 +88,7 @@ impl Service {
             .as_ref()
             .map_or(StdDuration::ZERO, |r| self.wait_left(r));
         if !wait.is_zero() {
-            return Err(CoreError::Forbidden(format!(
-                "Too many wrong passwords: wait {} seconds before trying again.",
-                wait.as_secs().max(1)
-            )));
+            return Err(CoreError::Forbidden(wording::operator_wait(wait)));
         }
         let ok = row
             .as_ref()
@@ -129,9 +121,7 @@ impl Service {
                     e.detail = "operator sign-in refused".into();
                     Ok(((), vec![e]))
                 })?;
-                Err(CoreError::Forbidden(format!(
-                    "The operator login or password is wrong for \"{login}\"."
-                )))
+                Err(CoreError::Forbidden(wording::operator_login_wrong(login)))
             }
         }
     }
@@ -140,11 +130,7 @@ impl Service {
         if actor.is_super_admin() {
             Ok(())
         } else {
-            Err(CoreError::Forbidden(format!(
-                "Operator {} is {}: only a super admin may do this.",
-                actor.login,
-                actor.role.label()
-            )))
+            Err(CoreError::Forbidden(wording::not_a_super_admin(actor)))
         }
     }
 
@@ -162,9 +148,7 @@ impl Service {
         let hash = self.hasher.hash(password)?;
         self.write(|c, now| {
             if store::operators::find(c, &login)?.is_some() {
-                return Err(CoreError::Invalid(format!(
-                    "An operator \"{login}\" already exists."
-                )));
+                return Err(CoreError::Invalid(wording::operator_exists(&login)));
             }
             let id = store::operators::insert(c, &login, role, &hash, now)?;
             let mut e = ev(&actor.login, action::OPERATOR_ADD, None, None);

@@ -37,9 +37,8 @@ impl Service {
     /// The provider with this code, or a clear error.
     pub fn provider(&self, code: &str) -> Result<Provider, CoreError> {
         let code = ProviderCode::parse(code)?;
-        store::providers::by_code(self.store.conn(), code.as_str())?.ok_or_else(|| {
-            CoreError::Invalid(format!("There is no provider with Provider Code {code}."))
-        })
+        store::providers::by_code(self.store.conn(), code.as_str())?
+            .ok_or_else(|| CoreError::Invalid(wording::no_such_provider(code.as_str())))
     }
 
     /// Users, SPR enabled, configured and Admin Locked counts.
@@ -58,9 +57,7 @@ impl Service {
         let code = ProviderCode::parse(code)?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 200 {
-            return Err(CoreError::Invalid(
-                "The provider name must be 1 to 200 characters.".into(),
-            ));
+            return Err(CoreError::Invalid(wording::PROVIDER_NAME_LENGTH.into()));
         }
         self.write(|c, now| {
             if store::providers::by_code(c, code.as_str())?.is_some() {
@@ -101,14 +98,11 @@ impl Service {
         if let Some(name) = &ch.name
             && (name.trim().is_empty() || name.chars().count() > 200)
         {
-            return Err(CoreError::Invalid(
-                "The provider name must be 1 to 200 characters.".into(),
-            ));
+            return Err(CoreError::Invalid(wording::PROVIDER_NAME_LENGTH.into()));
         }
         self.write(|c, _| {
-            let mut p = store::providers::by_code(c, code.as_str())?.ok_or_else(|| {
-                CoreError::Invalid(format!("There is no provider with Provider Code {code}."))
-            })?;
+            let mut p = store::providers::by_code(c, code.as_str())?
+                .ok_or_else(|| CoreError::Invalid(wording::no_such_provider(code.as_str())))?;
             let mut changes = Vec::new();
             if let Some(name) = &ch.name
                 && name.trim() != p.name

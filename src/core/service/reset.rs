@@ -164,23 +164,16 @@ impl Service {
                     rfc3339(expires)
                 );
                 self.audit(&e)?;
-                let unit = if p.policy.token_minutes == 1 {
-                    "minute"
-                } else {
-                    "minutes"
-                };
                 Ok(FlowOk {
-                    message: format!(
-                        "A message containing a password token was sent to {to}. The password token is valid for the next {} {unit}.",
-                        p.policy.token_minutes
-                    ),
+                    message: wording::token_sent(to, p.policy.token_minutes),
                 })
             }
             Err(err) => {
                 e.detail = format!(
                     "sending to {to} failed: {err}; the new password token ended{replaced}"
                 );
-                Err(self.refuse(e, Refusal::new(Reason::DeliveryFailed, format!("Password Reset Error: the message could not be sent to {to}. Try again later or contact your administrator."))))
+                let refusal = Refusal::new(Reason::DeliveryFailed, wording::token_not_sent(to));
+                Err(self.refuse(e, refusal))
             }
         }
     }
@@ -291,15 +284,13 @@ impl Service {
         check_account_input(code, login)?;
         text::check_typed(token.trim(), "password token", text::TOKEN_MAX)?;
         if token.trim().is_empty() {
-            return Err(CoreError::Invalid("Enter the password token.".into()));
+            return Err(CoreError::Invalid(wording::ENTER_TOKEN.into()));
         }
         if new_password.is_empty() {
-            return Err(CoreError::Invalid("Enter the new password.".into()));
+            return Err(CoreError::Invalid(wording::ENTER_NEW_PASSWORD.into()));
         }
         if new_password != confirm {
-            return Err(CoreError::Invalid(
-                "The new password and its confirmation differ.".into(),
-            ));
+            return Err(CoreError::Invalid(wording::CONFIRMATION_DIFFERS.into()));
         }
         let now = self.clock.now();
         let (p, u, t) = self.token_gate(action::RESET_COMPLETE, code, login)?;
@@ -382,7 +373,7 @@ impl Service {
             }
         }
         Ok(FlowOk {
-            message: "Your password was reset successfully. Click Login to go to the login page and log in with your new password.".into(),
+            message: wording::RESET_DONE.into(),
         })
     }
 

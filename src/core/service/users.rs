@@ -96,19 +96,14 @@ impl Service {
     /// The user with this Login Name in the provider, or a clear error.
     pub fn user(&self, code: &str, login: &str) -> Result<User, CoreError> {
         let p = self.provider(code)?;
-        store::users::find(self.store.conn(), p.id, login.trim())?.ok_or_else(|| {
-            CoreError::Invalid(format!(
-                "There is no user with Login Name {} in provider {}.",
-                login.trim(),
-                p.code
-            ))
-        })
+        store::users::find(self.store.conn(), p.id, login.trim())?
+            .ok_or_else(|| CoreError::Invalid(wording::no_such_user(login.trim(), p.code.as_str())))
     }
 
     /// The user with this id.
     pub fn user_by_id(&self, id: i64) -> Result<User, CoreError> {
         store::users::by_id(self.store.conn(), id)?
-            .ok_or_else(|| CoreError::Invalid("That user no longer exists.".into()))
+            .ok_or_else(|| CoreError::Invalid(wording::USER_GONE.into()))
     }
 
     /// One page of users matching the filter.
@@ -288,7 +283,7 @@ impl Service {
         Self::require_super_admin(actor)?;
         self.write(|c, _| {
             let u = store::users::by_id(c, user_id)?
-                .ok_or_else(|| CoreError::Invalid("That user no longer exists.".into()))?;
+                .ok_or_else(|| CoreError::Invalid(wording::USER_GONE.into()))?;
             let (e_new, t_new) = apply_contacts(&u, email, text_email, false)?;
             store::users::set_contacts(c, u.id, e_new.as_deref(), t_new.as_deref())?;
             let ended = end_tokens_to_removed_contacts(c, u.id, &e_new, &t_new)?;
@@ -321,7 +316,7 @@ impl Service {
         let act = change.action();
         self.write(|c, _| {
             let u = store::users::by_id(c, user_id)?
-                .ok_or_else(|| CoreError::Invalid("That user no longer exists.".into()))?;
+                .ok_or_else(|| CoreError::Invalid(wording::USER_GONE.into()))?;
             let Some(target) = change.target(u.status, u.locked_at.is_some()) else {
                 return Err(CoreError::Invalid(wording::status_change_refused(
                     change,
@@ -451,9 +446,7 @@ pub(super) fn apply_contacts(
     let e_new = apply(email, &u.email)?;
     let t_new = apply(text_email, &u.text_email)?;
     if require_one && e_new.is_none() && t_new.is_none() {
-        return Err(CoreError::Invalid(
-            "At least one of Email and Phone/Text Message Email is required.".into(),
-        ));
+        return Err(CoreError::Invalid(wording::ONE_CONTACT_REQUIRED.into()));
     }
     Ok((e_new, t_new))
 }
