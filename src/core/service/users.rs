@@ -453,7 +453,7 @@ pub(super) fn apply_contacts(
 
 /// Ends the user's live tokens that went to an address no longer among the contacts.
 pub(super) fn end_tokens_to_removed_contacts(
-    c: &rusqlite::Connection,
+    c: &Tx,
     user_id: i64,
     email: &Option<String>,
     text_email: &Option<String>,
