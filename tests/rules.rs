@@ -689,14 +689,9 @@ fn the_audit_log_refuses_update_and_delete() {
     let c = w.svc.store().conn();
     // The refusal is the trigger's, by its words: not a typo in the SQL, not a locked file.
     for sql in ["UPDATE audit SET actor = 'x'", "DELETE FROM audit"] {
-        match c.execute(sql, []) {
-            Err(rusqlite::Error::SqliteFailure(e, Some(msg))) => {
-                assert_eq!(
-                    e.code,
-                    rusqlite::ErrorCode::ConstraintViolation,
-                    "{sql}: {msg}"
-                );
-                assert_eq!(msg, "the audit log is append-only", "{sql}");
+        match c.execute(sql, &[]) {
+            Err(spr_console::store::StoreError::Other(msg)) => {
+                assert!(msg.contains("the audit log is append-only"), "{sql}: {msg}");
             }
             other => panic!("{sql}: {other:?}"),
         }

@@ -15,8 +15,13 @@ use crate::store::{self, Store};
 impl Service {
     /// Opens an existing database for reading only: never creates it, never writes a byte.
     pub fn open_read_only(path: &Path) -> Result<Self, CoreError> {
+        Self::open_read_only_at(&crate::store::Location::File(path.to_path_buf()))
+    }
+
+    /// Opens an existing database (a file or a server's) for reading only.
+    pub fn open_read_only_at(location: &crate::store::Location) -> Result<Self, CoreError> {
         Ok(Self::new(
-            Store::open_read_only(path)?,
+            Store::open_read_only_at(location)?,
             Arc::new(SystemClock),
             Hasher::default(),
         ))
@@ -42,7 +47,7 @@ impl Service {
 
     /// Recomputes the audit hash chain (SPEC §3.10); reads only.
     pub fn audit_verify(&self) -> Result<ChainReport, CoreError> {
-        store::audit::verify(self.store().conn())
+        Ok(store::audit::verify(self.store().conn())?)
     }
 
     /// Copies the whole database to `dest` (super admins only: a copy holds every password
@@ -54,8 +59,9 @@ impl Service {
         progress: impl FnMut(i32, i32),
     ) -> Result<(), CoreError> {
         Self::require_super_admin(actor)?;
-        let db = self.store().path().to_path_buf();
-        crate::core::files::refuse_database_target(dest, &db)?;
+        if let Some(db) = self.store().file() {
+            crate::core::files::refuse_database_target(dest, db)?;
+        }
         let mut e = NewEvent {
             actor: actor.login.clone(),
             action: action::BACKUP,
@@ -71,6 +77,22 @@ impl Service {
             }
         }
         self.audit(&e)?;
-        result
+        Ok(result?)
+    }
+}
+
+impl Service {
+    /// Copies this database file into the empty PostgreSQL database at `to` and checks the
+    /// copy (SPEC §3.16). Super admins only; no event is written on either side, so both
+    /// audit chains stay equal.
+    pub fn copy_to(
+        &self,
+        actor: &Operator,
+        to: &store::Location,
+        progress: impl FnMut(&str, u64),
+    ) -> Result<store::copy::CopyReport, CoreError> {
+        Self::require_super_admin(actor)?;
+        let mut target = Store::create_empty_at(to)?;
+        Ok(store::copy::copy(self.store(), &mut target, progress)?)
     }
 }

@@ -8,7 +8,7 @@ use crate::mail::{Mailer, NoRelay};
 impl Service {
     /// The console-wide mail settings.
     pub fn mail_settings(&self) -> Result<MailSettings, CoreError> {
-        store::settings::mail(self.store.conn())
+        Ok(store::settings::mail(self.store.conn())?)
     }
 
     /// Replaces the mail settings (super admins only); contacts nothing.

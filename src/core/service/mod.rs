@@ -45,9 +45,8 @@ pub struct FlowOk {
     pub message: String,
 }
 
-/// The transaction a write's change runs in. Named here once so that the store's engine
-/// change touches one line of the core.
-pub(crate) type Tx = rusqlite::Connection;
+/// The transaction a write's change runs in (either engine), named once for the core.
+pub(crate) type Tx<'a> = store::Db<'a>;
 
 /// The engine: a store, a clock and the argon2 parameters.
 pub struct Service {
@@ -114,10 +113,27 @@ fn check_account_input(code: &str, login: &str) -> Result<(), CoreError> {
 }
 
 impl Service {
-    /// Opens the database at `path` with the system clock and production hashing.
+    /// Opens the database file at `path` (created when missing) with the system clock and
+    /// production hashing.
     pub fn open(path: &std::path::Path) -> Result<Self, CoreError> {
+        Self::open_at(&crate::store::Location::File(path.to_path_buf()))
+    }
+
+    /// Opens the database at `location` (a file, created when missing, or a PostgreSQL
+    /// database that already holds spr-console's tables).
+    pub fn open_at(location: &crate::store::Location) -> Result<Self, CoreError> {
         Ok(Self::new(
-            Store::open(path)?,
+            Store::open_at(location)?,
+            Arc::new(SystemClock),
+            Hasher::default(),
+        ))
+    }
+
+    /// Opens the database at `location`, creating spr-console's tables in an empty
+    /// PostgreSQL database (`init` and the console's first run).
+    pub fn create_at(location: &crate::store::Location) -> Result<Self, CoreError> {
+        Ok(Self::new(
+            Store::create_at(location)?,
             Arc::new(SystemClock),
             Hasher::default(),
         ))
@@ -136,6 +152,11 @@ impl Service {
     /// The store, for reads.
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The store, for the writes of the core's other files (each its own `impl Service`).
+    pub(crate) fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
     }
 
     /// The argon2 parameters of this service.
@@ -189,7 +210,7 @@ impl Service {
     /// nothing of it is written. A refusal is a write with no change and one event.
     pub(crate) fn write<T>(
         &mut self,
-        change: impl FnOnce(&Tx, &str) -> Result<(T, Vec<NewEvent>), CoreError>,
+        change: impl FnOnce(Tx<'_>, &str) -> Result<(T, Vec<NewEvent>), CoreError>,
     ) -> Result<T, CoreError> {
         let at = self.now_str();
         self.write_at(&at, change)
@@ -200,7 +221,7 @@ impl Service {
     pub(crate) fn write_at<T>(
         &mut self,
         at: &str,
-        change: impl FnOnce(&Tx, &str) -> Result<(T, Vec<NewEvent>), CoreError>,
+        change: impl FnOnce(Tx<'_>, &str) -> Result<(T, Vec<NewEvent>), CoreError>,
     ) -> Result<T, CoreError> {
         self.store.immediate(|c| {
             let (value, events) = change(c, at)?;
@@ -302,7 +323,7 @@ mod tests {
         Service::new(store, Arc::new(clock), Hasher::fast_for_tests())
     }
 
-    fn add_acme(c: &Tx, now: &str) -> Result<(), CoreError> {
+    fn add_acme(c: Tx<'_>, now: &str) -> Result<(), CoreError> {
         let code = ProviderCode::parse("ACME")?;
         store::providers::insert(c, &code, "Acme", now)?;
         Ok(())

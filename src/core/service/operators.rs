@@ -164,7 +164,7 @@ impl Service {
 
     /// Every operator.
     pub fn operators(&self) -> Result<Vec<Operator>, CoreError> {
-        store::operators::all(self.store.conn())
+        Ok(store::operators::all(self.store.conn())?)
     }
 
     // ----- providers

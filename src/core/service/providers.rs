@@ -31,7 +31,7 @@ impl ProviderChanges {
 impl Service {
     /// Every provider.
     pub fn providers(&self) -> Result<Vec<Provider>, CoreError> {
-        store::providers::all(self.store.conn())
+        Ok(store::providers::all(self.store.conn())?)
     }
 
     /// The provider with this code, or a clear error.
@@ -43,7 +43,7 @@ impl Service {
 
     /// Users, SPR enabled, configured and Admin Locked counts.
     pub fn provider_counts(&self, provider_id: i64) -> Result<ProviderCounts, CoreError> {
-        store::providers::counts(self.store.conn(), provider_id)
+        Ok(store::providers::counts(self.store.conn(), provider_id)?)
     }
 
     /// Adds a provider with the default policy and SPR off (super admins only).

@@ -5,12 +5,12 @@ use super::*;
 impl Service {
     /// Audit events matching the filter.
     pub fn audit_events(&self, f: &AuditFilter) -> Result<Vec<AuditEvent>, CoreError> {
-        store::audit::list(self.store.conn(), f)
+        Ok(store::audit::list(self.store.conn(), f)?)
     }
 
     /// How many audit events match the filter.
     pub fn audit_count(&self, f: &AuditFilter) -> Result<u64, CoreError> {
-        store::audit::count(self.store.conn(), f)
+        Ok(store::audit::count(self.store.conn(), f)?)
     }
 
     /// The newest outbox message to any of these addresses (the user's mailbox or phone view).
@@ -31,7 +31,7 @@ impl Service {
 
     /// Whether this database was made by `spr-console demo`.
     pub fn is_demo(&self) -> Result<bool, CoreError> {
-        store::bulk::is_demo(self.store.conn())
+        Ok(store::bulk::is_demo(self.store.conn())?)
     }
 
     /// Whether this is a training database: its messages stay in the outbox (§3.11).
@@ -46,6 +46,6 @@ impl Service {
                 "This is not a training database: messages are delivered, never kept, so there is no outbox to show.".into(),
             ));
         }
-        store::messages::last(self.store.conn(), n)
+        Ok(store::messages::last(self.store.conn(), n)?)
     }
 }

@@ -113,12 +113,17 @@ impl Service {
         offset: u64,
         limit: u64,
     ) -> Result<Vec<User>, CoreError> {
-        store::users::list(self.store.conn(), filter, offset, limit)
+        Ok(store::users::list(
+            self.store.conn(),
+            filter,
+            offset,
+            limit,
+        )?)
     }
 
     /// How many users match the filter.
     pub fn count_users(&self, filter: &UserFilter) -> Result<u64, CoreError> {
-        store::users::count(self.store.conn(), filter)
+        Ok(store::users::count(self.store.conn(), filter)?)
     }
 
     /// Adds a user (super admins only). A password given must meet the provider's policy.
@@ -453,7 +458,7 @@ pub(super) fn apply_contacts(
 
 /// Ends the user's live tokens that went to an address no longer among the contacts.
 pub(super) fn end_tokens_to_removed_contacts(
-    c: &Tx,
+    c: Tx<'_>,
     user_id: i64,
     email: &Option<String>,
     text_email: &Option<String>,
@@ -462,7 +467,12 @@ pub(super) fn end_tokens_to_removed_contacts(
         .into_iter()
         .flatten()
         .collect();
-    store::tokens::invalidate_live_not_to(c, user_id, &kept, "contact_changed")
+    Ok(store::tokens::invalidate_live_not_to(
+        c,
+        user_id,
+        &kept,
+        "contact_changed",
+    )?)
 }
 
 pub(super) fn contacts_detail(email: Option<&str>, text_email: Option<&str>) -> String {
