@@ -313,7 +313,7 @@ fn resend_and_change_password_give_one_message_for_every_invalid_token() {
             assert_eq!(last_event(&w).reason.as_deref(), Some(reason.code()));
             // Whatever the reason, no live token is left behind.
             let id = w.svc.user("ACME", "jdoe").unwrap().id;
-            let state = w.svc.token_info(id).unwrap().map(|t| t.state);
+            let state = w.svc.token_info(id).unwrap().map(|t| t.state.to_string());
             assert!(
                 state
                     .as_deref()
@@ -335,7 +335,7 @@ fn resend_and_change_password_give_one_message_for_every_invalid_token() {
 
 fn token_state(w: &World) -> String {
     let id = w.svc.user("ACME", "jdoe").unwrap().id;
-    w.svc.token_info(id).unwrap().unwrap().state
+    w.svc.token_info(id).unwrap().unwrap().state.to_string()
 }
 
 #[test]

@@ -6,7 +6,6 @@ use super::error::CoreError;
 use super::model::Operator;
 use super::service::{Service, ev};
 use super::session::SessionEnd;
-use crate::store;
 
 /// A console event of the signed-in operator.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,9 +60,7 @@ impl Service {
             e.supervisor = Some(op.login.clone());
             e.session = session;
         }
-        let now = self.now_str();
-        self.store
-            .immediate(|c| store::audit::append(c, &now, &e))?;
+        self.audit(&e)?;
         Ok(op)
     }
 
@@ -104,9 +101,6 @@ impl Service {
             e.supervisor = Some(actor.login.clone());
             e.session = session;
         }
-        let now = self.now_str();
-        Ok(self
-            .store
-            .immediate(|c| store::audit::append(c, &now, &e))?)
+        self.audit(&e)
     }
 }

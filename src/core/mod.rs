@@ -18,6 +18,7 @@ pub mod session;
 pub mod text;
 pub mod token;
 pub mod transfer;
+pub mod wording;
 
 pub use error::{CoreError, Reason, Refusal};
 pub use service::Service;

@@ -206,10 +206,78 @@ impl Default for Policy {
     }
 }
 
-/// One policy field: its name, allowed range and meaning, for validation and for the console.
+/// A policy value's key, as the command line and the audit log spell it (SPEC §3.8).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PolicyKey {
+    MaxIncorrect,
+    TokenMinutes,
+    MinLength,
+    History,
+    MaxTokensPerHour,
+}
+
+impl PolicyKey {
+    /// Every key, in the order the console shows them.
+    pub const ALL: [PolicyKey; 5] = [
+        PolicyKey::MaxIncorrect,
+        PolicyKey::TokenMinutes,
+        PolicyKey::MinLength,
+        PolicyKey::History,
+        PolicyKey::MaxTokensPerHour,
+    ];
+
+    /// The key as spelled in the command line, the audit log and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MaxIncorrect => "max_incorrect",
+            Self::TokenMinutes => "token_minutes",
+            Self::MinLength => "min_length",
+            Self::History => "history",
+            Self::MaxTokensPerHour => "max_tokens_per_hour",
+        }
+    }
+
+    /// This key's range and label.
+    pub fn field(self) -> &'static PolicyField {
+        match self {
+            Self::MaxIncorrect => &POLICY_FIELDS[0],
+            Self::TokenMinutes => &POLICY_FIELDS[1],
+            Self::MinLength => &POLICY_FIELDS[2],
+            Self::History => &POLICY_FIELDS[3],
+            Self::MaxTokensPerHour => &POLICY_FIELDS[4],
+        }
+    }
+}
+
+impl fmt::Display for PolicyKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for PolicyKey {
+    type Err = CoreError;
+
+    /// Parses a key; an unknown one is refused with the list of valid keys.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s.trim())
+            .ok_or_else(|| {
+                let valid: Vec<&str> = Self::ALL.iter().map(|k| k.as_str()).collect();
+                CoreError::Invalid(format!(
+                    "\"{}\" is not a policy setting: use one of {}.",
+                    s.trim(),
+                    valid.join(", ")
+                ))
+            })
+    }
+}
+
+/// One policy field: its key, allowed range and meaning, for validation and for the console.
 #[derive(Clone, Copy, Debug)]
 pub struct PolicyField {
-    pub key: &'static str,
+    pub key: PolicyKey,
     pub label: &'static str,
     pub min: u32,
     pub max: u32,
@@ -218,31 +286,31 @@ pub struct PolicyField {
 /// The ranges of SPEC §3.8, in one place for the CLI, the core and the console.
 pub const POLICY_FIELDS: [PolicyField; 5] = [
     PolicyField {
-        key: "max_incorrect",
+        key: PolicyKey::MaxIncorrect,
         label: "Maximum number of incorrect passwords tolerated",
         min: 1,
         max: 100,
     },
     PolicyField {
-        key: "token_minutes",
+        key: PolicyKey::TokenMinutes,
         label: "Password token valid for (minutes)",
         min: 1,
         max: 60,
     },
     PolicyField {
-        key: "min_length",
+        key: PolicyKey::MinLength,
         label: "Minimum password length",
         min: 8,
         max: 64,
     },
     PolicyField {
-        key: "history",
+        key: PolicyKey::History,
         label: "Previous passwords that may not be reused",
         min: 0,
         max: 24,
     },
     PolicyField {
-        key: "max_tokens_per_hour",
+        key: PolicyKey::MaxTokensPerHour,
         label: "Maximum password tokens per hour",
         min: 1,
         max: 100,
@@ -250,38 +318,96 @@ pub const POLICY_FIELDS: [PolicyField; 5] = [
 ];
 
 impl Policy {
-    /// Reads a field by its key.
-    pub fn get(&self, key: &str) -> Option<u32> {
-        Some(match key {
-            "max_incorrect" => self.max_incorrect,
-            "token_minutes" => self.token_minutes,
-            "min_length" => self.min_length,
-            "history" => self.history,
-            "max_tokens_per_hour" => self.max_tokens_per_hour,
-            _ => return None,
-        })
+    /// Reads a value by its key.
+    pub fn get(&self, key: PolicyKey) -> u32 {
+        match key {
+            PolicyKey::MaxIncorrect => self.max_incorrect,
+            PolicyKey::TokenMinutes => self.token_minutes,
+            PolicyKey::MinLength => self.min_length,
+            PolicyKey::History => self.history,
+            PolicyKey::MaxTokensPerHour => self.max_tokens_per_hour,
+        }
     }
 
-    /// Sets a field by its key after checking its range.
-    pub fn set(&mut self, key: &str, value: u32) -> Result<(), CoreError> {
-        let field = POLICY_FIELDS
-            .iter()
-            .find(|f| f.key == key)
-            .ok_or_else(|| CoreError::Invalid(format!("unknown policy setting {key}")))?;
+    /// Sets a value by its key after checking its range; out of range changes nothing.
+    pub fn set(&mut self, key: PolicyKey, value: u32) -> Result<(), CoreError> {
+        let field = key.field();
         if !(field.min..=field.max).contains(&value) {
             return Err(CoreError::Invalid(format!(
                 "{} must be between {} and {}; {value} is out of range.",
                 field.label, field.min, field.max
             )));
         }
-        match key {
-            "max_incorrect" => self.max_incorrect = value,
-            "token_minutes" => self.token_minutes = value,
-            "min_length" => self.min_length = value,
-            "history" => self.history = value,
-            _ => self.max_tokens_per_hour = value,
-        }
+        let slot = match key {
+            PolicyKey::MaxIncorrect => &mut self.max_incorrect,
+            PolicyKey::TokenMinutes => &mut self.token_minutes,
+            PolicyKey::MinLength => &mut self.min_length,
+            PolicyKey::History => &mut self.history,
+            PolicyKey::MaxTokensPerHour => &mut self.max_tokens_per_hour,
+        };
+        *slot = value;
         Ok(())
+    }
+}
+
+/// A password token's state (SPEC §3.5): only a live one can be used, and only until it expires.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TokenState {
+    /// Sent and not yet used, replaced or ended (it may still have expired).
+    Live,
+    /// Used to change the password.
+    Used,
+    /// Ended before use: replaced, the account locked, a contact changed or not delivered.
+    Invalidated,
+}
+
+impl TokenState {
+    /// The state as stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Live => "live",
+            Self::Used => "used",
+            Self::Invalidated => "invalidated",
+        }
+    }
+}
+
+impl fmt::Display for TokenState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for TokenState {
+    type Err = CoreError;
+
+    /// Parses a stored state; anything else is a damaged row, not a state.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "live" => Ok(Self::Live),
+            "used" => Ok(Self::Used),
+            "invalidated" => Ok(Self::Invalidated),
+            other => Err(CoreError::Internal(format!(
+                "A password token has the unknown state \"{other}\"."
+            ))),
+        }
+    }
+}
+
+/// The kind of entry that counts toward the lock when incorrect (SPEC §3.6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum IncorrectEntry {
+    Password,
+    Token,
+}
+
+impl IncorrectEntry {
+    /// As stored as an account's lock cause.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Password => "password",
+            Self::Token => "token",
+        }
     }
 }
 
@@ -457,6 +583,57 @@ impl Operator {
     /// Whether this operator may change enablement, policy, mail settings, operators and statuses.
     pub fn is_super_admin(&self) -> bool {
         self.role == Role::SuperAdmin
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_policy_key_is_refused_naming_the_valid_ones() {
+        let err = "max_tokens".parse::<PolicyKey>().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "\"max_tokens\" is not a policy setting: use one of max_incorrect, token_minutes, \
+             min_length, history, max_tokens_per_hour."
+        );
+        assert!("".parse::<PolicyKey>().is_err());
+    }
+
+    #[test]
+    fn every_policy_key_reads_back_and_sets_only_its_own_value() {
+        for key in PolicyKey::ALL {
+            assert_eq!(key.as_str().parse::<PolicyKey>().unwrap(), key);
+            assert_eq!(key.field().key, key, "{key}: POLICY_FIELDS out of order");
+            let mut p = Policy::default();
+            let v = key.field().max;
+            p.set(key, v).unwrap();
+            assert_eq!(p.get(key), v, "{key}");
+            for other in PolicyKey::ALL.into_iter().filter(|&o| o != key) {
+                assert_eq!(
+                    p.get(other),
+                    Policy::default().get(other),
+                    "{key} set {other}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn an_out_of_range_policy_value_is_refused_and_changes_nothing() {
+        let mut p = Policy::default();
+        let err = p.set(PolicyKey::TokenMinutes, 61).unwrap_err();
+        assert!(err.to_string().contains("between 1 and 60"), "{err}");
+        assert_eq!(p, Policy::default());
+    }
+
+    #[test]
+    fn token_states_read_back_and_an_unknown_one_is_an_error() {
+        for s in [TokenState::Live, TokenState::Used, TokenState::Invalidated] {
+            assert_eq!(s.as_str().parse::<TokenState>().unwrap(), s);
+        }
+        assert!("expired".parse::<TokenState>().is_err());
     }
 }
 

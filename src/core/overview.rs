@@ -273,7 +273,8 @@ impl Service {
         let at = rfc3339(now);
         let batch = super::audit::batch_id(now);
         let actor_login = actor.login.clone();
-        self.store_mut().immediate(|c| {
+        self.write_at(&at, |c, _| {
+            let mut events = Vec::new();
             let mut unlocked = 0usize;
             let mut skipped = 0usize;
             for &id in user_ids {
@@ -296,7 +297,7 @@ impl Service {
                     detail: format!("unlocked: {reason} (batch {batch})"),
                     ..NewEvent::default()
                 };
-                store::audit::append(c, &at, &e)?;
+                events.push(e);
                 unlocked += 1;
             }
             let skipped_words = match skipped {
@@ -317,8 +318,8 @@ impl Service {
                 ),
                 ..NewEvent::default()
             };
-            store::audit::append(c, &at, &summary)?;
-            Ok(unlocked)
+            events.push(summary);
+            Ok((unlocked, events))
         })
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::CoreError;
 use super::audit::{ChainReport, NewEvent, action};
-use super::clock::{SystemClock, rfc3339};
+use super::clock::SystemClock;
 use super::hashing::Hasher;
 use super::model::Operator;
 use super::service::Service;
@@ -76,8 +76,7 @@ impl Service {
                 e.detail = format!("backup copy to {} failed: {err}", dest.display());
             }
         }
-        let at = rfc3339(self.now());
-        store::audit::append(self.store().conn(), &at, &e)?;
+        self.audit(&e)?;
         Ok(result?)
     }
 }

@@ -217,9 +217,8 @@ impl Service {
         let ticket = Some(ticket).filter(|t| !t.is_empty());
         let u = self.user_by_id(user_id)?;
         let id = new_session_id();
-        let now = self.now_str();
         let actor_login = actor.login.clone();
-        self.store.immediate(|c| {
+        self.write(|c, now| {
             store::sessions::insert(
                 c,
                 &id,
@@ -228,7 +227,7 @@ impl Service {
                 start.method.code(),
                 &note,
                 ticket.as_deref(),
-                &now,
+                now,
             )?;
             let mut e = ev(
                 &actor_login,
@@ -253,7 +252,7 @@ impl Service {
                     format!("; note: {note}")
                 }
             );
-            store::audit::append(c, &now, &e)
+            Ok(((), vec![e]))
         })?;
         self.session(&id)
     }
@@ -291,10 +290,9 @@ impl Service {
     pub fn end_session(&mut self, id: &str, how: SessionEnd) -> Result<bool, CoreError> {
         let s = self.session(id)?;
         let u = self.user_by_id(s.user_id)?;
-        let now = self.now_str();
-        self.store.immediate(|c| {
-            if !store::sessions::end(c, id, &now, how.code())? {
-                return Ok(false);
+        self.write(|c, now| {
+            if !store::sessions::end(c, id, now, how.code())? {
+                return Ok((false, Vec::new()));
             }
             let mut e = ev(
                 &s.operator,
@@ -307,8 +305,7 @@ impl Service {
             e.verification = Some(s.method.code().to_owned());
             e.ticket.clone_from(&s.ticket);
             e.detail = format!("{}: {}", how.code(), how.words());
-            store::audit::append(c, &now, &e)?;
-            Ok(true)
+            Ok((true, vec![e]))
         })
     }
 

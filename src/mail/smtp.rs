@@ -199,6 +199,29 @@ pub fn check_settings(settings: &SmtpSettings) -> Result<(), String> {
     Ok(())
 }
 
+/// The mailer that sends through an SMTP relay with these settings.
+#[derive(Debug)]
+pub struct Smtp<'a> {
+    settings: &'a SmtpSettings,
+}
+
+impl<'a> Smtp<'a> {
+    /// A mailer for the relay these settings name.
+    pub fn new(settings: &'a SmtpSettings) -> Self {
+        Self { settings }
+    }
+}
+
+impl super::Mailer for Smtp<'_> {
+    fn transport(&self) -> &'static str {
+        "smtp"
+    }
+
+    fn send(&self, msg: &OutgoingMessage) -> Result<String, MailError> {
+        send(self.settings, msg)
+    }
+}
+
 /// Sends one message through the relay and returns the relay's answer (e.g. "250 OK ...").
 ///
 /// Blocking: run it off the UI thread. The certificate of a TLS relay is always verified

@@ -88,29 +88,30 @@ impl MailForm {
 }
 
 fn policy_texts(p: &Policy) -> [String; 5] {
-    POLICY_FIELDS.map(|f| p.get(f.key).unwrap_or_default().to_string())
+    POLICY_FIELDS.map(|f| p.get(f.key).to_string())
 }
 
 /// What a policy value means, in words.
-fn policy_words(key: &str, v: u32) -> String {
+fn policy_words(key: crate::core::model::PolicyKey, v: u32) -> String {
+    use crate::core::model::PolicyKey;
     let s = |n: u32| if n == 1 { "" } else { "s" };
     match key {
-        "max_incorrect" => lockout_in_words(v),
-        "token_minutes" => {
+        PolicyKey::MaxIncorrect => lockout_in_words(v),
+        PolicyKey::TokenMinutes => {
             format!(
                 "A password token is valid for {v} minute{} after it is sent.",
                 s(v)
             )
         }
-        "min_length" => {
+        PolicyKey::MinLength => {
             format!("A new password needs at least {v} characters (at most 128).")
         }
-        "history" if v == 0 => "A previous password may be used again.".to_owned(),
-        "history" => format!(
+        PolicyKey::History if v == 0 => "A previous password may be used again.".to_owned(),
+        PolicyKey::History => format!(
             "A new password may not be the current one or one of the last {v} password{}.",
             s(v)
         ),
-        _ => format!(
+        PolicyKey::MaxTokensPerHour => format!(
             "At most {v} password token{} per user per hour, Resends included.",
             s(v)
         ),
@@ -404,15 +405,12 @@ impl ProviderPanel {
                             .labelled_by(label.id);
                         submit |= entered(ui, &r);
                     } else {
-                        ui.label(
-                            RichText::new(p.policy.get(f.key).unwrap_or_default().to_string())
-                                .strong(),
-                        );
+                        ui.label(RichText::new(p.policy.get(f.key).to_string()).strong());
                     }
                     let text = if admin {
                         self.policy_text[i].trim().to_owned()
                     } else {
-                        p.policy.get(f.key).unwrap_or_default().to_string()
+                        p.policy.get(f.key).to_string()
                     };
                     match text.parse::<u32>() {
                         Ok(n) if (f.min..=f.max).contains(&n) => {
@@ -684,15 +682,16 @@ fn mail_settings(m: &MailForm) -> Result<(MailSettings, Option<PathBuf>), String
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::model::PolicyKey;
 
     #[test]
     fn every_policy_value_is_explained_in_words() {
         assert_eq!(
-            policy_words("max_incorrect", 5),
+            policy_words(PolicyKey::MaxIncorrect, 5),
             "An account is Admin Locked on the 6th consecutive wrong password or token."
         );
-        assert!(policy_words("token_minutes", 1).contains("1 minute after"));
-        assert!(policy_words("history", 0).contains("may be used again"));
-        assert!(policy_words("max_tokens_per_hour", 5).contains("5 password tokens"));
+        assert!(policy_words(PolicyKey::TokenMinutes, 1).contains("1 minute after"));
+        assert!(policy_words(PolicyKey::History, 0).contains("may be used again"));
+        assert!(policy_words(PolicyKey::MaxTokensPerHour, 5).contains("5 password tokens"));
     }
 }

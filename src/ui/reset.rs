@@ -677,14 +677,17 @@ impl ResetPanel {
                         ui.label("none sent yet");
                     }
                     Some(t) => {
+                        use crate::core::model::TokenState;
                         let left = t.seconds_left(sh.now);
-                        let state = match t.state.as_str() {
-                            "live" if left > 0 => format!("live — {} left", mm_ss(left)),
-                            "live" => {
+                        let state = match t.state {
+                            TokenState::Live if left > 0 => format!("live — {} left", mm_ss(left)),
+                            TokenState::Live => {
                                 format!("expired at {}", t.expires_at.format("%H:%M:%S UTC"))
                             }
-                            "used" => "used (the password was changed)".to_owned(),
-                            _ => "invalidated (replaced, locked or not delivered)".to_owned(),
+                            TokenState::Used => "used (the password was changed)".to_owned(),
+                            TokenState::Invalidated => {
+                                "invalidated (replaced, locked or not delivered)".to_owned()
+                            }
                         };
                         ui.vertical(|ui| {
                             ui.label(state);

@@ -408,7 +408,7 @@ impl UserScreen {
         if let Some(w) = watched {
             if let Some(t) = &w.token {
                 let left = t.seconds_left(self.now);
-                if t.state == "live" && left > 0 {
+                if t.state == crate::core::model::TokenState::Live && left > 0 {
                     ui.label(
                         RichText::new(format!(
                             "The password token sent to {} is valid for {} more.",
@@ -417,7 +417,7 @@ impl UserScreen {
                         ))
                         .strong(),
                     );
-                } else if t.state == "live" {
+                } else if t.state == crate::core::model::TokenState::Live {
                     ui.label(RichText::new("The password token has expired. Go back to the login page and click Forgot Password? again.").color(error_color(ui)));
                 } else {
                     ui.label(RichText::new("There is no valid password token. Go back to the login page and click Forgot Password? to get a new one.").color(error_color(ui)));
