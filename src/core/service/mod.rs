@@ -4,6 +4,7 @@
 mod delivery;
 mod flows;
 mod operators;
+mod pages;
 mod providers;
 mod queries;
 mod reset;

@@ -4,9 +4,9 @@
 
 use std::path::Path;
 
-use super::CoreError;
-use super::model::{Matches, User, UserFilter};
-use super::service::Service;
+use crate::core::CoreError;
+use crate::core::model::{Matches, User, UserFilter};
+use crate::core::service::Service;
 use crate::store::{self, Location, user_pages};
 
 impl Service {
@@ -15,8 +15,8 @@ impl Service {
     /// PostgreSQL database). The console's worker and its tests build theirs with it.
     pub fn create_with(
         location: &Location,
-        clock: std::sync::Arc<dyn super::clock::Clock>,
-        hasher: super::hashing::Hasher,
+        clock: std::sync::Arc<dyn crate::core::clock::Clock>,
+        hasher: crate::core::hashing::Hasher,
     ) -> Result<Self, CoreError> {
         Ok(Self::new(store::Store::create_at(location)?, clock, hasher))
     }
