@@ -179,6 +179,23 @@ impl TestDb {
         rows[0][0].clone()
     }
 
+    /// Fails the test unless spr-console's schema is in this database. A binary that took a
+    /// `postgres://` URL for a file name would otherwise pass a PostgreSQL story on a file.
+    pub fn assert_holds_spr_console(&self) {
+        match self {
+            TestDb::Sqlite { path, .. } => {
+                assert!(path.is_file(), "no database file at {}", path.display());
+            }
+            TestDb::Postgres { url, .. } => {
+                let tables = self.tables();
+                assert!(
+                    tables.iter().any(|t| t == "spr_schema") && tables.iter().any(|t| t == "audit"),
+                    "{url} holds no spr-console schema (tables: {tables:?})"
+                );
+            }
+        }
+    }
+
     /// The names of the tables in this database (user tables, sorted).
     pub fn tables(&self) -> Vec<String> {
         let sql = match self {
