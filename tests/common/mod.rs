@@ -53,6 +53,7 @@ pub fn world_on(db: TestDb, max_incorrect: u32) -> World {
     let store = db.open_store();
     let mut svc = Service::new(store, Arc::new(clock.clone()), Hasher::fast_for_tests());
     let admin = svc.init_first_operator("root", ADMIN_PW).expect("init");
+    db.assert_holds_spr_console();
     // A new database has no delivery (§3.11): these stories read tokens from the outbox.
     svc.set_mail_settings(&admin, &MailSettings::Outbox)
         .expect("outbox");
