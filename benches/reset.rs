@@ -73,7 +73,7 @@ fn main() {
             .query_row(
                 "SELECT COUNT(*) FROM password_history h JOIN users u ON u.id = h.user_id
                  WHERE u.login = 'jdoe'",
-                [],
+                &[],
                 |r| r.get(0),
             )
             .unwrap();

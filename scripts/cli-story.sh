@@ -6,7 +6,7 @@ set -euo pipefail
 bin=${1:-spr-console}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-export SPR_CONSOLE_DB=$dir/story.sqlite3 SPR_OPERATOR=root SPR_OPERATOR_PASSWORD='orange-Kettle-93-violet'
+export SPR_CONSOLE_DB=${SPR_CONSOLE_DB:-$dir/story.sqlite3} SPR_OPERATOR=root SPR_OPERATOR_PASSWORD='orange-Kettle-93-violet'
 "$bin" init
 # A new database delivers nothing until a way is chosen: this story is a training one.
 "$bin" mail set outbox >/dev/null

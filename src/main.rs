@@ -13,16 +13,16 @@ fn main() {
     let code = match cli.command.take() {
         // `demo` makes its database through the command line's path, then opens the window.
         Some(Command::Demo { users }) => {
-            let path = spr_console::core::demo::demo_path(cli.db.as_deref());
+            let location = spr_console::core::demo::demo_location(cli.db.as_deref());
             let code = cli::run(cli, Command::Demo { users });
-            match path {
-                Ok(path) if code == 0 => open_window(&path),
+            match location {
+                Ok(location) if code == 0 => open_window(&location),
                 _ => code,
             }
         }
         Some(command) => cli::run(cli, command),
-        None => match cli::db_path(cli.db.as_deref()) {
-            Ok(path) => open_window(&path),
+        None => match cli::db_location(cli.db.as_deref()) {
+            Ok(location) => open_window(&location),
             Err(e) => {
                 eprintln!("spr-console: {}", e.message);
                 e.code
@@ -32,8 +32,8 @@ fn main() {
     std::process::exit(code);
 }
 
-fn open_window(path: &std::path::Path) -> i32 {
-    match spr_console::ui::run(path) {
+fn open_window(location: &spr_console::store::Location) -> i32 {
+    match spr_console::ui::run(location) {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("spr-console: {e}");

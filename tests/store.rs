@@ -5,12 +5,12 @@
 
 use std::fs;
 
-use spr_console::core::CoreError;
+use spr_console::store::StoreError;
 use spr_console::store::{SCHEMA_VERSION, Store};
 
 fn refused(path: &std::path::Path) -> String {
     match Store::open(path) {
-        Err(CoreError::BadDatabase(m)) => m,
+        Err(StoreError::BadDatabase(m)) => m,
         other => panic!("expected a refusal, got {other:?}"),
     }
 }
@@ -66,17 +66,17 @@ fn migrating_twice_changes_nothing_and_sets_the_version() {
     let s = Store::open(&p).unwrap();
     let v: i32 = s
         .conn()
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .query_row("PRAGMA user_version", &[], |r| r.get(0))
         .unwrap();
     assert_eq!(v, SCHEMA_VERSION);
     let mode: String = s
         .conn()
-        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .query_row("PRAGMA journal_mode", &[], |r| r.get(0))
         .unwrap();
     assert_eq!(mode, "wal");
     let fk: i32 = s
         .conn()
-        .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+        .query_row("PRAGMA foreign_keys", &[], |r| r.get(0))
         .unwrap();
     assert_eq!(fk, 1);
 }
@@ -98,7 +98,7 @@ fn a_new_file_is_readable_by_its_owner_only() {
     let s = Store::open(&p).unwrap();
     let mode: String = s
         .conn()
-        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .query_row("PRAGMA journal_mode", &[], |r| r.get(0))
         .unwrap();
     assert_eq!(mode, "wal");
     // A write while the store is open: SQLite keeps the -wal (and -shm) file beside the

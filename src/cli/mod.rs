@@ -7,17 +7,18 @@ mod transfer;
 
 pub use args::*;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::json;
 
 use crate::core::audit::AuditFilter;
+use crate::core::model::UserFilter;
 use crate::core::model::{Operator, Role, Status};
 use crate::core::service::{FlowOk, ProviderChanges, UserInput};
 use crate::core::{CoreError, Service};
 use crate::mail::MailSettings;
 use crate::mail::smtp::{Security, SmtpSettings};
-use crate::store::users::UserFilter;
+use crate::store::Location;
 use output::{Out, user_json};
 use secrets::secret;
 
@@ -56,13 +57,16 @@ fn one_line(s: &str) -> String {
         .join(" ")
 }
 
-/// Where the database is: `--db`, `SPR_CONSOLE_DB`, or the platform default.
-pub fn db_path(cli_db: Option<&Path>) -> Result<PathBuf, CliError> {
+/// Where the database is: `--db`, `SPR_CONSOLE_DB` (a file path or a `postgres://` URL),
+/// or the platform's default file.
+pub fn db_location(cli_db: Option<&Path>) -> Result<Location, CliError> {
     match cli_db {
-        Some(p) => Ok(p.to_path_buf()),
-        None => crate::store::default_path().ok_or_else(|| {
-            CliError::usage("No home folder was found: give the database with --db PATH.")
-        }),
+        Some(p) => Ok(Location::from_arg(p)),
+        None => crate::store::default_path()
+            .map(Location::File)
+            .ok_or_else(|| {
+                CliError::usage("No home folder was found: give the database with --db PATH.")
+            }),
     }
 }
 
@@ -73,11 +77,11 @@ pub fn run(cli: Cli, command: Command) -> i32 {
         Ok(()) => 0,
         Err(mut e) => {
             // SQLite found the file damaged mid-command: name the file, in one sentence.
-            if e.message.starts_with(crate::store::DAMAGED_PREFIX)
-                && let Ok(path) = db_path(cli.db.as_deref())
+            if let Some(what) = e.message.strip_prefix(crate::store::DAMAGED_PREFIX)
+                && let Ok(Location::File(path)) = db_location(cli.db.as_deref())
             {
                 e.message = crate::store::name_damaged_file(
-                    CoreError::BadDatabase(e.message.clone()),
+                    crate::store::StoreError::Damaged(what.to_owned()),
                     &path,
                 )
                 .to_string();
@@ -93,8 +97,8 @@ pub const TRAINING_NOTE: &str =
     "note: training database: messages stay in the outbox and every operator can read them";
 
 fn open(cli: &Cli) -> Result<Service, CliError> {
-    let path = db_path(cli.db.as_deref())?;
-    let svc = Service::open(&path)?;
+    let location = db_location(cli.db.as_deref())?;
+    let svc = Service::open_at(&location)?;
     if svc.is_training()? {
         eprintln!("{TRAINING_NOTE}");
     }
@@ -104,8 +108,8 @@ fn open(cli: &Cli) -> Result<Service, CliError> {
 /// Opens the database for a command that only reads (SPEC §3.13): never creates it, never
 /// writes a byte of it.
 fn open_read_only(cli: &Cli) -> Result<Service, CliError> {
-    let path = db_path(cli.db.as_deref())?;
-    let svc = Service::open_read_only(&path)?;
+    let location = db_location(cli.db.as_deref())?;
+    let svc = Service::open_read_only_at(&location)?;
     if svc.is_training()? {
         eprintln!("{TRAINING_NOTE}");
     }
@@ -172,11 +176,14 @@ fn dispatch(cli: &Cli, command: Command, out: &mut Out) -> Result<(), CliError> 
                 "SPR_OPERATOR_PASSWORD",
                 &format!("New password for super admin {login}: "),
             )?;
-            let mut svc = open(cli)?;
+            // `init` is the one command that creates spr-console's tables in an empty
+            // PostgreSQL database (a file is created by any command that writes).
+            let mut svc = Service::create_at(&db_location(cli.db.as_deref())?)?;
             let op = svc.init_first_operator(login, &password)?;
+            let database = svc.location().to_string();
             out.value(
-                &json!({"database": svc.store().path().display().to_string(), "operator": op.login, "role": op.role.as_str()}),
-                &format!("Created {} with super admin {}.", svc.store().path().display(), op.login),
+                &json!({"database": database, "operator": op.login, "role": op.role.as_str()}),
+                &format!("Created {database} with super admin {}.", op.login),
             );
         }
         Command::Operator(OperatorCmd::Add { login, role }) => {
@@ -303,14 +310,14 @@ fn dispatch(cli: &Cli, command: Command, out: &mut Out) -> Result<(), CliError> 
         }
         Command::Carriers => output::carriers(out),
         Command::Demo { users } => {
-            let path = crate::core::demo::demo_path(cli.db.as_deref())?;
+            let location = crate::core::demo::demo_location(cli.db.as_deref())?;
             let started = std::time::Instant::now();
-            let s = crate::core::demo::create(&path, users)?;
+            let s = crate::core::demo::create(&location, users)?;
             let secs = started.elapsed().as_secs_f64();
             eprintln!("{TRAINING_NOTE}");
             out.value(
-                &json!({"database": s.path.display().to_string(), "named_users": s.named_users, "generated_users": s.generated_users, "seconds": secs}),
-                &format!("Created the demo database {} ({} named and {} generated users) in {secs:.1} s.\n{}", s.path.display(), s.named_users, s.generated_users, crate::core::demo::banner_text()),
+                &json!({"database": s.location.to_string(), "named_users": s.named_users, "generated_users": s.generated_users, "seconds": secs}),
+                &format!("Created the demo database {} ({} named and {} generated users) in {secs:.1} s.\n{}", s.location, s.named_users, s.generated_users, crate::core::demo::banner_text()),
             );
         }
     }

@@ -9,9 +9,9 @@ use crate::core::Service;
 use crate::core::audit::{AuditEvent, ChainReport, write_audit_csv};
 use crate::core::clock::rfc3339;
 use crate::core::model::User;
+use crate::core::model::UserFilter;
 use crate::core::text::escape_controls;
 use crate::mail::carriers;
-use crate::store::users::UserFilter;
 
 /// Where results go: stdout (text or JSON) and stderr for errors.
 pub struct Out {
@@ -116,7 +116,7 @@ pub fn user_text(u: &User) -> String {
 pub fn user_list(out: &mut Out, svc: &Service, filter: &UserFilter) -> Result<(), CliError> {
     let mut all = Vec::new();
     let json = out.is_json();
-    let n = crate::store::users::each(svc.store().conn(), filter, |u| {
+    let n = svc.each_user(filter, |u| -> Result<(), CliError> {
         if json {
             all.push(user_json(u));
         } else {

@@ -8,8 +8,8 @@ use super::CliError;
 use super::output::Out;
 use crate::core::Service;
 use crate::core::model::Operator;
+use crate::core::model::UserFilter;
 use crate::core::transfer::ImportError;
-use crate::store::users::UserFilter;
 
 /// `user import --provider CODE FILE.csv`.
 pub fn import(
@@ -76,8 +76,8 @@ pub fn export(
             }
         }
         Some(path) => {
-            let db = svc.store().path().to_path_buf();
-            let n = crate::core::files::write_private(path, &db, |w| {
+            let db = svc.database_file().map(Path::to_path_buf);
+            let n = crate::core::files::write_private(path, db.as_deref(), |w| {
                 svc.export_users(actor, &filter, &path.display().to_string(), w, |_, _| {})
             })?;
             out.value(

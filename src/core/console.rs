@@ -105,6 +105,8 @@ impl Service {
             e.session = session;
         }
         let now = self.now_str();
-        self.store.immediate(|c| store::audit::append(c, &now, &e))
+        Ok(self
+            .store
+            .immediate(|c| store::audit::append(c, &now, &e))?)
     }
 }

@@ -5,13 +5,15 @@
 //! transaction without a password, as an import would leave them.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::Arc;
 
 use super::CoreError;
-use super::clock::rfc3339;
+use super::clock::{SystemClock, rfc3339};
+use super::hashing::Hasher;
 use super::model::Role;
 use super::service::{ProviderChanges, Service, UserInput};
-use crate::store::{self, users::NewUser};
+use crate::store::{self, Location, Store, users::NewUser};
 
 /// The demo's provider code.
 pub const PROVIDER: &str = "DEMO";
@@ -35,17 +37,18 @@ pub const RETIRED_GATEWAY_ADDRESS: &str = "5551234567@txt.att.net";
 /// What was made, for the banner and the command line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DemoSummary {
-    pub path: PathBuf,
+    pub location: Location,
     pub named_users: u32,
     pub generated_users: u64,
 }
 
-/// The demo file: `--db` when given, else `spr-console-demo.sqlite3` beside the default one.
-pub fn demo_path(db: Option<&Path>) -> Result<PathBuf, CoreError> {
+/// The demo database: `--db` when given (a file, or an empty PostgreSQL database), else
+/// `spr-console-demo.sqlite3` beside the default file.
+pub fn demo_location(db: Option<&Path>) -> Result<Location, CoreError> {
     match db {
-        Some(p) => Ok(p.to_path_buf()),
+        Some(p) => Ok(Location::from_arg(p)),
         None => store::default_dir()
-            .map(|d| d.join(store::DEMO_FILE_NAME))
+            .map(|d| Location::File(d.join(store::DEMO_FILE_NAME)))
             .ok_or_else(|| {
                 CoreError::Invalid(
                     "No home folder was found: give the demo database with --db PATH.".into(),
@@ -84,7 +87,7 @@ fn clear_old_demo(path: &Path) -> Result<(), CoreError> {
             Err(e) => {
                 return Err(CoreError::Internal(format!(
                     "Cannot replace the old demo {}: {e}.",
-                    PathBuf::from(p).display()
+                    std::path::PathBuf::from(p).display()
                 )));
             }
         }
@@ -187,9 +190,25 @@ const LAST: [&str; 16] = [
 
 /// Makes a fresh demo database at `path` (replacing an earlier demo there) with the named
 /// users and `generated` more users without a password.
-pub fn create(path: &Path, generated: u32) -> Result<DemoSummary, CoreError> {
-    clear_old_demo(path)?;
-    let mut svc = Service::open(path)?;
+pub fn create(location: impl Into<Location>, generated: u32) -> Result<DemoSummary, CoreError> {
+    let location = &location.into();
+    let store = match location {
+        Location::File(path) => {
+            clear_old_demo(path)?;
+            Store::open(path)?
+        }
+        // A server's database is never emptied for a demo: it must be new.
+        Location::Server(_) => {
+            let store = Store::create_at(location)?;
+            if store::operators::count(store.conn())? > 0 {
+                return Err(CoreError::Invalid(format!(
+                    "{location} already holds spr-console data: a demo goes into an empty database."
+                )));
+            }
+            store
+        }
+    };
+    let mut svc = Service::new(store, Arc::new(SystemClock), Hasher::default());
     store::bulk::mark_demo(svc.store().conn())?;
     let trainer = svc.init_first_operator(OPERATOR, OPERATOR_PASSWORD)?;
     svc.add_operator(&trainer, HELPDESK, Role::Helpdesk, HELPDESK_PASSWORD)?;
@@ -232,34 +251,35 @@ pub fn create(path: &Path, generated: u32) -> Result<DemoSummary, CoreError> {
     // One transaction for all of them (a commit per row would take minutes), made a chunk at
     // a time so a million users need no more memory than ten thousand.
     const CHUNK: u32 = 10_000;
-    let tx = svc.store().conn().unchecked_transaction()?;
-    let mut inserted = 0;
-    for start in (0..generated).step_by(CHUNK as usize) {
-        let range = start..generated.min(start.saturating_add(CHUNK));
-        let logins: Vec<String> = range.clone().map(|i| format!("user{:06}", i + 1)).collect();
-        let emails: Vec<String> = logins.iter().map(|l| format!("{l}@example.org")).collect();
-        let texts: Vec<String> = range
-            .clone()
-            .map(|i| format!("555{:07}@vtext.com", i % 10_000_000))
-            .collect();
-        let users = range.enumerate().map(|(k, i)| {
-            let i = i as usize;
-            NewUser {
-                login: &logins[k],
-                first: FIRST[i % FIRST.len()],
-                last: LAST[(i / FIRST.len()) % LAST.len()],
-                // Most have an email, some a text address, some nothing yet.
-                email: (i % 5 != 4).then_some(emails[k].as_str()),
-                text_email: i.is_multiple_of(7).then_some(texts[k].as_str()),
-                spr_enabled: i % 3 != 2,
-                password_hash: None,
-            }
-        });
-        inserted += store::bulk::insert_users_without_password(&tx, p.id, users, &now)?;
-    }
-    tx.commit()?;
+    let inserted = svc.store_mut().immediate(|tx| -> Result<u64, CoreError> {
+        let mut inserted = 0;
+        for start in (0..generated).step_by(CHUNK as usize) {
+            let range = start..generated.min(start.saturating_add(CHUNK));
+            let logins: Vec<String> = range.clone().map(|i| format!("user{:06}", i + 1)).collect();
+            let emails: Vec<String> = logins.iter().map(|l| format!("{l}@example.org")).collect();
+            let texts: Vec<String> = range
+                .clone()
+                .map(|i| format!("555{:07}@vtext.com", i % 10_000_000))
+                .collect();
+            let users = range.enumerate().map(|(k, i)| {
+                let i = i as usize;
+                NewUser {
+                    login: &logins[k],
+                    first: FIRST[i % FIRST.len()],
+                    last: LAST[(i / FIRST.len()) % LAST.len()],
+                    // Most have an email, some a text address, some nothing yet.
+                    email: (i % 5 != 4).then_some(emails[k].as_str()),
+                    text_email: i.is_multiple_of(7).then_some(texts[k].as_str()),
+                    spr_enabled: i % 3 != 2,
+                    password_hash: None,
+                }
+            });
+            inserted += store::bulk::insert_users_without_password(tx, p.id, users, &now)?;
+        }
+        Ok(inserted)
+    })?;
     Ok(DemoSummary {
-        path: path.to_path_buf(),
+        location: location.clone(),
         named_users: NAMED.len() as u32,
         generated_users: inserted,
     })

@@ -3,6 +3,7 @@
 use std::fmt;
 
 use super::policy::PolicyViolation;
+use crate::store::StoreError;
 
 /// Every reason code of SPEC §3.14. The words people see are made from these at the edge.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -195,32 +196,18 @@ impl CoreError {
     }
 }
 
-impl From<rusqlite::Error> for CoreError {
-    fn from(e: rusqlite::Error) -> Self {
-        if let rusqlite::Error::SqliteFailure(err, _) = &e
-            && matches!(
-                err.code,
-                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
-            )
-        {
-            return Self::Busy;
+impl From<StoreError> for CoreError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Busy => Self::Busy,
+            // The command line names the file (store::name_damaged_file); never any SQL here.
+            StoreError::Damaged(what) => {
+                Self::BadDatabase(format!("{}{what}", crate::store::DAMAGED_PREFIX))
+            }
+            StoreError::BadDatabase(m) => Self::BadDatabase(m),
+            // A server that cannot be reached or refuses the login: exit 1 (SPEC §3.16).
+            StoreError::Unreachable(m) => Self::Internal(m),
+            other @ StoreError::Other(_) => Self::Internal(other.to_string()),
         }
-        if let rusqlite::Error::SqliteFailure(err, _) = &e
-            && matches!(
-                err.code,
-                rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase
-            )
-        {
-            // The store names the file (store::name_damaged_file); never any SQL here.
-            return Self::BadDatabase(format!(
-                "{}{}",
-                crate::store::DAMAGED_PREFIX,
-                match err.code {
-                    rusqlite::ErrorCode::NotADatabase => "its header is broken",
-                    _ => "the database disk image is malformed",
-                }
-            ));
-        }
-        Self::Internal(format!("Database error: {e}."))
     }
 }

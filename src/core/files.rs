@@ -94,10 +94,12 @@ fn create_temp_beside(target: &Path) -> Result<(PathBuf, fs::File), CoreError> {
 /// it was and the temporary file removed. Refuses the database and its WAL files.
 pub fn write_private<T>(
     target: &Path,
-    database: &Path,
+    database: Option<&Path>,
     fill: impl FnOnce(&mut std::io::BufWriter<&fs::File>) -> Result<T, CoreError>,
 ) -> Result<T, CoreError> {
-    refuse_database_target(target, database)?;
+    if let Some(database) = database {
+        refuse_database_target(target, database)?;
+    }
     if target.is_dir() {
         return Err(CoreError::Invalid(format!(
             "{} is a folder: choose a file name.",
@@ -136,21 +138,21 @@ mod tests {
         fs::write(&db, b"db").unwrap();
         let wal = dir.path().join("spr.sqlite3-wal");
         for target in [db.clone(), wal.clone()] {
-            assert!(write_private(&target, &db, |w| put(w, b"x")).is_err());
+            assert!(write_private(&target, Some(&db), |w| put(w, b"x")).is_err());
         }
         #[cfg(unix)]
         {
             let link = dir.path().join("out.csv");
             std::os::unix::fs::symlink(&db, &link).unwrap();
-            assert!(write_private(&link, &db, |w| put(w, b"x")).is_err());
+            assert!(write_private(&link, Some(&db), |w| put(w, b"x")).is_err());
             let link2 = dir.path().join("out2.csv");
             std::os::unix::fs::symlink(&wal, &link2).unwrap();
-            assert!(write_private(&link2, &db, |w| put(w, b"x")).is_err());
+            assert!(write_private(&link2, Some(&db), |w| put(w, b"x")).is_err());
         }
         assert_eq!(fs::read(&db).unwrap(), b"db");
         assert!(!wal.exists());
         let out = dir.path().join("users.csv");
-        write_private(&out, &db, |w| put(w, b"a,b\n")).unwrap();
+        write_private(&out, Some(&db), |w| put(w, b"a,b\n")).unwrap();
         assert_eq!(fs::read(&out).unwrap(), b"a,b\n");
         #[cfg(unix)]
         {

@@ -10,6 +10,7 @@ pub mod hashing;
 pub mod model;
 pub mod overview;
 pub mod policy;
+pub mod queries;
 pub mod reading;
 pub mod secret;
 pub mod service;

@@ -333,6 +333,79 @@ impl User {
     }
 }
 
+/// The stored form of a time, read back (RFC 3339, UTC).
+pub use super::clock::parse_rfc3339;
+
+// ---- Query types: what the store is asked and what it answers with. ----
+
+/// How the Users list is narrowed. Every field narrows; `None` means any.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UserFilter {
+    pub provider_id: Option<i64>,
+    /// `None` hides deleted users; `Some(s)` shows only that status.
+    pub status: Option<Status>,
+    pub spr_enabled: Option<bool>,
+    pub configured: Option<bool>,
+    /// Matches the start of Login Name, first or last name, or email (case-insensitive).
+    pub search: Option<String>,
+    /// Lists Admin Locked users first, most recently locked first.
+    pub locked_first: bool,
+    /// Only users whose contacts are all on retired text gateways (SPEC §3.12: they cannot
+    /// receive a token).
+    pub retired_gateway_only: bool,
+}
+
+/// Counts at a glance for the Provider panel.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ProviderCounts {
+    pub users: u64,
+    pub spr_enabled: u64,
+    pub configured: u64,
+    pub admin_locked: u64,
+}
+
+/// A message in the outbox.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StoredMessage {
+    #[serde(skip)]
+    pub id: i64,
+    pub at: String,
+    pub to: String,
+    pub subject: Option<String>,
+    pub body: String,
+}
+
+/// One user row of an import, already checked.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImportedUser {
+    pub login: String,
+    pub first: String,
+    pub last: String,
+    pub email: Option<String>,
+    pub text_email: Option<String>,
+    pub spr_enabled: bool,
+}
+
+/// How many users match: exactly, or at least `n` ("more than `n`").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Matches {
+    pub n: u64,
+    pub exact: bool,
+}
+
+impl fmt::Display for Matches {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = super::text::thousands(self.n);
+        if self.exact && self.n == 1 {
+            write!(f, "1 user matches")
+        } else if self.exact {
+            write!(f, "{n} users match")
+        } else {
+            write!(f, "More than {n} users match (counting…)")
+        }
+    }
+}
+
 /// A console operator's role (SPEC §3.9).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -384,5 +457,35 @@ impl Operator {
     /// Whether this operator may change enablement, policy, mail settings, operators and statuses.
     pub fn is_super_admin(&self) -> bool {
         self.role == Role::SuperAdmin
+    }
+}
+
+#[cfg(test)]
+mod matches_tests {
+    use super::Matches;
+
+    #[test]
+    fn counts_read_as_words() {
+        assert_eq!(
+            Matches { n: 1, exact: true }.to_string(),
+            "1 user matches",
+            "one is singular"
+        );
+        assert_eq!(
+            Matches {
+                n: 2_000,
+                exact: false
+            }
+            .to_string(),
+            "More than 2,000 users match (counting…)"
+        );
+        assert_eq!(
+            Matches {
+                n: 43_210,
+                exact: true
+            }
+            .to_string(),
+            "43,210 users match"
+        );
     }
 }

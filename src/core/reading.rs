@@ -15,8 +15,13 @@ use crate::store::{self, Store};
 impl Service {
     /// Opens an existing database for reading only: never creates it, never writes a byte.
     pub fn open_read_only(path: &Path) -> Result<Self, CoreError> {
+        Self::open_read_only_at(&crate::store::Location::File(path.to_path_buf()))
+    }
+
+    /// Opens an existing database (a file or a server's) for reading only.
+    pub fn open_read_only_at(location: &crate::store::Location) -> Result<Self, CoreError> {
         Ok(Self::new(
-            Store::open_read_only(path)?,
+            Store::open_read_only_at(location)?,
             Arc::new(SystemClock),
             Hasher::default(),
         ))
@@ -42,7 +47,7 @@ impl Service {
 
     /// Recomputes the audit hash chain (SPEC §3.10); reads only.
     pub fn audit_verify(&self) -> Result<ChainReport, CoreError> {
-        store::audit::verify(self.store().conn())
+        Ok(store::audit::verify(self.store().conn())?)
     }
 
     /// Copies the whole database to `dest` (super admins only: a copy holds every password
@@ -54,8 +59,9 @@ impl Service {
         progress: impl FnMut(i32, i32),
     ) -> Result<(), CoreError> {
         Self::require_super_admin(actor)?;
-        let db = self.store().path().to_path_buf();
-        crate::core::files::refuse_database_target(dest, &db)?;
+        if let Some(db) = self.store().file() {
+            crate::core::files::refuse_database_target(dest, db)?;
+        }
         let mut e = NewEvent {
             actor: actor.login.clone(),
             action: action::BACKUP,
@@ -72,6 +78,6 @@ impl Service {
         }
         let at = rfc3339(self.now());
         store::audit::append(self.store().conn(), &at, &e)?;
-        result
+        Ok(result?)
     }
 }

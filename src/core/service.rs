@@ -266,10 +266,27 @@ pub fn changed_notice(
 }
 
 impl Service {
-    /// Opens the database at `path` with the system clock and production hashing.
+    /// Opens the database file at `path` (created when missing) with the system clock and
+    /// production hashing.
     pub fn open(path: &std::path::Path) -> Result<Self, CoreError> {
+        Self::open_at(&crate::store::Location::File(path.to_path_buf()))
+    }
+
+    /// Opens the database at `location` (a file, created when missing, or a PostgreSQL
+    /// database that already holds spr-console's tables).
+    pub fn open_at(location: &crate::store::Location) -> Result<Self, CoreError> {
         Ok(Self::new(
-            Store::open(path)?,
+            Store::open_at(location)?,
+            Arc::new(SystemClock),
+            Hasher::default(),
+        ))
+    }
+
+    /// Opens the database at `location`, creating spr-console's tables in an empty
+    /// PostgreSQL database (`init` and the console's first run).
+    pub fn create_at(location: &crate::store::Location) -> Result<Self, CoreError> {
+        Ok(Self::new(
+            Store::create_at(location)?,
             Arc::new(SystemClock),
             Hasher::default(),
         ))
@@ -342,7 +359,7 @@ impl Service {
 
     fn audit(&mut self, e: &NewEvent) -> Result<(), CoreError> {
         let at = self.now_str();
-        store::audit::append(self.store.conn(), &at, e)
+        Ok(store::audit::append(self.store.conn(), &at, e)?)
     }
 
     // ----- operators (SPEC §3.9)
@@ -524,14 +541,14 @@ impl Service {
 
     /// Every operator.
     pub fn operators(&self) -> Result<Vec<Operator>, CoreError> {
-        store::operators::all(self.store.conn())
+        Ok(store::operators::all(self.store.conn())?)
     }
 
     // ----- providers
 
     /// Every provider.
     pub fn providers(&self) -> Result<Vec<Provider>, CoreError> {
-        store::providers::all(self.store.conn())
+        Ok(store::providers::all(self.store.conn())?)
     }
 
     /// The provider with this code, or a clear error.
@@ -544,7 +561,7 @@ impl Service {
 
     /// Users, SPR enabled, configured and Admin Locked counts.
     pub fn provider_counts(&self, provider_id: i64) -> Result<ProviderCounts, CoreError> {
-        store::providers::counts(self.store.conn(), provider_id)
+        Ok(store::providers::counts(self.store.conn(), provider_id)?)
     }
 
     /// Adds a provider with the default policy and SPR off (super admins only).
@@ -685,12 +702,17 @@ impl Service {
         offset: u64,
         limit: u64,
     ) -> Result<Vec<User>, CoreError> {
-        store::users::list(self.store.conn(), filter, offset, limit)
+        Ok(store::users::list(
+            self.store.conn(),
+            filter,
+            offset,
+            limit,
+        )?)
     }
 
     /// How many users match the filter.
     pub fn count_users(&self, filter: &UserFilter) -> Result<u64, CoreError> {
-        store::users::count(self.store.conn(), filter)
+        Ok(store::users::count(self.store.conn(), filter)?)
     }
 
     fn password_violations(
@@ -1397,7 +1419,7 @@ impl Service {
         let hour_ago = rfc3339(now - Duration::hours(1));
         let expires = now + Duration::minutes(i64::from(p.policy.token_minutes));
         let max = p.policy.max_tokens_per_hour;
-        let issued = self.store.immediate(|c| {
+        let issued = self.store.immediate(|c| -> Result<_, CoreError> {
             let current = store::users::by_id(c, u.id)?
                 .ok_or_else(|| CoreError::Internal("user vanished".into()))?;
             if let Some(r) = status_reason(current.status) {
@@ -1497,7 +1519,7 @@ impl Service {
         let mut e = self.account_event(act, &u);
         let now = self.clock.now();
         let now_s = rfc3339(now);
-        let checked = self.store.immediate(|c| {
+        let checked = self.store.immediate(|c| -> Result<_, CoreError> {
             let u = store::users::by_id(c, u.id)?
                 .ok_or_else(|| CoreError::Internal("user vanished".into()))?;
             let p = store::providers::by_id(c, u.provider_id)?
@@ -1633,7 +1655,7 @@ impl Service {
             None => self.hasher.hash(new_password)?,
         };
         let now_s = rfc3339(now);
-        let done = self.store.immediate(|c| {
+        let done = self.store.immediate(|c| -> Result<_, CoreError> {
             // Between the check and now another console may have locked it or sent a new token.
             let cur = store::users::by_id(c, u.id)?
                 .ok_or_else(|| CoreError::Internal("user vanished".into()))?;
@@ -1681,7 +1703,7 @@ impl Service {
 
     /// The console-wide mail settings.
     pub fn mail_settings(&self) -> Result<MailSettings, CoreError> {
-        store::settings::mail(self.store.conn())
+        Ok(store::settings::mail(self.store.conn())?)
     }
 
     /// Replaces the mail settings (super admins only); contacts nothing.
@@ -1695,7 +1717,7 @@ impl Service {
             crate::mail::smtp::check_settings(s).map_err(CoreError::Invalid)?;
         }
         let now = self.now_str();
-        self.store.immediate(|c| {
+        Ok(self.store.immediate(|c| {
             let was_training = store::settings::mail(c)? == MailSettings::Outbox;
             store::settings::set_mail(c, m)?;
             let mut e = ev(&actor.login, action::MAIL_SET, None, None);
@@ -1727,7 +1749,7 @@ impl Service {
                 e.detail += &format!("; the outbox's {emptied} training message(s) removed");
             }
             store::audit::append(c, &now, &e)
-        })
+        })?)
     }
 
     /// Sends one test message (super admins only) and returns the relay's answer.
@@ -1807,12 +1829,12 @@ impl Service {
 
     /// Audit events matching the filter.
     pub fn audit_events(&self, f: &AuditFilter) -> Result<Vec<AuditEvent>, CoreError> {
-        store::audit::list(self.store.conn(), f)
+        Ok(store::audit::list(self.store.conn(), f)?)
     }
 
     /// How many audit events match the filter.
     pub fn audit_count(&self, f: &AuditFilter) -> Result<u64, CoreError> {
-        store::audit::count(self.store.conn(), f)
+        Ok(store::audit::count(self.store.conn(), f)?)
     }
 
     /// The newest outbox message to any of these addresses (the user's mailbox or phone view).
@@ -1833,7 +1855,7 @@ impl Service {
 
     /// Whether this database was made by `spr-console demo`.
     pub fn is_demo(&self) -> Result<bool, CoreError> {
-        store::bulk::is_demo(self.store.conn())
+        Ok(store::bulk::is_demo(self.store.conn())?)
     }
 
     /// Whether this is a training database: its messages stay in the outbox (§3.11).
@@ -1848,7 +1870,7 @@ impl Service {
                 "This is not a training database: messages are delivered, never kept, so there is no outbox to show.".into(),
             ));
         }
-        store::messages::last(self.store.conn(), n)
+        Ok(store::messages::last(self.store.conn(), n)?)
     }
 }
 
@@ -1917,7 +1939,7 @@ fn apply_contacts(
 
 /// Ends the user's live tokens that went to an address no longer among the contacts.
 fn end_tokens_to_removed_contacts(
-    c: &rusqlite::Connection,
+    c: store::Db<'_>,
     user_id: i64,
     email: &Option<String>,
     text_email: &Option<String>,
@@ -1926,7 +1948,12 @@ fn end_tokens_to_removed_contacts(
         .into_iter()
         .flatten()
         .collect();
-    store::tokens::invalidate_live_not_to(c, user_id, &kept, "contact_changed")
+    Ok(store::tokens::invalidate_live_not_to(
+        c,
+        user_id,
+        &kept,
+        "contact_changed",
+    )?)
 }
 
 fn contacts_detail(email: Option<&str>, text_email: Option<&str>) -> String {

@@ -9,8 +9,6 @@ use std::collections::HashMap;
 use std::fmt;
 use std::io::{BufRead, Read, Write};
 
-use rusqlite::{Transaction, TransactionBehavior};
-
 use super::CoreError;
 use super::Service;
 use super::audit::{NewEvent, action};
@@ -54,6 +52,12 @@ pub enum ImportError {
     /// The operator, the provider, the file or the database stopped it.
     #[error(transparent)]
     Core(#[from] CoreError),
+}
+
+impl From<crate::store::StoreError> for ImportError {
+    fn from(e: crate::store::StoreError) -> Self {
+        Self::Core(e.into())
+    }
 }
 
 impl ImportError {
@@ -324,8 +328,7 @@ impl Service {
         // other console can add a clashing Login Name in between, and dropping it on any bad
         // row or error rolls everything back: good rows are still written after a bad one,
         // which lets the database itself find Login Names met again later in the file.
-        let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)
-            .map_err(CoreError::from)?;
+        conn.in_write(|tx| -> Result<ImportReport, ImportError> {
         let mut bad: Vec<BadRow> = Vec::new();
         let mut written = WrittenLines::default();
         // Login Names refused as already in the provider, for rows that repeat them.
@@ -344,7 +347,7 @@ impl Service {
                     match check_row(&rec, &cols, &p.code) {
                         Ok(u) => {
                             let key = u.login.to_ascii_lowercase();
-                            if let Some(id) = existing_user(&tx, p.id, &u.login)? {
+                            if let Some(id) = existing_user(tx, p.id, &u.login)? {
                                 let problem = match written
                                     .line_of(id)
                                     .or_else(|| refused.get(&key).copied())
@@ -366,7 +369,7 @@ impl Service {
                                     problems: vec![problem],
                                 });
                             } else {
-                                let id = insert_imported(&tx, p.id, &u, &now)?;
+                                let id = insert_imported(tx, p.id, &u, &now)?;
                                 written.0.push((id, line));
                                 total += 1;
                                 spr_enabled += u64::from(u.spr_enabled);
@@ -401,7 +404,6 @@ impl Service {
         }
         progress(size_hint, size_hint);
         if !bad.is_empty() {
-            drop(tx);
             bad.sort_by_key(|b| b.line);
             return Err(ImportError::Rejected(bad));
         }
@@ -422,12 +424,12 @@ impl Service {
             ),
             ..NewEvent::default()
         };
-        store::audit::append(&tx, &now, &e)?;
-        tx.commit().map_err(CoreError::from)?;
+        store::audit::append(tx, &now, &e)?;
         Ok(ImportReport {
             provider: p.code,
             imported: total,
             spr_enabled,
+        })
         })
     }
 
@@ -469,46 +471,47 @@ impl Service {
         let io = |e: csv::Error| CoreError::Internal(format!("Cannot write {destination}: {e}."));
         let conn = self.store().conn();
         // One read transaction: pages come from one snapshot even if another console writes.
-        let tx = Transaction::new_unchecked(conn, TransactionBehavior::Deferred)?;
-        let total = store::users::count(&tx, filter)?;
-        progress(0, total);
-        let mut w = csv::Writer::from_writer(out);
-        let mut header: Vec<&str> = IMPORT_COLUMNS.to_vec();
-        header.extend(EXPORT_ONLY_COLUMNS);
-        w.write_record(&header).map_err(io)?;
-        let mut done = 0u64;
-        store::users::each(&tx, filter, |u| {
-            let failed = u.failed_attempts.to_string();
-            let locked = u.locked_at.map(rfc3339).unwrap_or_default();
-            w.write_record(
-                [
-                    u.login.as_str(),
-                    &u.first,
-                    &u.last,
-                    u.email.as_ref().map_or("", Email::as_str),
-                    u.text_email.as_ref().map_or("", Email::as_str),
-                    if u.spr_enabled { "on" } else { "off" },
-                    u.provider_code.as_str(),
-                    u.status.as_str(),
-                    &failed,
-                    &locked,
-                ]
-                .map(crate::core::text::csv_cell)
-                .iter()
-                .map(|c| c.as_bytes()),
-            )
-            .map_err(io)?;
-            done += 1;
-            if done.is_multiple_of(PROGRESS_EVERY) {
-                progress(done, total.max(done));
-            }
-            Ok(())
+        let done = conn.in_snapshot(|tx| -> Result<u64, CoreError> {
+            let total = store::users::count(tx, filter)?;
+            progress(0, total);
+            let mut w = csv::Writer::from_writer(out);
+            let mut header: Vec<&str> = IMPORT_COLUMNS.to_vec();
+            header.extend(EXPORT_ONLY_COLUMNS);
+            w.write_record(&header).map_err(io)?;
+            let mut done = 0u64;
+            store::users::each(tx, filter, |u| -> Result<(), CoreError> {
+                let failed = u.failed_attempts.to_string();
+                let locked = u.locked_at.map(rfc3339).unwrap_or_default();
+                w.write_record(
+                    [
+                        u.login.as_str(),
+                        &u.first,
+                        &u.last,
+                        u.email.as_ref().map_or("", Email::as_str),
+                        u.text_email.as_ref().map_or("", Email::as_str),
+                        if u.spr_enabled { "on" } else { "off" },
+                        u.provider_code.as_str(),
+                        u.status.as_str(),
+                        &failed,
+                        &locked,
+                    ]
+                    .map(crate::core::text::csv_cell)
+                    .iter()
+                    .map(|c| c.as_bytes()),
+                )
+                .map_err(io)?;
+                done += 1;
+                if done.is_multiple_of(PROGRESS_EVERY) {
+                    progress(done, total.max(done));
+                }
+                Ok(())
+            })?;
+            progress(done, total.max(done));
+            w.flush()
+                .map_err(|e| CoreError::Internal(format!("Cannot write {destination}: {e}.")))?;
+            drop(w);
+            Ok(done)
         })?;
-        progress(done, total.max(done));
-        w.flush()
-            .map_err(|e| CoreError::Internal(format!("Cannot write {destination}: {e}.")))?;
-        drop(w);
-        tx.commit()?;
         if self.store().is_read_only() {
             return Ok(done);
         }

@@ -1,26 +1,26 @@
 //! The append-only, hash-chained audit table (SPEC §3.10). The database refuses UPDATE and
 //! DELETE through triggers, and an event whose sequence number is not new.
 
-use rusqlite::{Connection, params};
-
-use crate::core::CoreError;
+use super::StoreError;
+use super::db::{Db, OwnedValue, Row, params, params_of};
 use crate::core::audit::{
     AuditEvent, AuditFilter, CHAIN_START, ChainReport, NewEvent, canonical_form, chain_hash,
     from_hex, to_hex,
 };
 
 /// The last event's sequence number and chain hash (the chain's start for an empty log).
-fn last_link(c: &Connection) -> Result<(i64, [u8; 32]), CoreError> {
+fn last_link(c: Db<'_>) -> Result<(i64, [u8; 32]), StoreError> {
     // Cached: bulk changes append one event a user.
-    let last: Option<(i64, Option<String>)> = super::optional(
-        c.prepare_cached("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")?
-            .query_row([], |r| Ok((r.get(0)?, r.get(1)?))),
+    let last: Option<(i64, Option<String>)> = c.query_opt(
+        "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+        params![],
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     match last {
         None => Ok((0, CHAIN_START)),
         Some((seq, hash)) => {
             let hash = hash.as_deref().and_then(from_hex).ok_or_else(|| {
-                CoreError::Internal(format!(
+                StoreError::Other(format!(
                     "The audit log is damaged: event {seq} has no valid chain hash. Run `spr-console audit verify`."
                 ))
             })?;
@@ -29,7 +29,7 @@ fn last_link(c: &Connection) -> Result<(i64, [u8; 32]), CoreError> {
     }
 }
 
-fn insert_linked(c: &Connection, at: &str, e: &NewEvent) -> Result<(), CoreError> {
+fn insert_linked(c: Db<'_>, at: &str, e: &NewEvent) -> Result<(), StoreError> {
     let (last_seq, previous) = last_link(c)?;
     let seq = last_seq + 1;
     let canonical = canonical_form(
@@ -48,53 +48,37 @@ fn insert_linked(c: &Connection, at: &str, e: &NewEvent) -> Result<(), CoreError
         e.ticket.as_deref(),
     );
     let hash = to_hex(&chain_hash(&previous, &canonical));
-    c.prepare_cached(
+    c.execute(
         "INSERT INTO audit (seq, at, actor, action, provider, login, outcome, reason, detail,
                             supervisor, session, verification, ticket, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-    )?
-    .execute(params![
-        seq,
-        at,
-        e.actor,
-        e.action,
-        e.provider,
-        e.login,
-        e.outcome,
-        e.reason,
-        e.detail,
-        e.supervisor,
-        e.session,
-        e.verification,
-        e.ticket,
-        hash
-    ])?;
+        params![
+            seq,
+            at,
+            e.actor,
+            e.action,
+            e.provider,
+            e.login,
+            e.outcome,
+            e.reason,
+            e.detail,
+            e.supervisor,
+            e.session,
+            e.verification,
+            e.ticket,
+            hash
+        ],
+    )?;
     Ok(())
 }
 
 /// Appends one event, chained to the last. Outside a transaction it takes the write lock
 /// first (`BEGIN IMMEDIATE`), so two consoles never chain from the same event.
-pub fn append(c: &Connection, at: &str, e: &NewEvent) -> Result<(), CoreError> {
-    if !c.is_autocommit() {
-        return insert_linked(c, at, e);
-    }
-    c.execute_batch("BEGIN IMMEDIATE")?;
-    match insert_linked(c, at, e) {
-        Ok(()) => {
-            if let Err(err) = c.execute_batch("COMMIT") {
-                let _ = c.execute_batch("ROLLBACK");
-                return Err(err.into());
-            }
-            Ok(())
-        }
-        Err(err) => {
-            let _ = c.execute_batch("ROLLBACK");
-            Err(err)
-        }
-    }
+pub fn append(c: Db<'_>, at: &str, e: &NewEvent) -> Result<(), StoreError> {
+    c.in_write(|c| insert_linked(c, at, e))
 }
 
-fn stored_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEvent> {
+fn stored_event(r: &Row<'_>) -> Result<AuditEvent, StoreError> {
     Ok(AuditEvent {
         seq: r.get(0)?,
         at: r.get(1)?,
@@ -109,7 +93,7 @@ fn stored_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEvent> {
         session: r.get(10)?,
         verification: r.get(11)?,
         ticket: r.get(12)?,
-        hash: r.get::<_, Option<String>>(13)?.unwrap_or_default(),
+        hash: r.get::<Option<String>>(13)?.unwrap_or_default(),
     })
 }
 
@@ -118,27 +102,30 @@ const COLUMNS: &str = "seq, at, actor, action, provider, login, outcome, reason,
 
 /// Recomputes the whole chain, oldest first: the number of events, the head hash and the
 /// first event whose stored hash does not match (SPEC §3.10).
-pub fn verify(c: &Connection) -> Result<ChainReport, CoreError> {
-    let mut stmt = c.prepare(&format!("SELECT {COLUMNS} FROM audit ORDER BY seq"))?;
-    let mut rows = stmt.query([])?;
+pub fn verify(c: Db<'_>) -> Result<ChainReport, StoreError> {
     let mut previous = CHAIN_START;
     let mut events = 0u64;
     let mut first_bad = None;
     let mut head = to_hex(&CHAIN_START);
-    while let Some(r) = rows.next()? {
-        let e = stored_event(r)?;
-        events += 1;
-        head = e.hash.clone();
-        if first_bad.is_some() {
-            continue;
-        }
-        let expected = chain_hash(&previous, &e.canonical());
-        if from_hex(&e.hash) == Some(expected) {
-            previous = expected;
-        } else {
-            first_bad = Some(e.seq);
-        }
-    }
+    c.for_each(
+        &format!("SELECT {COLUMNS} FROM audit ORDER BY seq"),
+        params![],
+        |r| -> Result<(), StoreError> {
+            let e = stored_event(r)?;
+            events += 1;
+            head = e.hash.clone();
+            if first_bad.is_some() {
+                return Ok(());
+            }
+            let expected = chain_hash(&previous, &e.canonical());
+            if from_hex(&e.hash) == Some(expected) {
+                previous = expected;
+            } else {
+                first_bad = Some(e.seq);
+            }
+            Ok(())
+        },
+    )?;
     Ok(ChainReport {
         events,
         head,
@@ -149,18 +136,20 @@ pub fn verify(c: &Connection) -> Result<ChainReport, CoreError> {
 
 /// Migration 0003's Rust step: fills `hash` for the events written before the chain, in
 /// order. The UPDATE trigger is lifted for this one transaction and put back as it was.
-pub(crate) fn fill_chain(c: &Connection) -> Result<(), CoreError> {
+pub(crate) fn fill_chain(c: Db<'_>) -> Result<(), StoreError> {
     c.execute_batch("DROP TRIGGER audit_no_update")?;
-    let events: Vec<AuditEvent> = {
-        let mut stmt = c.prepare(&format!("SELECT {COLUMNS} FROM audit ORDER BY seq"))?;
-        stmt.query_map([], stored_event)?
-            .collect::<rusqlite::Result<_>>()?
-    };
+    let events: Vec<AuditEvent> = c.query_map(
+        &format!("SELECT {COLUMNS} FROM audit ORDER BY seq"),
+        params![],
+        stored_event,
+    )?;
     let mut previous = CHAIN_START;
-    let mut update = c.prepare("UPDATE audit SET hash = ?1 WHERE seq = ?2")?;
     for e in &events {
         previous = chain_hash(&previous, &e.canonical());
-        update.execute(params![to_hex(&previous), e.seq])?;
+        c.execute(
+            "UPDATE audit SET hash = ?1 WHERE seq = ?2",
+            params![to_hex(&previous), e.seq],
+        )?;
     }
     c.execute_batch(
         "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
@@ -171,7 +160,8 @@ pub(crate) fn fill_chain(c: &Connection) -> Result<(), CoreError> {
     Ok(())
 }
 
-fn where_clause(f: &AuditFilter) -> (String, Vec<String>) {
+fn where_clause(c: Db<'_>, f: &AuditFilter) -> (String, Vec<OwnedValue>) {
+    let nocase = c.nocase();
     let mut sql = String::from(" WHERE 1=1");
     let mut args = Vec::new();
     let given = |v: &Option<String>| {
@@ -183,12 +173,12 @@ fn where_clause(f: &AuditFilter) -> (String, Vec<String>) {
     // `cond ?N tail` for each value given.
     let mut add = |cond: &str, v: Option<String>, tail: &str| {
         if let Some(v) = v {
-            args.push(v);
+            args.push(OwnedValue::Text(v));
             sql += &format!(" AND {cond} ?{}{tail}", args.len());
         }
     };
-    add("provider =", given(&f.provider), " COLLATE NOCASE");
-    add("login =", given(&f.login), " COLLATE NOCASE");
+    add("provider =", given(&f.provider), nocase);
+    add("login =", given(&f.login), nocase);
     match given(&f.action) {
         // `reset_*` is a family of actions: those whose name starts so.
         Some(a) if a.ends_with('*') => add(
@@ -206,26 +196,24 @@ fn where_clause(f: &AuditFilter) -> (String, Vec<String>) {
 }
 
 /// Events matching the filter, in the order they were written (or newest first).
-pub fn list(c: &Connection, f: &AuditFilter) -> Result<Vec<AuditEvent>, CoreError> {
-    let (clause, args) = where_clause(f);
+pub fn list(c: Db<'_>, f: &AuditFilter) -> Result<Vec<AuditEvent>, StoreError> {
+    let (clause, args) = where_clause(c, f);
     let order = if f.newest_first { "DESC" } else { "ASC" };
-    let limit = f.limit.map_or(-1, i64::from);
+    let limit = f.limit.map_or(i64::MAX, i64::from);
     let offset = f.offset.unwrap_or(0);
     let sql = format!(
         "SELECT {COLUMNS} FROM audit{clause}
          ORDER BY seq {order} LIMIT {limit} OFFSET {offset}"
     );
-    let mut stmt = c.prepare(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(args), stored_event)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    c.query_map(&sql, &params_of(&args), stored_event)
 }
 
 /// How many events match the filter.
-pub fn count(c: &Connection, f: &AuditFilter) -> Result<u64, CoreError> {
-    let (clause, args) = where_clause(f);
-    Ok(c.query_row(
+pub fn count(c: Db<'_>, f: &AuditFilter) -> Result<u64, StoreError> {
+    let (clause, args) = where_clause(c, f);
+    c.query_row(
         &format!("SELECT COUNT(*) FROM audit{clause}"),
-        rusqlite::params_from_iter(args),
-        |r| r.get::<_, i64>(0),
-    )? as u64)
+        &params_of(&args),
+        |r| r.get(0),
+    )
 }

@@ -1,353 +1,256 @@
-//! SQLite storage: opening and refusing files, migrations, transactions (SPEC §3.13).
+//! Storage: the one place that knows an engine. A local SQLite file (the default) or one
+//! PostgreSQL database shared by several seats (SPEC §3.13, §3.16), behind one [`Db`] handle
+//! with its own [`StoreError`]. The store imports nothing from the core but the model's
+//! plain types.
 
 pub mod audit;
 pub mod bulk;
+pub mod db;
 pub mod messages;
 pub mod operators;
 pub mod overview;
+pub mod postgres;
 pub mod providers;
 pub mod sessions;
 pub mod settings;
+mod sqlite;
 pub mod tokens;
 pub mod transfer;
 pub mod user_pages;
 pub mod users;
 
-use std::fs;
-use std::io::Read;
+use std::fmt;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+pub use db::{Db, Engine};
+pub use sqlite::{
+    APPLICATION_ID, BUSY_TIMEOUT, DEFAULT_FILE_NAME, DEMO_FILE_NAME, SCHEMA_VERSION, default_dir,
+    default_path, name_damaged_file,
+};
 
-use crate::core::CoreError;
+/// How a damaged-file error is marked on its way through the core, so that the command line
+/// can name the file ([`name_damaged_file`]).
+pub const DAMAGED_PREFIX: &str = "damaged:";
 
-/// `PRAGMA application_id` of an spr-console database: "SPRC".
-pub const APPLICATION_ID: i32 = 0x5350_5243;
-/// How long a connection waits for another's lock before reporting the database busy.
-pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-/// The file name of the default database.
-pub const DEFAULT_FILE_NAME: &str = "spr-console.sqlite3";
-/// The file name of the demo database, beside the default one.
-pub const DEMO_FILE_NAME: &str = "spr-console-demo.sqlite3";
-
-/// A migration's Rust step, run in the migration's transaction after its SQL.
-type RustStep = fn(&Connection) -> Result<(), CoreError>;
-
-/// One schema step: SQL, then (for a step that must compute values) a Rust function run in
-/// the same transaction.
-struct Migration {
-    sql: &'static str,
-    then: Option<RustStep>,
+/// What went wrong in the store. Sentences for people are whole; `Other` carries the
+/// engine's own words for the log.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another connection holds the lock past the wait (SQLite's busy timeout).
+    #[error("The database is busy: another console or command is writing. Try again.")]
+    Busy,
+    /// The file is damaged; the words say how (the caller names the file).
+    #[error("{DAMAGED_PREFIX}{0}")]
+    Damaged(String),
+    /// The database cannot be used as it is (not ours, newer, missing): one sentence.
+    #[error("{0}")]
+    BadDatabase(String),
+    /// The server cannot be reached or refused the login: one sentence naming the host.
+    #[error("{0}")]
+    Unreachable(String),
+    /// Anything else the engine reported.
+    #[error("Database error: {0}.")]
+    Other(String),
 }
 
-/// Append-only migrations: never edit or remove one; add the next at the end.
-const MIGRATIONS: &[Migration] = &[
-    Migration {
-        sql: include_str!("migrations/0001_initial.sql"),
-        then: None,
-    },
-    Migration {
-        sql: include_str!("migrations/0002_supervised_sessions.sql"),
-        then: None,
-    },
-    Migration {
-        sql: include_str!("migrations/0003_audit_chain.sql"),
-        then: Some(audit::fill_chain),
-    },
-];
-
-/// The schema version this build writes.
-pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
-
-/// The platform's data directory for spr-console (SPEC §3.13).
-pub fn default_dir() -> Option<PathBuf> {
-    directories::ProjectDirs::from("io.github", "spr-console", "spr-console")
-        .map(|d| d.data_dir().to_path_buf())
+impl StoreError {
+    /// A stored value the model refuses (a damaged or hand-edited row).
+    pub fn bad_value(e: impl fmt::Display) -> Self {
+        Self::Other(format!("a stored value is not valid: {e}"))
+    }
 }
 
-/// The default database path, `spr-console.sqlite3` in the platform's data directory.
-pub fn default_path() -> Option<PathBuf> {
-    default_dir().map(|d| d.join(DEFAULT_FILE_NAME))
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode;
+        if let rusqlite::Error::SqliteFailure(err, _) = &e {
+            match err.code {
+                ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => return Self::Busy,
+                ErrorCode::NotADatabase => return Self::Damaged("its header is broken".into()),
+                ErrorCode::DatabaseCorrupt => {
+                    return Self::Damaged("the database disk image is malformed".into());
+                }
+                _ => {}
+            }
+        }
+        Self::Other(e.to_string())
+    }
+}
+
+impl From<::postgres::Error> for StoreError {
+    fn from(e: ::postgres::Error) -> Self {
+        // The server's own message (never the password, which the client does not print).
+        use ::postgres::error::SqlState;
+        if let Some(code) = e.code()
+            && (*code == SqlState::LOCK_NOT_AVAILABLE
+                || *code == SqlState::T_R_SERIALIZATION_FAILURE
+                || *code == SqlState::T_R_DEADLOCK_DETECTED)
+        {
+            return Self::Busy;
+        }
+        match e.as_db_error() {
+            Some(db) => Self::Other(db.message().to_owned()),
+            None => Self::Other(e.to_string()),
+        }
+    }
+}
+
+/// Where the data lives: a file, or a PostgreSQL database named by a URL.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Location {
+    File(PathBuf),
+    Server(String),
+}
+
+impl Location {
+    /// `postgres://…` or `postgresql://…` is a server; anything else is a file path.
+    pub fn parse(s: &str) -> Self {
+        let lower = s.get(..13).unwrap_or(s).to_ascii_lowercase();
+        if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
+            Self::Server(s.to_owned())
+        } else {
+            Self::File(PathBuf::from(s))
+        }
+    }
+
+    /// `--db` as given: a `postgres://` URL is a server, anything else a file path (kept
+    /// as the OS gave it, even when it is not UTF-8).
+    pub fn from_arg(p: &Path) -> Self {
+        match p.to_str() {
+            Some(s) => Self::parse(s),
+            None => Self::File(p.to_path_buf()),
+        }
+    }
+
+    /// The file, when this is one.
+    pub fn file(&self) -> Option<&Path> {
+        match self {
+            Self::File(p) => Some(p),
+            Self::Server(_) => None,
+        }
+    }
+}
+
+impl From<&Path> for Location {
+    fn from(p: &Path) -> Self {
+        Self::File(p.to_path_buf())
+    }
+}
+
+impl From<&PathBuf> for Location {
+    fn from(p: &PathBuf) -> Self {
+        Self::File(p.clone())
+    }
+}
+
+impl From<&Location> for Location {
+    fn from(l: &Location) -> Self {
+        l.clone()
+    }
+}
+
+impl From<PathBuf> for Location {
+    fn from(p: PathBuf) -> Self {
+        Self::File(p)
+    }
+}
+
+/// A file by its path; a server by its URL without any password.
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::File(p) => write!(f, "{}", p.display()),
+            Self::Server(url) => f.write_str(&postgres::redacted_url(url)),
+        }
+    }
+}
+
+impl fmt::Debug for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{self}")
+    }
+}
+
+enum Conn {
+    Sqlite(rusqlite::Connection),
+    Postgres(Box<db::PgConn>),
 }
 
 /// An open spr-console database.
 pub struct Store {
-    conn: Connection,
-    path: PathBuf,
+    conn: Conn,
+    location: Location,
     read_only: bool,
 }
 
-impl std::fmt::Debug for Store {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("path", &self.path).finish()
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store")
+            .field("location", &self.location)
+            .finish()
     }
-}
-
-/// What the first 100 bytes of a file say about it.
-enum FileKind {
-    Missing,
-    Empty,
-    Ours { user_version: i32 },
-    BlankSqlite,
-    OtherSqlite,
-    NotSqlite,
-}
-
-fn inspect(path: &Path) -> Result<FileKind, CoreError> {
-    let mut file = match fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileKind::Missing),
-        Err(e) => {
-            return Err(CoreError::BadDatabase(format!(
-                "Cannot read {}: {e}.",
-                path.display()
-            )));
-        }
-    };
-    if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
-        return Err(CoreError::BadDatabase(format!(
-            "{} is a folder, not a database file.",
-            path.display()
-        )));
-    }
-    let mut header = Vec::with_capacity(100);
-    file.by_ref()
-        .take(100)
-        .read_to_end(&mut header)
-        .map_err(|e| CoreError::BadDatabase(format!("Cannot read {}: {e}.", path.display())))?;
-    if header.is_empty() {
-        return Ok(FileKind::Empty);
-    }
-    if header.len() < 100 || &header[..16] != b"SQLite format 3\0" {
-        return Ok(FileKind::NotSqlite);
-    }
-    let be = |at: usize| {
-        i32::from_be_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]])
-    };
-    let (user_version, app_id, pages, schema_cookie) = (be(60), be(68), be(28), be(40));
-    Ok(if app_id == APPLICATION_ID {
-        FileKind::Ours { user_version }
-    } else if app_id == 0 && schema_cookie == 0 && pages <= 1 {
-        FileKind::BlankSqlite
-    } else {
-        FileKind::OtherSqlite
-    })
-}
-
-fn missing_error(path: &Path) -> CoreError {
-    CoreError::BadDatabase(format!("No database at {}.", path.display()))
-}
-
-fn damaged_error(path: &Path, what: &str) -> CoreError {
-    CoreError::BadDatabase(format!(
-        "{} is damaged ({what}): restore it from a backup copy; the file was left untouched.",
-        path.display()
-    ))
-}
-
-/// Names the file in an error SQLite raised about a damaged database; other errors pass.
-pub fn name_damaged_file(e: CoreError, path: &Path) -> CoreError {
-    match e {
-        CoreError::BadDatabase(m) if m.starts_with(DAMAGED_PREFIX) => {
-            damaged_error(path, m.trim_start_matches(DAMAGED_PREFIX))
-        }
-        other => other,
-    }
-}
-
-/// How `From<rusqlite::Error>` marks a damaged file; [`name_damaged_file`] names the file.
-pub(crate) const DAMAGED_PREFIX: &str = "damaged:";
-
-/// A `file:` URI for SQLite with the path's special characters escaped.
-fn file_uri(path: &Path, params: &str) -> String {
-    let mut uri = String::from("file:");
-    for b in path.to_string_lossy().bytes() {
-        match b {
-            b'%' | b'?' | b'#' => uri.push_str(&format!("%{b:02X}")),
-            _ => uri.push(b as char),
-        }
-    }
-    uri.push('?');
-    uri.push_str(params);
-    uri
-}
-
-/// Whether reading with `immutable=1` is safe: nobody may write the file (no write bit on it
-/// or on its folder, so no writer can run) and no WAL holds changes the file lacks.
-#[cfg(unix)]
-fn immutable_is_safe(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    let no_write = |p: &Path| {
-        fs::metadata(p)
-            .map(|m| m.permissions().mode() & 0o222 == 0)
-            .unwrap_or(false)
-    };
-    let folder = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let mut wal = path.as_os_str().to_owned();
-    wal.push("-wal");
-    let wal_empty = fs::metadata(PathBuf::from(wal)).map_or(true, |m| m.len() == 0);
-    no_write(path) && no_write(&folder) && wal_empty
-}
-
-#[cfg(not(unix))]
-fn immutable_is_safe(_path: &Path) -> bool {
-    false
-}
-
-/// Refuses a file of ours whose schema version this build cannot use: newer, or not positive.
-fn known_version(path: &Path, user_version: i32) -> Result<(), CoreError> {
-    if user_version > SCHEMA_VERSION {
-        Err(newer_error(path, user_version))
-    } else if user_version <= 0 {
-        Err(damaged_error(
-            path,
-            &format!("it has tables but schema version {user_version}"),
-        ))
-    } else {
-        Ok(())
-    }
-}
-
-fn newer_error(path: &Path, v: i32) -> CoreError {
-    CoreError::BadDatabase(format!(
-        "{} was written by a newer spr-console (schema version {v}; this one knows up to {SCHEMA_VERSION}). Update spr-console to open it; the file was left untouched.",
-        path.display()
-    ))
 }
 
 impl Store {
-    /// Opens (or creates, mode 0600) the database at `path`, refusing files that are not ours.
-    pub fn open(path: &Path) -> Result<Self, CoreError> {
-        match inspect(path)? {
-            FileKind::NotSqlite => {
-                return Err(CoreError::BadDatabase(format!(
-                    "{} is not an spr-console database (it is not an SQLite file). The file was left untouched.",
-                    path.display()
-                )));
-            }
-            FileKind::OtherSqlite => {
-                return Err(CoreError::BadDatabase(format!(
-                    "{} is another program's SQLite database, not an spr-console database. The file was left untouched.",
-                    path.display()
-                )));
-            }
-            FileKind::Ours { user_version } => known_version(path, user_version)?,
-            FileKind::Missing => create_private_file(path)?,
-            FileKind::Empty | FileKind::BlankSqlite => {}
-        }
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| CoreError::BadDatabase(format!("Cannot open {}: {e}.", path.display())))?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
-        // The header can lag behind a WAL that was not checkpointed: ask SQLite itself too.
-        let app_id: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
-        let version: i32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        if app_id != APPLICATION_ID && app_id != 0 {
-            return Err(CoreError::BadDatabase(format!(
-                "{} is another program's SQLite database, not an spr-console database. The file was left untouched.",
-                path.display()
-            )));
-        }
-        if version > SCHEMA_VERSION {
-            return Err(newer_error(path, version));
-        }
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        // A REPLACE's implicit delete fires the audit's DELETE trigger only with this on.
-        conn.pragma_update(None, "recursive_triggers", "ON")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        // Room for the Users panel's search variants beside the bulk writes' statements.
-        conn.set_prepared_statement_cache_capacity(64);
-        let mut store = Self {
-            conn,
-            path: path.to_path_buf(),
+    /// Opens (or creates, mode 0600) the database file at `path`, refusing files that are
+    /// not ours.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        Ok(Self {
+            conn: Conn::Sqlite(sqlite::open(path)?),
+            location: Location::File(path.to_path_buf()),
             read_only: false,
-        };
-        store.migrate().map_err(|e| name_damaged_file(e, path))?;
-        Ok(store)
+        })
     }
 
-    /// Opens an existing database for reading only (SPEC §3.13): never creates a file, never
-    /// changes a byte of it, works on a read-only file or folder. A missing or zero-length
-    /// file is "No database at PATH"; a damaged one is named in one sentence.
-    pub fn open_read_only(path: &Path) -> Result<Self, CoreError> {
-        match inspect(path)? {
-            FileKind::Missing | FileKind::Empty => return Err(missing_error(path)),
-            FileKind::NotSqlite => {
-                return Err(CoreError::BadDatabase(format!(
-                    "{} is not an spr-console database (it is not an SQLite file). The file was left untouched.",
-                    path.display()
-                )));
-            }
-            FileKind::OtherSqlite | FileKind::BlankSqlite => {
-                return Err(CoreError::BadDatabase(format!(
-                    "{} is not an spr-console database. The file was left untouched.",
-                    path.display()
-                )));
-            }
-            FileKind::Ours { user_version } => known_version(path, user_version)?,
-        }
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
-            | OpenFlags::SQLITE_OPEN_URI
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let probe = |conn: &Connection| -> Result<(i32, i32), CoreError> {
-            conn.busy_timeout(BUSY_TIMEOUT)?;
-            conn.pragma_update(None, "query_only", "ON")?;
-            let app_id: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
-            let version: i32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-            conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
-                r.get::<_, i64>(0)
-            })?;
-            Ok((app_id, version))
-        };
-        let attempt = Connection::open_with_flags(file_uri(path, "mode=ro"), flags)
-            .map_err(CoreError::from)
-            .and_then(|c| probe(&c).map(|v| (c, v)));
-        let (conn, (app_id, version)) = match attempt {
-            Ok(ok) => ok,
-            // A WAL file that nobody may write cannot get its -shm: read it as immutable,
-            // which is safe only when no writer can exist.
-            Err(CoreError::Internal(_)) if immutable_is_safe(path) => {
-                let c = Connection::open_with_flags(file_uri(path, "mode=ro&immutable=1"), flags)
-                    .map_err(|e| name_damaged_file(e.into(), path))?;
-                let v = probe(&c).map_err(|e| name_damaged_file(e, path))?;
-                (c, v)
-            }
-            Err(e @ CoreError::Internal(_)) => {
-                return Err(CoreError::BadDatabase(format!(
-                    "Cannot read {}: {}",
-                    path.display(),
-                    e.to_string().trim_start_matches("Database error: ")
-                )));
-            }
-            Err(e) => return Err(name_damaged_file(e, path)),
-        };
-        if app_id != APPLICATION_ID {
-            return Err(CoreError::BadDatabase(format!(
-                "{} is not an spr-console database. The file was left untouched.",
-                path.display()
-            )));
-        }
-        if version > SCHEMA_VERSION {
-            return Err(newer_error(path, version));
-        }
-        if version < SCHEMA_VERSION {
-            return Err(CoreError::BadDatabase(format!(
-                "{} has schema version {version}, older than this spr-console's {SCHEMA_VERSION}: run a command that changes something (or open the console) once to update it. The file was left untouched.",
-                path.display()
-            )));
-        }
+    /// Opens an existing database file for reading only (SPEC §3.13).
+    pub fn open_read_only(path: &Path) -> Result<Self, StoreError> {
         Ok(Self {
-            conn,
-            path: path.to_path_buf(),
+            conn: Conn::Sqlite(sqlite::open_read_only(path)?),
+            location: Location::File(path.to_path_buf()),
             read_only: true,
         })
+    }
+
+    /// Opens the database at `location` for reading and writing. A file is created when
+    /// missing (as [`Store::open`]); a PostgreSQL database must already hold spr-console's
+    /// tables (an empty one is "no spr-console database": see [`Store::create_at`]).
+    pub fn open_at(location: &Location) -> Result<Self, StoreError> {
+        match location {
+            Location::File(p) => Self::open(p),
+            Location::Server(url) => Ok(Self {
+                conn: Conn::Postgres(Box::new(postgres::open(url, postgres::Mode::Existing)?)),
+                location: location.clone(),
+                read_only: false,
+            }),
+        }
+    }
+
+    /// Opens the database at `location`, creating spr-console's tables in an empty
+    /// PostgreSQL database (for `init`, `demo` and the console's first run).
+    pub fn create_at(location: &Location) -> Result<Self, StoreError> {
+        match location {
+            Location::File(p) => Self::open(p),
+            Location::Server(url) => Ok(Self {
+                conn: Conn::Postgres(Box::new(postgres::open(
+                    url,
+                    postgres::Mode::CreateIfEmpty,
+                )?)),
+                location: location.clone(),
+                read_only: false,
+            }),
+        }
+    }
+
+    /// Opens an existing database for reading only: never creates it, never writes to it.
+    pub fn open_read_only_at(location: &Location) -> Result<Self, StoreError> {
+        match location {
+            Location::File(p) => Self::open_read_only(p),
+            Location::Server(url) => Ok(Self {
+                conn: Conn::Postgres(Box::new(postgres::open(url, postgres::Mode::ReadOnly)?)),
+                location: location.clone(),
+                read_only: true,
+            }),
+        }
     }
 
     /// Whether this store was opened for reading only.
@@ -355,120 +258,50 @@ impl Store {
         self.read_only
     }
 
-    /// The file this store reads and writes.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// Where this store's data lives.
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    /// The file this store reads and writes, when it is a file.
+    pub fn file(&self) -> Option<&Path> {
+        self.location.file()
+    }
+
+    /// Which engine holds the data.
+    pub fn engine(&self) -> Engine {
+        self.conn().engine()
     }
 
     /// The connection, for reads.
-    pub fn conn(&self) -> &Connection {
-        &self.conn
+    pub fn conn(&self) -> Db<'_> {
+        match &self.conn {
+            Conn::Sqlite(c) => Db::Sqlite(c),
+            Conn::Postgres(p) => Db::Postgres(p),
+        }
     }
 
-    /// Applies every migration past `PRAGMA user_version`, all in one transaction.
-    fn migrate(&mut self) -> Result<(), CoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let current: i32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        if current > SCHEMA_VERSION {
-            return Err(newer_error(&self.path, current));
-        }
-        for (i, m) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-            tx.execute_batch(m.sql)?;
-            if let Some(step) = m.then {
-                step(&tx)?;
-            }
-            tx.pragma_update(None, "user_version", i as i32 + 1)?;
-        }
-        tx.pragma_update(None, "application_id", APPLICATION_ID)?;
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// Runs `f` in one `BEGIN IMMEDIATE` transaction: committed if it returns `Ok`.
-    pub fn immediate<T>(
+    /// Runs `f` in one write transaction, committed if it returns `Ok`: `BEGIN IMMEDIATE` on
+    /// SQLite; on PostgreSQL a transaction that takes the writers' lock first and locks each
+    /// row it reads to change (`FOR UPDATE`), so counts stay exact across seats.
+    pub fn immediate<T, E: From<StoreError>>(
         &mut self,
-        f: impl FnOnce(&Connection) -> Result<T, CoreError>,
-    ) -> Result<T, CoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let out = f(&tx)?;
-        tx.commit()?;
-        Ok(out)
-    }
-
-    /// Copies the whole database to `dest` with SQLite's online backup API: into a new
-    /// owner-only file beside it, then renamed onto it (a symlink there is replaced, not
-    /// followed; on failure `dest` is left as it was).
-    pub fn backup_to(
-        &self,
-        dest: &Path,
-        mut progress: impl FnMut(i32, i32),
-    ) -> Result<(), CoreError> {
-        let mut tmp = dest.as_os_str().to_owned();
-        tmp.push(format!(".{}.tmp", std::process::id()));
-        let tmp = PathBuf::from(tmp);
-        let _ = fs::remove_file(&tmp);
-        create_private_file(&tmp)?;
-        let mut copy = || -> Result<(), CoreError> {
-            let mut out = Connection::open(&tmp)?;
-            {
-                let backup = rusqlite::backup::Backup::new(&self.conn, &mut out)?;
-                loop {
-                    let step = backup.step(256)?;
-                    let p = backup.progress();
-                    progress(p.pagecount - p.remaining, p.pagecount);
-                    match step {
-                        rusqlite::backup::StepResult::Done => break,
-                        _ => std::thread::sleep(Duration::from_millis(1)),
-                    }
-                }
-            }
-            // One file, no WAL beside it: the copy is complete on its own.
-            out.pragma_update(None, "journal_mode", "DELETE")?;
-            out.close().map_err(|(_, e)| CoreError::from(e))?;
-            fs::rename(&tmp, dest)
-                .map_err(|e| CoreError::Internal(format!("Cannot write {}: {e}.", dest.display())))
-        };
-        let result = copy();
-        if result.is_err() {
-            let _ = fs::remove_file(&tmp);
+        f: impl FnOnce(Db<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        match &mut self.conn {
+            Conn::Sqlite(c) => sqlite::immediate(c, f),
+            Conn::Postgres(p) => postgres::immediate(p, f),
         }
-        result
     }
-}
 
-/// Creates an empty file readable by its owner only (0600 on Unix), with its parent folders.
-fn create_private_file(path: &Path) -> Result<(), CoreError> {
-    if let Some(parent) = path.parent()
-        && !parent.as_os_str().is_empty()
-    {
-        fs::create_dir_all(parent).map_err(|e| {
-            CoreError::BadDatabase(format!(
-                "Cannot create the folder {}: {e}.",
-                parent.display()
-            ))
-        })?;
-    }
-    let mut opts = fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    opts.open(path)
-        .map(drop)
-        .map_err(|e| CoreError::BadDatabase(format!("Cannot create {}: {e}.", path.display())))
-}
-
-/// Maps `QueryReturnedNoRows` to `None`.
-pub(crate) fn optional<T>(r: rusqlite::Result<T>) -> Result<Option<T>, CoreError> {
-    match r {
-        Ok(v) => Ok(Some(v)),
-        Err(rusqlite::Error::QueryReturnedNoRows) => Ok(None),
-        Err(e) => Err(e.into()),
+    /// Copies the whole database to the file `dest` (SQLite only: a server has its own
+    /// backups, `pg_dump`).
+    pub fn backup_to(&self, dest: &Path, progress: impl FnMut(i32, i32)) -> Result<(), StoreError> {
+        match &self.conn {
+            Conn::Sqlite(c) => sqlite::backup_to(c, dest, progress),
+            Conn::Postgres(_) => Err(StoreError::BadDatabase(
+                "A backup copy is made from a database file; back up a PostgreSQL database with the server's own tools (pg_dump).".into(),
+            )),
+        }
     }
 }

@@ -1,9 +1,7 @@
 //! The operators table (console accounts).
 
-use rusqlite::{Connection, params};
-
-use super::optional;
-use crate::core::CoreError;
+use super::StoreError;
+use super::db::{Db, params};
 use crate::core::model::{Operator, Role};
 
 /// An operator with what login needs.
@@ -16,28 +14,28 @@ pub struct OperatorRow {
 }
 
 /// The operator with this login (case-insensitive).
-pub fn find(c: &Connection, login: &str) -> Result<Option<OperatorRow>, CoreError> {
-    let row = optional(c.query_row(
+pub fn find(c: Db<'_>, login: &str) -> Result<Option<OperatorRow>, StoreError> {
+    let row = c.query_opt(
         "SELECT id, login, role, password_hash, failed_attempts, last_failed_at FROM operators WHERE login = ?1",
-        [login],
+        params![login],
         |r| {
             Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, u32>(4)?,
-                r.get::<_, Option<String>>(5)?,
+                r.get::<i64>(0)?,
+                r.get::<String>(1)?,
+                r.get::<String>(2)?,
+                r.get::<String>(3)?,
+                r.get::<u32>(4)?,
+                r.get::<Option<String>>(5)?,
             ))
         },
-    ))?;
+    )?;
     row.map(
         |(id, login, role, password_hash, failed_attempts, last_failed_at)| {
             Ok(OperatorRow {
                 operator: Operator {
                     id,
                     login,
-                    role: role.parse()?,
+                    role: role.parse().map_err(StoreError::bad_value)?,
                 },
                 password_hash,
                 failed_attempts,
@@ -49,49 +47,41 @@ pub fn find(c: &Connection, login: &str) -> Result<Option<OperatorRow>, CoreErro
 }
 
 /// How many operators exist.
-pub fn count(c: &Connection) -> Result<u64, CoreError> {
-    Ok(c.query_row("SELECT COUNT(*) FROM operators", [], |r| r.get::<_, i64>(0))? as u64)
+pub fn count(c: Db<'_>) -> Result<u64, StoreError> {
+    c.query_row("SELECT COUNT(*) FROM operators", params![], |r| r.get(0))
 }
 
 /// Every operator, by login.
-pub fn all(c: &Connection) -> Result<Vec<Operator>, CoreError> {
-    let mut stmt = c.prepare("SELECT id, login, role FROM operators ORDER BY login")?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-        ))
-    })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (id, login, role) = row?;
-        out.push(Operator {
-            id,
-            login,
-            role: role.parse()?,
-        });
-    }
-    Ok(out)
+pub fn all(c: Db<'_>) -> Result<Vec<Operator>, StoreError> {
+    c.query_map(
+        "SELECT id, login, role FROM operators ORDER BY login",
+        params![],
+        |r| {
+            Ok(Operator {
+                id: r.get(0)?,
+                login: r.get(1)?,
+                role: r.get::<String>(2)?.parse().map_err(StoreError::bad_value)?,
+            })
+        },
+    )
 }
 
 /// Adds an operator; returns its id.
 pub fn insert(
-    c: &Connection,
+    c: Db<'_>,
     login: &str,
     role: Role,
     hash: &str,
     now: &str,
-) -> Result<i64, CoreError> {
-    c.execute(
+) -> Result<i64, StoreError> {
+    c.insert(
         "INSERT INTO operators (login, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
         params![login, role.as_str(), hash, now],
-    )?;
-    Ok(c.last_insert_rowid())
+    )
 }
 
 /// Records a wrong password (for the growing delay) or a success (`None` resets it).
-pub fn set_failures(c: &Connection, id: i64, n: u32, at: Option<&str>) -> Result<(), CoreError> {
+pub fn set_failures(c: Db<'_>, id: i64, n: u32, at: Option<&str>) -> Result<(), StoreError> {
     c.execute(
         "UPDATE operators SET failed_attempts = ?2, last_failed_at = ?3 WHERE id = ?1",
         params![id, n, at],

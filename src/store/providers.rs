@@ -1,20 +1,17 @@
 //! The providers table.
 
-use rusqlite::{Connection, Row, params};
-
-use super::optional;
-use crate::core::CoreError;
+use super::StoreError;
+use super::db::{Db, Row, params};
+pub use crate::core::model::ProviderCounts;
 use crate::core::model::{Policy, Provider, ProviderCode};
 
 const COLUMNS: &str = "id, code, name, spr_enabled, max_incorrect, token_minutes, min_length, history, max_tokens_per_hour";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Provider> {
+fn from_row(r: &Row<'_>) -> Result<Provider, StoreError> {
     let code: String = r.get(1)?;
     Ok(Provider {
         id: r.get(0)?,
-        code: ProviderCode::parse(&code).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e))
-        })?,
+        code: ProviderCode::parse(&code).map_err(StoreError::bad_value)?,
         name: r.get(2)?,
         spr_enabled: r.get(3)?,
         policy: Policy {
@@ -28,46 +25,42 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Provider> {
 }
 
 /// The provider with this code (case-insensitive), if any.
-pub fn by_code(c: &Connection, code: &str) -> Result<Option<Provider>, CoreError> {
-    optional(c.query_row(
+pub fn by_code(c: Db<'_>, code: &str) -> Result<Option<Provider>, StoreError> {
+    c.query_opt(
         &format!("SELECT {COLUMNS} FROM providers WHERE code = ?1"),
-        [code],
+        params![code],
         from_row,
-    ))
+    )
 }
 
 /// The provider with this id.
-pub fn by_id(c: &Connection, id: i64) -> Result<Option<Provider>, CoreError> {
-    optional(c.query_row(
+pub fn by_id(c: Db<'_>, id: i64) -> Result<Option<Provider>, StoreError> {
+    c.query_opt(
         &format!("SELECT {COLUMNS} FROM providers WHERE id = ?1"),
-        [id],
+        params![id],
         from_row,
-    ))
+    )
 }
 
 /// Every provider, by code.
-pub fn all(c: &Connection) -> Result<Vec<Provider>, CoreError> {
-    let mut stmt = c.prepare(&format!("SELECT {COLUMNS} FROM providers ORDER BY code"))?;
-    let rows = stmt.query_map([], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+pub fn all(c: Db<'_>) -> Result<Vec<Provider>, StoreError> {
+    c.query_map(
+        &format!("SELECT {COLUMNS} FROM providers ORDER BY code"),
+        params![],
+        from_row,
+    )
 }
 
 /// Adds a provider with the default policy; returns its id.
-pub fn insert(
-    c: &Connection,
-    code: &ProviderCode,
-    name: &str,
-    now: &str,
-) -> Result<i64, CoreError> {
-    c.execute(
+pub fn insert(c: Db<'_>, code: &ProviderCode, name: &str, now: &str) -> Result<i64, StoreError> {
+    c.insert(
         "INSERT INTO providers (code, name, created_at) VALUES (?1, ?2, ?3)",
         params![code.as_str(), name, now],
-    )?;
-    Ok(c.last_insert_rowid())
+    )
 }
 
 /// Writes SPR enablement and the policy.
-pub fn update(c: &Connection, p: &Provider) -> Result<(), CoreError> {
+pub fn update(c: Db<'_>, p: &Provider) -> Result<(), StoreError> {
     c.execute(
         "UPDATE providers SET name = ?2, spr_enabled = ?3, max_incorrect = ?4, token_minutes = ?5,
          min_length = ?6, history = ?7, max_tokens_per_hour = ?8 WHERE id = ?1",
@@ -85,31 +78,22 @@ pub fn update(c: &Connection, p: &Provider) -> Result<(), CoreError> {
     Ok(())
 }
 
-/// Counts at a glance for the Provider panel.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct ProviderCounts {
-    pub users: u64,
-    pub spr_enabled: u64,
-    pub configured: u64,
-    pub admin_locked: u64,
-}
-
 /// Users (not deleted), SPR enabled, configured, and Admin Locked, for one provider.
-pub fn counts(c: &Connection, provider_id: i64) -> Result<ProviderCounts, CoreError> {
-    Ok(c.query_row(
+pub fn counts(c: Db<'_>, provider_id: i64) -> Result<ProviderCounts, StoreError> {
+    c.query_row(
         "SELECT COUNT(*),
-                COALESCE(SUM(spr_enabled), 0),
-                COALESCE(SUM(email IS NOT NULL OR text_email IS NOT NULL), 0),
-                COALESCE(SUM(status = 'admin_locked'), 0)
+                COUNT(*) FILTER (WHERE spr_enabled = 1),
+                COUNT(*) FILTER (WHERE email IS NOT NULL OR text_email IS NOT NULL),
+                COUNT(*) FILTER (WHERE status = 'admin_locked')
          FROM users WHERE provider_id = ?1 AND status != 'deleted'",
-        [provider_id],
+        params![provider_id],
         |r| {
             Ok(ProviderCounts {
-                users: r.get::<_, i64>(0)? as u64,
-                spr_enabled: r.get::<_, i64>(1)? as u64,
-                configured: r.get::<_, i64>(2)? as u64,
-                admin_locked: r.get::<_, i64>(3)? as u64,
+                users: r.get(0)?,
+                spr_enabled: r.get(1)?,
+                configured: r.get(2)?,
+                admin_locked: r.get(3)?,
             })
         },
-    )?)
+    )
 }

@@ -1,9 +1,7 @@
 //! Supervised sessions (SPEC §3.15): who helped which user, how the caller was verified.
 
-use rusqlite::{Connection, Row, params};
-
-use super::optional;
-use crate::core::CoreError;
+use super::StoreError;
+use super::db::{Db, Row, params};
 
 /// One supervised session as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,7 +21,7 @@ pub struct SessionRow {
 
 const COLUMNS: &str = "id, operator, user_id, method, note, ticket, started_at, last_activity_at, reset_done_at, ended_at, end_reason";
 
-fn row(r: &Row<'_>) -> rusqlite::Result<SessionRow> {
+fn row(r: &Row<'_>) -> Result<SessionRow, StoreError> {
     Ok(SessionRow {
         id: r.get(0)?,
         operator: r.get(1)?,
@@ -42,7 +40,7 @@ fn row(r: &Row<'_>) -> rusqlite::Result<SessionRow> {
 /// Records a new session.
 #[allow(clippy::too_many_arguments)]
 pub fn insert(
-    c: &Connection,
+    c: Db<'_>,
     id: &str,
     operator: &str,
     user_id: i64,
@@ -50,7 +48,7 @@ pub fn insert(
     note: &str,
     ticket: Option<&str>,
     at: &str,
-) -> Result<(), CoreError> {
+) -> Result<(), StoreError> {
     c.execute(
         "INSERT INTO supervised_sessions (id, operator, user_id, method, note, ticket, started_at, last_activity_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
@@ -60,25 +58,27 @@ pub fn insert(
 }
 
 /// The session with this id.
-pub fn by_id(c: &Connection, id: &str) -> Result<Option<SessionRow>, CoreError> {
-    optional(c.query_row(
+pub fn by_id(c: Db<'_>, id: &str) -> Result<Option<SessionRow>, StoreError> {
+    c.query_opt(
         &format!("SELECT {COLUMNS} FROM supervised_sessions WHERE id = ?1"),
-        [id],
+        params![id],
         row,
-    ))
+    )
 }
 
 /// Sessions of this operator that have not ended.
-pub fn open_of(c: &Connection, operator: &str) -> Result<Vec<SessionRow>, CoreError> {
-    let mut stmt = c.prepare(&format!(
-        "SELECT {COLUMNS} FROM supervised_sessions WHERE operator = ?1 AND ended_at IS NULL ORDER BY started_at"
-    ))?;
-    let rows = stmt.query_map([operator], row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+pub fn open_of(c: Db<'_>, operator: &str) -> Result<Vec<SessionRow>, StoreError> {
+    c.query_map(
+        &format!(
+            "SELECT {COLUMNS} FROM supervised_sessions WHERE operator = ?1 AND ended_at IS NULL ORDER BY started_at"
+        ),
+        params![operator],
+        row,
+    )
 }
 
 /// Notes activity in the session (the idle limit counts from here).
-pub fn touch(c: &Connection, id: &str, at: &str) -> Result<(), CoreError> {
+pub fn touch(c: Db<'_>, id: &str, at: &str) -> Result<(), StoreError> {
     c.execute(
         "UPDATE supervised_sessions SET last_activity_at = ?2 WHERE id = ?1",
         params![id, at],
@@ -87,7 +87,7 @@ pub fn touch(c: &Connection, id: &str, at: &str) -> Result<(), CoreError> {
 }
 
 /// Notes that the user's password was changed in the session.
-pub fn mark_reset_done(c: &Connection, id: &str, at: &str) -> Result<(), CoreError> {
+pub fn mark_reset_done(c: Db<'_>, id: &str, at: &str) -> Result<(), StoreError> {
     c.execute(
         "UPDATE supervised_sessions SET reset_done_at = ?2 WHERE id = ?1",
         params![id, at],
@@ -96,7 +96,7 @@ pub fn mark_reset_done(c: &Connection, id: &str, at: &str) -> Result<(), CoreErr
 }
 
 /// Ends the session; returns false when it had already ended.
-pub fn end(c: &Connection, id: &str, at: &str, reason: &str) -> Result<bool, CoreError> {
+pub fn end(c: Db<'_>, id: &str, at: &str, reason: &str) -> Result<bool, StoreError> {
     Ok(c.execute(
         "UPDATE supervised_sessions SET ended_at = ?2, end_reason = ?3 WHERE id = ?1 AND ended_at IS NULL",
         params![id, at, reason],

@@ -1,42 +1,27 @@
 //! Bulk writes for CSV import: cached statements, so 100,000 rows take a fraction of a second.
 
-use rusqlite::{Connection, OptionalExtension, params};
-
+use super::StoreError;
+use super::db::{Db, params};
 use super::users::{self, NewUser};
-use crate::core::CoreError;
-
-/// One user row of an import, already checked.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ImportedUser {
-    pub login: String,
-    pub first: String,
-    pub last: String,
-    pub email: Option<String>,
-    pub text_email: Option<String>,
-    pub spr_enabled: bool,
-}
+pub use crate::core::model::ImportedUser;
 
 /// The id of the provider's user with this Login Name (case-insensitive, as stored), if any.
-pub fn existing_user(
-    c: &Connection,
-    provider_id: i64,
-    login: &str,
-) -> Result<Option<i64>, CoreError> {
-    let mut stmt =
-        c.prepare_cached("SELECT id FROM users WHERE provider_id = ?1 AND login = ?2")?;
-    Ok(stmt
-        .query_row(params![provider_id, login], |r| r.get(0))
-        .optional()?)
+pub fn existing_user(c: Db<'_>, provider_id: i64, login: &str) -> Result<Option<i64>, StoreError> {
+    c.query_opt(
+        "SELECT id FROM users WHERE provider_id = ?1 AND login = ?2",
+        params![provider_id, login],
+        |r| r.get(0),
+    )
 }
 
 /// Inserts one imported user without a password (they set one through Self Password Reset);
 /// returns its id.
 pub fn insert_imported(
-    c: &Connection,
+    c: Db<'_>,
     provider_id: i64,
     u: &ImportedUser,
     now: &str,
-) -> Result<i64, CoreError> {
+) -> Result<i64, StoreError> {
     let new = NewUser {
         login: &u.login,
         first: &u.first,

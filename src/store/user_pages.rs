@@ -14,13 +14,10 @@
 //! With "Admin Locked first" the Admin Locked matches (few, found through the status index)
 //! come first, most recently locked first, then every other match by provider and Login Name.
 
-use std::fmt;
-
-use rusqlite::Connection;
-use rusqlite::types::Value;
-
-use super::users::{SELECT, UserFilter, from_row};
-use crate::core::CoreError;
+use super::StoreError;
+use super::db::{Db, Engine, OwnedValue, params_of};
+use super::users::{SELECT, UserFilter, from_row, where_clause};
+pub use crate::core::model::Matches;
 use crate::core::model::{Status, User};
 
 /// The first count stops here: "more than 2,000 users match" until the exact count comes.
@@ -29,39 +26,14 @@ use crate::core::model::{Status, User};
 /// when 2,000 to 10,000 users of a million match (BENCHMARKS.md).
 pub const COUNT_BOUND: u64 = 2_000;
 
-/// How many users match: exactly, or at least `n` ("more than `n`").
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Matches {
-    pub n: u64,
-    pub exact: bool,
-}
-
-impl fmt::Display for Matches {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = crate::core::text::thousands(self.n);
-        if self.exact && self.n == 1 {
-            write!(f, "1 user matches")
-        } else if self.exact {
-            write!(f, "{n} users match")
-        } else {
-            write!(f, "More than {n} users match (counting…)")
-        }
-    }
-}
-
 /// How many users match, counting no further than `bound`.
-pub fn count_bounded(
-    c: &Connection,
-    filter: &UserFilter,
-    bound: u64,
-) -> Result<Matches, CoreError> {
-    let (clause, args) = filter.where_clause();
+pub fn count_bounded(c: Db<'_>, filter: &UserFilter, bound: u64) -> Result<Matches, StoreError> {
+    let (clause, args) = where_clause(filter, c.engine(), true);
     let sql = format!(
-        "SELECT COUNT(*) FROM (SELECT 1 FROM users u{clause} LIMIT {})",
+        "SELECT COUNT(*) FROM (SELECT 1 FROM users u{clause} LIMIT {}) AS m",
         bound.saturating_add(1)
     );
-    let mut stmt = c.prepare_cached(&sql)?;
-    let n = stmt.query_row(rusqlite::params_from_iter(args), |r| r.get::<_, i64>(0))?;
+    let n: i64 = c.query_row(&sql, &params_of(&args), |r| r.get(0))?;
     let n = u64::try_from(n).unwrap_or(0);
     Ok(if n > bound {
         Matches {
@@ -91,17 +63,25 @@ fn locked_part(filter: &UserFilter) -> (bool, bool) {
 }
 
 const FROM_JOIN: &str = "FROM users u JOIN providers p ON p.id = u.provider_id";
-const FROM_WALK: &str = "FROM providers p CROSS JOIN users u ON u.provider_id = p.id";
+/// SQLite's CROSS JOIN keeps the join order (providers, then their users); PostgreSQL plans
+/// its own.
+fn from_walk(engine: Engine) -> &'static str {
+    match engine {
+        Engine::Sqlite => "FROM providers p CROSS JOIN users u ON u.provider_id = p.id",
+        Engine::Postgres => FROM_JOIN,
+    }
+}
 
 /// The SQL of one part's page, and its arguments (LIMIT and OFFSET last).
 fn part_sql(
+    engine: Engine,
     filter: &UserFilter,
     locked: Option<bool>,
     walk: bool,
     backwards: bool,
     offset: u64,
     limit: u64,
-) -> (String, Vec<Value>) {
+) -> (String, Vec<OwnedValue>) {
     let mut f = filter.clone();
     if locked.is_some() {
         f.status = None;
@@ -109,14 +89,17 @@ fn part_sql(
     // The locked part: the status index finds the (few) locked users, the search is tested
     // on each. The walk: the provider and Login Name index gives the order.
     let indexed = !walk && locked != Some(true);
-    let (mut clause, mut args) = f.where_clause_with(indexed);
+    let (mut clause, mut args) = where_clause(&f, engine, indexed);
     let order = match locked {
         Some(true) => {
             clause += " AND u.status = 'admin_locked'";
             " ORDER BY u.locked_at DESC, p.code, u.login"
         }
         Some(false) => {
-            clause += " AND +u.status != 'admin_locked'";
+            clause += match engine {
+                Engine::Sqlite => " AND +u.status != 'admin_locked'",
+                Engine::Postgres => " AND u.status != 'admin_locked'",
+            };
             if backwards {
                 " ORDER BY p.code DESC, u.login DESC"
             } else {
@@ -127,12 +110,12 @@ fn part_sql(
         None => " ORDER BY p.code, u.login",
     };
     let select = if walk {
-        SELECT.replace(FROM_JOIN, FROM_WALK)
+        SELECT.replace(FROM_JOIN, from_walk(engine))
     } else {
         SELECT.to_owned()
     };
-    args.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
-    args.push(Value::Integer(i64::try_from(offset).unwrap_or(i64::MAX)));
+    args.push(OwnedValue::Int(i64::try_from(limit).unwrap_or(i64::MAX)));
+    args.push(OwnedValue::Int(i64::try_from(offset).unwrap_or(i64::MAX)));
     let n = args.len();
     (
         format!("{select}{clause}{order} LIMIT ?{} OFFSET ?{n}", n - 1),
@@ -140,32 +123,29 @@ fn part_sql(
     )
 }
 
-fn query(c: &Connection, sql: &str, args: Vec<Value>) -> Result<Vec<User>, CoreError> {
-    let mut stmt = c.prepare_cached(sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(args), from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+fn query(c: Db<'_>, sql: &str, args: Vec<OwnedValue>) -> Result<Vec<User>, StoreError> {
+    c.query_map(sql, &params_of(&args), from_row)
 }
 
 /// How many Admin Locked users match (the first part of a "locked first" list).
-fn locked_count(c: &Connection, filter: &UserFilter) -> Result<u64, CoreError> {
+fn locked_count(c: Db<'_>, filter: &UserFilter) -> Result<u64, StoreError> {
     let mut f = filter.clone();
     f.status = None;
-    let (clause, args) = f.where_clause_with(false);
+    let (clause, args) = where_clause(&f, c.engine(), false);
     let sql = format!("SELECT COUNT(*) FROM users u{clause} AND u.status = 'admin_locked'");
-    let mut stmt = c.prepare_cached(&sql)?;
-    let n = stmt.query_row(rusqlite::params_from_iter(args), |r| r.get::<_, i64>(0))?;
+    let n: i64 = c.query_row(&sql, &params_of(&args), |r| r.get(0))?;
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
 /// Rows `offset..offset + limit` of the matches, in the Users table's order.
 /// `matches` is what is known of their number (bounded or exact).
 pub fn page(
-    c: &Connection,
+    c: Db<'_>,
     filter: &UserFilter,
     matches: Matches,
     offset: u64,
     limit: u64,
-) -> Result<Vec<User>, CoreError> {
+) -> Result<Vec<User>, StoreError> {
     let walk = dense(matches);
     let (has_locked, has_rest) = locked_part(filter);
     let mut out = Vec::new();
@@ -175,7 +155,7 @@ pub fn page(
     if has_locked {
         let n_locked = locked_count(c, filter)?;
         if offset < n_locked {
-            let (sql, args) = part_sql(filter, Some(true), false, false, offset, limit);
+            let (sql, args) = part_sql(c.engine(), filter, Some(true), false, false, offset, limit);
             let rows = query(c, &sql, args)?;
             limit = limit.saturating_sub(rows.len() as u64);
             out.extend(rows);
@@ -194,14 +174,22 @@ pub fn page(
         Some(total) if walk && offset > total / 2 => {
             let end = offset.saturating_add(limit).min(total);
             if end > offset {
-                let (sql, args) = part_sql(filter, part, true, true, total - end, end - offset);
+                let (sql, args) = part_sql(
+                    c.engine(),
+                    filter,
+                    part,
+                    true,
+                    true,
+                    total - end,
+                    end - offset,
+                );
                 let mut rows = query(c, &sql, args)?;
                 rows.reverse();
                 out.extend(rows);
             }
         }
         _ => {
-            let (sql, args) = part_sql(filter, part, walk, false, offset, limit);
+            let (sql, args) = part_sql(c.engine(), filter, part, walk, false, offset, limit);
             out.extend(query(c, &sql, args)?);
         }
     }
@@ -210,44 +198,19 @@ pub fn page(
 
 /// SQLite's plan for a page, one line a step (for tests and tuning).
 pub fn page_plan(
-    c: &Connection,
+    c: Db<'_>,
     filter: &UserFilter,
     matches: Matches,
     backwards: bool,
-) -> Result<Vec<String>, CoreError> {
+) -> Result<Vec<String>, StoreError> {
     let part = locked_part(filter).0.then_some(false);
-    let (sql, args) = part_sql(filter, part, dense(matches), backwards, 0, 200);
-    let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(3))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn counts_read_as_words() {
-        assert_eq!(
-            Matches { n: 1, exact: true }.to_string(),
-            "1 user matches",
-            "one is singular"
-        );
-        assert_eq!(
-            Matches {
-                n: 2_000,
-                exact: false
-            }
-            .to_string(),
-            "More than 2,000 users match (counting…)"
-        );
-        assert_eq!(
-            Matches {
-                n: 43_210,
-                exact: true
-            }
-            .to_string(),
-            "43,210 users match"
-        );
+    let (sql, args) = part_sql(c.engine(), filter, part, dense(matches), backwards, 0, 200);
+    match c.engine() {
+        Engine::Sqlite => c.query_map(
+            &format!("EXPLAIN QUERY PLAN {sql}"),
+            &params_of(&args),
+            |r| r.get(3),
+        ),
+        Engine::Postgres => c.query_map(&format!("EXPLAIN {sql}"), &params_of(&args), |r| r.get(0)),
     }
 }

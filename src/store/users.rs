@@ -1,21 +1,19 @@
 //! The users and password_history tables.
 
-use rusqlite::{Connection, Row, params};
-
-use super::optional;
-use crate::core::CoreError;
-use crate::core::clock::parse_rfc3339;
-use crate::core::model::{Email, LoginName, ProviderCode, Status, User};
+use super::StoreError;
+use super::db::{Db, Engine, OwnedValue, Row, params, params_of};
+pub use crate::core::model::UserFilter;
+use crate::core::model::{Email, LoginName, ProviderCode, Status, User, parse_rfc3339};
 
 pub(super) const SELECT: &str = "SELECT u.id, u.provider_id, p.code, u.login, u.first, u.last, u.status, u.spr_enabled,
         u.email, u.text_email, u.failed_attempts, u.locked_at, u.lock_cause, u.password_hash IS NOT NULL
         FROM users u JOIN providers p ON p.id = u.provider_id";
 
-fn conversion(i: usize, e: CoreError) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+fn conversion(i: usize, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Other(format!("column {i}: {e}"))
 }
 
-pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<User> {
+pub(crate) fn from_row(r: &Row<'_>) -> Result<User, StoreError> {
     let code: String = r.get(2)?;
     let login: String = r.get(3)?;
     let status: String = r.get(6)?;
@@ -49,20 +47,26 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<User> {
 }
 
 /// The user with this Login Name (case-insensitive) in the provider.
-pub fn find(c: &Connection, provider_id: i64, login: &str) -> Result<Option<User>, CoreError> {
-    optional(c.query_row(
-        &format!("{SELECT} WHERE u.provider_id = ?1 AND u.login = ?2"),
+///
+/// Inside a write on PostgreSQL the row is locked until the transaction ends, so a counter
+/// read here and written back cannot lose another seat's increment.
+pub fn find(c: Db<'_>, provider_id: i64, login: &str) -> Result<Option<User>, StoreError> {
+    c.query_opt(
+        &format!(
+            "{SELECT} WHERE u.provider_id = ?1 AND u.login = ?2{}",
+            c.lock_rows("u")
+        ),
         params![provider_id, login],
         from_row,
-    ))
+    )
 }
 
-/// The user with this id.
-pub fn by_id(c: &Connection, id: i64) -> Result<Option<User>, CoreError> {
-    // Cached: bulk changes read each user by id.
-    optional(
-        c.prepare_cached(&format!("{SELECT} WHERE u.id = ?1"))?
-            .query_row([id], from_row),
+/// The user with this id (locked inside a write on PostgreSQL, as [`find`]).
+pub fn by_id(c: Db<'_>, id: i64) -> Result<Option<User>, StoreError> {
+    c.query_opt(
+        &format!("{SELECT} WHERE u.id = ?1{}", c.lock_rows("u")),
+        params![id],
+        from_row,
     )
 }
 
@@ -82,28 +86,22 @@ pub struct NewUser<'a> {
 ///
 /// The statement is cached, so bulk inserts (import, demo) that call this once a row inside
 /// the caller's transaction stay fast.
-pub fn insert(
-    c: &Connection,
-    provider_id: i64,
-    u: &NewUser<'_>,
-    now: &str,
-) -> Result<i64, CoreError> {
-    let mut stmt = c.prepare_cached(
+pub fn insert(c: Db<'_>, provider_id: i64, u: &NewUser<'_>, now: &str) -> Result<i64, StoreError> {
+    let id = c.insert(
         "INSERT INTO users (provider_id, login, first, last, email, text_email, spr_enabled, password_hash, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            provider_id,
+            u.login,
+            u.first,
+            u.last,
+            u.email,
+            u.text_email,
+            u.spr_enabled,
+            u.password_hash,
+            now
+        ],
     )?;
-    stmt.execute(params![
-        provider_id,
-        u.login,
-        u.first,
-        u.last,
-        u.email,
-        u.text_email,
-        u.spr_enabled,
-        u.password_hash,
-        now
-    ])?;
-    let id = c.last_insert_rowid();
     if let Some(hash) = u.password_hash {
         push_history(c, id, hash, now)?;
     }
@@ -112,13 +110,13 @@ pub fn insert(
 
 /// Sets status, counter and lock fields together.
 pub fn set_status(
-    c: &Connection,
+    c: Db<'_>,
     id: i64,
     status: Status,
     failed_attempts: u32,
     locked_at: Option<&str>,
     lock_cause: Option<&str>,
-) -> Result<(), CoreError> {
+) -> Result<(), StoreError> {
     c.execute(
         "UPDATE users SET status = ?2, failed_attempts = ?3, locked_at = ?4, lock_cause = ?5 WHERE id = ?1",
         params![id, status.as_str(), failed_attempts, locked_at, lock_cause],
@@ -127,7 +125,7 @@ pub fn set_status(
 }
 
 /// Sets the consecutive incorrect entries counter.
-pub fn set_failed_attempts(c: &Connection, id: i64, n: u32) -> Result<(), CoreError> {
+pub fn set_failed_attempts(c: Db<'_>, id: i64, n: u32) -> Result<(), StoreError> {
     c.execute(
         "UPDATE users SET failed_attempts = ?2 WHERE id = ?1",
         params![id, n],
@@ -136,19 +134,21 @@ pub fn set_failed_attempts(c: &Connection, id: i64, n: u32) -> Result<(), CoreEr
 }
 
 /// Grants or withdraws SPR for one user.
-pub fn set_spr(c: &Connection, id: i64, on: bool) -> Result<(), CoreError> {
-    c.prepare_cached("UPDATE users SET spr_enabled = ?2 WHERE id = ?1")?
-        .execute(params![id, on])?;
+pub fn set_spr(c: Db<'_>, id: i64, on: bool) -> Result<(), StoreError> {
+    c.execute(
+        "UPDATE users SET spr_enabled = ?2 WHERE id = ?1",
+        params![id, on],
+    )?;
     Ok(())
 }
 
 /// Writes both SPR contacts.
 pub fn set_contacts(
-    c: &Connection,
+    c: Db<'_>,
     id: i64,
     email: Option<&str>,
     text_email: Option<&str>,
-) -> Result<(), CoreError> {
+) -> Result<(), StoreError> {
     c.execute(
         "UPDATE users SET email = ?2, text_email = ?3 WHERE id = ?1",
         params![id, email, text_email],
@@ -157,7 +157,7 @@ pub fn set_contacts(
 }
 
 /// Replaces the password and records it in the history.
-pub fn set_password(c: &Connection, id: i64, hash: &str, now: &str) -> Result<(), CoreError> {
+pub fn set_password(c: Db<'_>, id: i64, hash: &str, now: &str) -> Result<(), StoreError> {
     c.execute(
         "UPDATE users SET password_hash = ?2 WHERE id = ?1",
         params![id, hash],
@@ -165,7 +165,7 @@ pub fn set_password(c: &Connection, id: i64, hash: &str, now: &str) -> Result<()
     push_history(c, id, hash, now)
 }
 
-fn push_history(c: &Connection, id: i64, hash: &str, now: &str) -> Result<(), CoreError> {
+fn push_history(c: Db<'_>, id: i64, hash: &str, now: &str) -> Result<(), StoreError> {
     c.execute(
         "INSERT INTO password_history (user_id, hash, set_at) VALUES (?1, ?2, ?3)",
         params![id, hash, now],
@@ -174,45 +174,28 @@ fn push_history(c: &Connection, id: i64, hash: &str, now: &str) -> Result<(), Co
     c.execute(
         "DELETE FROM password_history WHERE user_id = ?1 AND id NOT IN
          (SELECT id FROM password_history WHERE user_id = ?1 ORDER BY id DESC LIMIT 24)",
-        [id],
+        params![id],
     )?;
     Ok(())
 }
 
 /// The current password's hash, if the user has one.
-pub fn password_hash(c: &Connection, id: i64) -> Result<Option<String>, CoreError> {
-    Ok(optional(
-        c.query_row("SELECT password_hash FROM users WHERE id = ?1", [id], |r| {
-            r.get::<_, Option<String>>(0)
-        }),
+pub fn password_hash(c: Db<'_>, id: i64) -> Result<Option<String>, StoreError> {
+    Ok(c.query_opt(
+        "SELECT password_hash FROM users WHERE id = ?1",
+        params![id],
+        |r| r.get::<Option<String>>(0),
     )?
     .flatten())
 }
 
 /// The hashes of the last `n` passwords, newest first (the current one included).
-pub fn recent_password_hashes(c: &Connection, id: i64, n: u32) -> Result<Vec<String>, CoreError> {
-    let mut stmt = c.prepare(
+pub fn recent_password_hashes(c: Db<'_>, id: i64, n: u32) -> Result<Vec<String>, StoreError> {
+    c.query_map(
         "SELECT hash FROM password_history WHERE user_id = ?1 ORDER BY id DESC LIMIT ?2",
-    )?;
-    let rows = stmt.query_map(params![id, n], |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-/// How the Users list is narrowed. Every field narrows; `None` means any.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct UserFilter {
-    pub provider_id: Option<i64>,
-    /// `None` hides deleted users; `Some(s)` shows only that status.
-    pub status: Option<Status>,
-    pub spr_enabled: Option<bool>,
-    pub configured: Option<bool>,
-    /// Matches the start of Login Name, first or last name, or email (case-insensitive).
-    pub search: Option<String>,
-    /// Lists Admin Locked users first, most recently locked first.
-    pub locked_first: bool,
-    /// Only users whose contacts are all on retired text gateways (SPEC §3.12: they cannot
-    /// receive a token).
-    pub retired_gateway_only: bool,
+        params![id, n],
+        |r| r.get(0),
+    )
 }
 
 fn escape_like(s: &str) -> String {
@@ -221,88 +204,86 @@ fn escape_like(s: &str) -> String {
         .replace('_', "\\_")
 }
 
-impl UserFilter {
-    pub(super) fn where_clause(&self) -> (String, Vec<rusqlite::types::Value>) {
-        self.where_clause_with(true)
+/// The WHERE clause of a filter, and its parameters. With `indexed_search` false the search
+/// terms cannot use an index on SQLite (a unary `+` keeps the column's NOCASE collation), so
+/// SQLite keeps the access path the caller's ORDER BY or status test wants.
+pub(super) fn where_clause(
+    filter: &UserFilter,
+    engine: Engine,
+    indexed_search: bool,
+) -> (String, Vec<OwnedValue>) {
+    let plus = if indexed_search || engine == Engine::Postgres {
+        ""
+    } else {
+        "+"
+    };
+    let mut sql = String::from(" WHERE 1=1");
+    let mut args: Vec<OwnedValue> = Vec::new();
+    if let Some(p) = filter.provider_id {
+        args.push(OwnedValue::Int(p));
+        sql += &format!(" AND u.provider_id = ?{}", args.len());
     }
-
-    /// The WHERE clause; with `indexed_search` false the search terms cannot use an index
-    /// (a unary `+` keeps the column's NOCASE collation), so SQLite keeps the access path
-    /// the caller's ORDER BY or status test wants.
-    pub(super) fn where_clause_with(
-        &self,
-        indexed_search: bool,
-    ) -> (String, Vec<rusqlite::types::Value>) {
-        use rusqlite::types::Value;
-        let plus = if indexed_search { "" } else { "+" };
-        let mut sql = String::from(" WHERE 1=1");
-        let mut args: Vec<Value> = Vec::new();
-        if let Some(p) = self.provider_id {
-            args.push(Value::Integer(p));
-            sql += &format!(" AND u.provider_id = ?{}", args.len());
+    match filter.status {
+        Some(s) => {
+            args.push(OwnedValue::Text(s.as_str().into()));
+            sql += &format!(" AND {plus}u.status = ?{}", args.len());
         }
-        match self.status {
-            Some(s) => {
-                args.push(Value::Text(s.as_str().into()));
-                sql += &format!(" AND {plus}u.status = ?{}", args.len());
-            }
-            None => sql += " AND u.status != 'deleted'",
-        }
-        if let Some(on) = self.spr_enabled {
-            args.push(Value::Integer(on.into()));
-            sql += &format!(" AND u.spr_enabled = ?{}", args.len());
-        }
-        match self.configured {
-            Some(true) => sql += " AND (u.email IS NOT NULL OR u.text_email IS NOT NULL)",
-            Some(false) => sql += " AND u.email IS NULL AND u.text_email IS NULL",
-            None => {}
-        }
-        if let Some(q) = self
-            .search
-            .as_deref()
-            .map(str::trim)
-            .filter(|q| !q.is_empty())
-        {
-            // Prefix LIKE on NOCASE columns uses their indexes (no scan per keystroke):
-            // SQLite runs this OR as a MULTI-INDEX OR over the five indexes, which measured
-            // 1.5–2× faster than a UNION of subqueries at 100,000 users.
-            args.push(Value::Text(format!("{}%", escape_like(q))));
-            let n = args.len();
+        None => sql += " AND u.status != 'deleted'",
+    }
+    if let Some(on) = filter.spr_enabled {
+        args.push(OwnedValue::Int(on.into()));
+        sql += &format!(" AND u.spr_enabled = ?{}", args.len());
+    }
+    match filter.configured {
+        Some(true) => sql += " AND (u.email IS NOT NULL OR u.text_email IS NOT NULL)",
+        Some(false) => sql += " AND u.email IS NULL AND u.text_email IS NULL",
+        None => {}
+    }
+    if let Some(q) = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+    {
+        // Prefix LIKE on NOCASE columns uses their indexes (no scan per keystroke):
+        // SQLite runs this OR as a MULTI-INDEX OR over the five indexes, which measured
+        // 1.5–2× faster than a UNION of subqueries at 100,000 users.
+        args.push(OwnedValue::Text(format!("{}%", escape_like(q))));
+        let n = args.len();
+        sql += &format!(
+            " AND ({plus}u.login LIKE ?{n} ESCAPE '\\' OR {plus}u.first LIKE ?{n} ESCAPE '\\'
+               OR {plus}u.last LIKE ?{n} ESCAPE '\\' OR {plus}u.email LIKE ?{n} ESCAPE '\\'
+               OR {plus}u.text_email LIKE ?{n} ESCAPE '\\')"
+        );
+    }
+    if filter.retired_gateway_only {
+        let today = chrono::Utc::now().date_naive();
+        let domains: Vec<String> = crate::mail::carriers::carriers()
+            .iter()
+            .filter(|c| c.is_retired_on(today))
+            .map(|c| c.domain.to_ascii_lowercase())
+            .collect();
+        if domains.is_empty() {
+            sql += " AND 1=0";
+        } else {
+            let first = args.len() + 1;
+            args.extend(domains.into_iter().map(OwnedValue::Text));
+            let list = (first..=args.len())
+                .map(|i| format!("?{i}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let retired =
+                |col: &str| format!("lower(substr({col}, instr({col}, '@') + 1)) IN ({list})");
             sql += &format!(
-                " AND ({plus}u.login LIKE ?{n} ESCAPE '\\' OR {plus}u.first LIKE ?{n} ESCAPE '\\'
-                   OR {plus}u.last LIKE ?{n} ESCAPE '\\' OR {plus}u.email LIKE ?{n} ESCAPE '\\'
-                   OR {plus}u.text_email LIKE ?{n} ESCAPE '\\')"
+                " AND (u.email IS NOT NULL OR u.text_email IS NOT NULL)
+                  AND (u.email IS NULL OR {})
+                  AND (u.text_email IS NULL OR {})",
+                retired("u.email"),
+                retired("u.text_email")
             );
         }
-        if self.retired_gateway_only {
-            let today = chrono::Utc::now().date_naive();
-            let domains: Vec<String> = crate::mail::carriers::carriers()
-                .iter()
-                .filter(|c| c.is_retired_on(today))
-                .map(|c| c.domain.to_ascii_lowercase())
-                .collect();
-            if domains.is_empty() {
-                sql += " AND 0";
-            } else {
-                let first = args.len() + 1;
-                args.extend(domains.into_iter().map(Value::Text));
-                let list = (first..=args.len())
-                    .map(|i| format!("?{i}"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let retired =
-                    |col: &str| format!("lower(substr({col}, instr({col}, '@') + 1)) IN ({list})");
-                sql += &format!(
-                    " AND (u.email IS NOT NULL OR u.text_email IS NOT NULL)
-                      AND (u.email IS NULL OR {})
-                      AND (u.text_email IS NULL OR {})",
-                    retired("u.email"),
-                    retired("u.text_email")
-                );
-            }
-        }
-        (sql, args)
     }
+    (sql, args)
 }
 
 fn list_order(filter: &UserFilter) -> &'static str {
@@ -315,68 +296,69 @@ fn list_order(filter: &UserFilter) -> &'static str {
 
 /// Calls `f` on every user matching the filter, in [`list`]'s order, from one statement:
 /// an export of a million users reads them once instead of skipping ever longer offsets.
-pub fn each(
-    c: &Connection,
+pub fn each<E: From<StoreError>>(
+    c: Db<'_>,
     filter: &UserFilter,
-    mut f: impl FnMut(&User) -> Result<(), CoreError>,
-) -> Result<u64, CoreError> {
-    let (clause, args) = filter.where_clause();
+    mut f: impl FnMut(&User) -> Result<(), E>,
+) -> Result<u64, E> {
+    let (clause, args) = where_clause(filter, c.engine(), true);
     let sql = format!("{SELECT}{clause}{}", list_order(filter));
-    let mut stmt = c.prepare(&sql)?;
-    let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
     let mut n = 0;
-    while let Some(r) = rows.next()? {
+    c.for_each(&sql, &params_of(&args), |r| -> Result<(), E> {
         f(&from_row(r)?)?;
         n += 1;
-    }
+        Ok(())
+    })?;
     Ok(n)
 }
 
 /// One page of users matching the filter, ordered by provider and Login Name.
 pub fn list(
-    c: &Connection,
+    c: Db<'_>,
     filter: &UserFilter,
     offset: u64,
     limit: u64,
-) -> Result<Vec<User>, CoreError> {
-    let (clause, mut args) = filter.where_clause();
+) -> Result<Vec<User>, StoreError> {
+    let (clause, mut args) = where_clause(filter, c.engine(), true);
     let order = list_order(filter);
-    args.push(rusqlite::types::Value::Integer(limit as i64));
-    args.push(rusqlite::types::Value::Integer(offset as i64));
+    args.push(OwnedValue::Int(limit as i64));
+    args.push(OwnedValue::Int(offset as i64));
     let n = args.len();
     let sql = format!("{SELECT}{clause}{order} LIMIT ?{} OFFSET ?{n}", n - 1);
-    let mut stmt = c.prepare_cached(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(args), from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    c.query_map(&sql, &params_of(&args), from_row)
 }
 
-/// SQLite's plan for counting the filter's matches, one line a step (for tests and tuning).
-pub fn count_plan(c: &Connection, filter: &UserFilter) -> Result<Vec<String>, CoreError> {
-    let (clause, args) = filter.where_clause();
-    let sql = format!(
-        "EXPLAIN QUERY PLAN SELECT COUNT(*) FROM users u JOIN providers p ON p.id = u.provider_id{clause}"
-    );
-    let mut stmt = c.prepare(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(3))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+/// The engine's plan for counting the filter's matches, one line a step (for tests and
+/// tuning).
+pub fn count_plan(c: Db<'_>, filter: &UserFilter) -> Result<Vec<String>, StoreError> {
+    let (clause, args) = where_clause(filter, c.engine(), true);
+    let count =
+        format!("SELECT COUNT(*) FROM users u JOIN providers p ON p.id = u.provider_id{clause}");
+    match c.engine() {
+        Engine::Sqlite => c.query_map(
+            &format!("EXPLAIN QUERY PLAN {count}"),
+            &params_of(&args),
+            |r| r.get(3),
+        ),
+        Engine::Postgres => {
+            c.query_map(&format!("EXPLAIN {count}"), &params_of(&args), |r| r.get(0))
+        }
+    }
 }
 
 /// How many users match the filter.
-pub fn count(c: &Connection, filter: &UserFilter) -> Result<u64, CoreError> {
-    let (clause, args) = filter.where_clause();
+pub fn count(c: Db<'_>, filter: &UserFilter) -> Result<u64, StoreError> {
+    let (clause, args) = where_clause(filter, c.engine(), true);
     let sql =
         format!("SELECT COUNT(*) FROM users u JOIN providers p ON p.id = u.provider_id{clause}");
-    let mut stmt = c.prepare_cached(&sql)?;
-    Ok(stmt.query_row(rusqlite::params_from_iter(args), |r| r.get::<_, i64>(0))? as u64)
+    c.query_row(&sql, &params_of(&args), |r| r.get(0))
 }
 
 /// The ids of every user matching the filter (for bulk changes).
-pub fn ids(c: &Connection, filter: &UserFilter) -> Result<Vec<i64>, CoreError> {
-    let (clause, args) = filter.where_clause();
+pub fn ids(c: Db<'_>, filter: &UserFilter) -> Result<Vec<i64>, StoreError> {
+    let (clause, args) = where_clause(filter, c.engine(), true);
     let sql = format!(
         "SELECT u.id FROM users u JOIN providers p ON p.id = u.provider_id{clause} ORDER BY u.id"
     );
-    let mut stmt = c.prepare(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    c.query_map(&sql, &params_of(&args), |r| r.get(0))
 }

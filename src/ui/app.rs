@@ -2,7 +2,9 @@
 //! panels, the status line, and the lock after idle time.
 
 use crate::core::secret::Secret;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use crate::store::Location;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -72,7 +74,7 @@ enum Screen {
 
 /// The eframe app.
 pub struct ConsoleApp {
-    path: PathBuf,
+    location: Location,
     clock: Arc<dyn Clock>,
     /// Ask for typed paths instead of native file dialogs.
     typed_paths: bool,
@@ -100,10 +102,15 @@ pub struct ConsoleApp {
 }
 
 impl ConsoleApp {
-    /// A console on the database at `path`; the worker starts with the first frame.
+    /// A console on the database file at `path`; the worker starts with the first frame.
     pub fn new(path: &Path) -> Self {
+        Self::at(Location::File(path.to_path_buf()))
+    }
+
+    /// A console on the database at `location` (a file, or a PostgreSQL database).
+    pub fn at(location: Location) -> Self {
         Self {
-            path: path.to_path_buf(),
+            location,
             clock: Arc::new(SystemClock),
             typed_paths: false,
             ready_signal: false,
@@ -212,10 +219,13 @@ impl ConsoleApp {
     }
 
     fn db_name(&self) -> String {
-        self.path.file_name().map_or_else(
-            || self.path.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        )
+        match &self.location {
+            Location::File(path) => path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            ),
+            server @ Location::Server(_) => server.to_string(),
+        }
     }
 
     /// Whether the user's pages fill the window (handed over).
@@ -270,7 +280,7 @@ impl ConsoleApp {
             super::widgets::readable_light_theme(&ctx);
         }
         let worker = self.worker.get_or_insert_with(|| {
-            Worker::spawn(self.path.clone(), ctx.clone(), self.clock.clone())
+            Worker::spawn(self.location.clone(), ctx.clone(), self.clock.clone())
         });
         let answers = worker.poll();
         let stopped = worker.stopped();
@@ -607,7 +617,7 @@ impl ConsoleApp {
 
     fn top_bar(&mut self, ui: &mut Ui) {
         let db_name = self.db_name();
-        let path = self.path.display().to_string();
+        let path = self.location.to_string();
         let mut lock = false;
         // Below this width the tabs and the right-hand controls would overlap: the database
         // name (also in the window title) and the word "Theme" give way.
@@ -806,7 +816,7 @@ impl ConsoleApp {
                 },
             });
             // A fresh worker opens the other file; its operators sign in there.
-            self.path = path;
+            self.location = Location::File(path);
             self.worker = None;
             self.is_demo = false;
             self.is_training = false;
@@ -839,7 +849,7 @@ fn theme_switch(ui: &mut Ui) {
 impl std::fmt::Debug for ConsoleApp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ConsoleApp")
-            .field("path", &self.path)
+            .field("location", &self.location)
             .field("typed_paths", &self.typed_paths)
             .field("worker", &self.worker)
             .field("screen", &self.screen)

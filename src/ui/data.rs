@@ -6,13 +6,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::core::audit::{AuditEvent, AuditFilter, write_audit_csv};
+use crate::core::model::{Matches, StoredMessage, UserFilter};
 use crate::core::model::{Operator, User};
 use crate::core::service::UserInput;
 use crate::core::transfer::{ImportError, ImportReport};
 use crate::core::{CoreError, Service};
-use crate::store::messages::StoredMessage;
-use crate::store::user_pages::{self, COUNT_BOUND, Matches};
-use crate::store::users::UserFilter;
 
 /// Rows per page of the Users table; the table asks for the pages around what it shows.
 pub const USER_PAGE: u64 = 200;
@@ -272,14 +270,8 @@ pub fn handle(svc: &mut Service, job: DataJob) -> DataAnswer {
             generation,
             page,
             result: if mark.wants(page) {
-                user_pages::page(
-                    svc.store().conn(),
-                    &filter,
-                    matches,
-                    page * USER_PAGE,
-                    USER_PAGE,
-                )
-                .map(Some)
+                svc.user_page(&filter, matches, page * USER_PAGE, USER_PAGE)
+                    .map(Some)
             } else {
                 Ok(None)
             },
@@ -363,16 +355,13 @@ pub fn handle(svc: &mut Service, job: DataJob) -> DataAnswer {
     }
 }
 
-/// The matches counted up to [`COUNT_BOUND`] and the first page: a few milliseconds at a
-/// million users, whatever the search.
+/// The matches counted up to a bound and the first page: a few milliseconds at a million
+/// users, whatever the search.
 pub fn first_user_page(
     svc: &Service,
     filter: &UserFilter,
 ) -> Result<(Matches, Vec<User>), CoreError> {
-    let conn = svc.store().conn();
-    let matches = user_pages::count_bounded(conn, filter, COUNT_BOUND)?;
-    let rows = user_pages::page(conn, filter, matches, 0, USER_PAGE)?;
-    Ok((matches, rows))
+    svc.first_user_page(filter, USER_PAGE)
 }
 
 fn io_error(path: &std::path::Path, e: impl std::fmt::Display) -> CoreError {
@@ -387,8 +376,8 @@ fn export_users(
     path: &std::path::Path,
     progress: &Progress,
 ) -> Result<u64, CoreError> {
-    let db = svc.store().path().to_path_buf();
-    crate::core::files::write_private(path, &db, |w| {
+    let db = svc.database_file().map(std::path::Path::to_path_buf);
+    crate::core::files::write_private(path, db.as_deref(), |w| {
         svc.export_users(actor, filter, &path.display().to_string(), w, |d, t| {
             progress.set(d, t);
         })
@@ -414,7 +403,7 @@ fn export_audit(
         AuditFormat::Csv => Some(svc.audit_verify()?),
         AuditFormat::Json => None,
     };
-    crate::core::files::write_private(path, svc.store().path(), |w| {
+    crate::core::files::write_private(path, svc.database_file(), |w| {
         match format {
             AuditFormat::Json => {
                 serde_json::to_writer_pretty(&mut *w, &events).map_err(|e| io_error(path, e))?;

@@ -18,17 +18,20 @@ pub mod widgets;
 pub mod window_state; // size, position, theme and last panel between runs
 pub mod worker; // the Users panel
 
-use std::path::Path;
+use crate::store::Location;
 
 pub use app::ConsoleApp;
 
 /// Opens the console window on the database at `path`; returns when the window closes.
-pub fn run(path: &Path) -> Result<(), String> {
+pub fn run(location: &Location) -> Result<(), String> {
     no_display_check()?;
-    let name = path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
+    let name = match location {
+        Location::File(path) => path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        ),
+        server => server.to_string(),
+    };
     let memory = window_state::default_path();
     let loaded = memory
         .as_deref()
@@ -45,7 +48,7 @@ pub fn run(path: &Path) -> Result<(), String> {
         ..eframe::NativeOptions::default()
     };
     let theme = loaded.theme();
-    let mut app = ConsoleApp::new(path).with_ready_signal();
+    let mut app = ConsoleApp::at(location.clone()).with_ready_signal();
     if let Some(p) = memory {
         app = app.with_memory(window_state::Remember::new(p, loaded));
     }

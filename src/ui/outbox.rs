@@ -5,7 +5,7 @@ use egui::Ui;
 
 use super::data::{DataAnswer, DataJob};
 use super::widgets::{Note, mailbox_ui, phone_ui};
-use crate::store::messages::StoredMessage;
+use crate::core::model::StoredMessage;
 
 /// How many of the newest messages the view shows.
 pub const OUTBOX_LAST: u32 = 200;

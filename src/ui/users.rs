@@ -20,12 +20,11 @@ use super::data::{BulkTarget, DataAnswer, DataJob, Progress, ScrollMark, USER_PA
 use super::file_menu::{Dialogs, Purpose, progress_ui};
 use super::widgets::{Note, entered, error_color, field_row, form_grid, short_time, warn_color};
 use crate::core::clock::rfc3339;
+use crate::core::model::{Matches, UserFilter};
 use crate::core::model::{Operator, Provider, Status, User};
 use crate::core::service::UserInput;
 use crate::core::transfer::{BadRow, ImportError};
 use crate::mail::carriers;
-use crate::store::user_pages::Matches;
-use crate::store::users::UserFilter;
 
 /// Pages kept in memory; older ones are dropped (a page is `USER_PAGE` rows).
 const CACHED_PAGES: usize = 24;

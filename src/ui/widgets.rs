@@ -6,7 +6,7 @@ use std::sync::mpsc::{Receiver, TryRecvError, channel};
 
 use egui::{Color32, Key, Response, RichText, TextEdit, Ui};
 
-use crate::store::messages::StoredMessage;
+use crate::core::model::StoredMessage;
 
 /// Width of the text fields of a form.
 pub const FIELD_WIDTH: f32 = 300.0;

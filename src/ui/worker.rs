@@ -12,15 +12,14 @@ use crate::core::clock::Clock;
 use crate::core::console::{ConsoleEvent, ConsoleSignIn};
 use crate::core::hashing::Hasher;
 use crate::core::model::{Operator, Provider, User};
+use crate::core::model::{ProviderCounts, StoredMessage};
 use crate::core::secret::Secret;
 use crate::core::service::{FlowOk, ProviderChanges, TokenInfo};
 use crate::core::session::{Session, SessionStart, SessionStep};
 use crate::core::{CoreError, Service};
 use crate::mail::MailSettings;
 use crate::mail::smtp::SmtpSettings;
-use crate::store::Store;
-use crate::store::messages::StoredMessage;
-use crate::store::providers::ProviderCounts;
+use crate::store::{Location, Store};
 
 /// Which step of the person's flow a [`Job::Flow`] answer belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -325,15 +324,15 @@ impl std::fmt::Debug for Worker {
 }
 
 impl Worker {
-    /// Starts the worker thread; it opens the database at `path` itself (a rusqlite
+    /// Starts the worker thread; it opens the database at `location` itself (a SQLite
     /// connection cannot cross threads) and answers [`Answer::Opened`] first.
     /// The service reads the time from `clock` (the system clock, or a settable one in tests).
-    pub fn spawn(path: PathBuf, ctx: egui::Context, clock: Arc<dyn Clock>) -> Self {
+    pub fn spawn(location: Location, ctx: egui::Context, clock: Arc<dyn Clock>) -> Self {
         let (job_tx, job_rx) = channel::<Envelope>();
         let (reply_tx, reply_rx) = channel::<Reply>();
         let spawned = std::thread::Builder::new()
             .name("spr-worker".into())
-            .spawn(move || run(&path, clock, &job_rx, &reply_tx, &ctx));
+            .spawn(move || run(&location, clock, &job_rx, &reply_tx, &ctx));
         let stopped = spawned.is_err();
         Self {
             tx: job_tx,
@@ -403,13 +402,16 @@ impl Worker {
 }
 
 fn run(
-    path: &std::path::Path,
+    location: &Location,
     clock: Arc<dyn Clock>,
     jobs: &Receiver<Envelope>,
     replies: &Sender<Reply>,
     ctx: &egui::Context,
 ) {
-    let opened = Store::open(path).map(|store| Service::new(store, clock, Hasher::default()));
+    // The console's first run creates the database (SPEC §3.13), on a server as in a file.
+    let opened = Store::create_at(location)
+        .map_err(CoreError::from)
+        .map(|store| Service::new(store, clock, Hasher::default()));
     let (mut svc, first) = match opened {
         Ok(svc) => {
             let info = svc.needs_first_operator().and_then(|needs| {
