@@ -16,7 +16,7 @@ use std::sync::Arc;
 use spr_console::core::Service;
 use spr_console::core::clock::SystemClock;
 use spr_console::core::hashing::Hasher;
-use spr_console::store::Store;
+use spr_console::store::{Location, Store};
 use tempfile::TempDir;
 
 /// The variable that names the test server, as `postgres://USER@HOST:PORT/DB`.
@@ -100,18 +100,16 @@ impl TestDb {
         }
     }
 
-    /// Opens the store on this database, as the console does (a new one gets its schema).
+    /// Opens the store on this database as the console does: a new file, or an empty
+    /// PostgreSQL database, gets its schema.
     pub fn open_store(&self) -> Store {
-        match self {
-            TestDb::Sqlite { path, .. } => Store::open(path).expect("open the SQLite store"),
-            // The engine-neutral `Store::open_at(&Location)` arrives with the lead's PostgreSQL
-            // engine (issue 11); until this branch has it, the in-process PostgreSQL variants
-            // fail here, loudly, as they should.
-            TestDb::Postgres { url, .. } => panic!(
-                "in-process PostgreSQL needs Store::open_at (the PostgreSQL engine); not on this \
-                 branch yet, so {url} cannot be opened"
-            ),
-        }
+        Store::create_at(&self.location())
+            .unwrap_or_else(|e| panic!("opening the {} store {self:?}: {e}", self.engine()))
+    }
+
+    /// Where the console would open this database.
+    pub fn location(&self) -> Location {
+        Location::parse(&self.db_arg())
     }
 
     /// A service on this database as `Service::open` makes one: the system clock and the
