@@ -267,13 +267,13 @@ fn resend_and_change_password_give_one_message_for_every_invalid_token(db: TestD
             w.svc
                 .request_token("jdoe", "ACME", "jdoe@example.org")
                 .unwrap();
-            w.db.execute("UPDATE providers SET spr_enabled = FALSE");
+            w.db.execute("UPDATE providers SET spr_enabled = 0");
         }),
         ("user SPR off", Reason::UserSprDisabled, |w| {
             w.svc
                 .request_token("jdoe", "ACME", "jdoe@example.org")
                 .unwrap();
-            w.db.execute("UPDATE users SET spr_enabled = FALSE");
+            w.db.execute("UPDATE users SET spr_enabled = 0");
         }),
         ("address no longer a contact", Reason::NoActiveToken, |w| {
             w.svc
