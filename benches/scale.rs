@@ -29,8 +29,10 @@ use spr_console::core::service::{ProviderChanges, UserInput};
 use spr_console::store::Store;
 use spr_console::store::users::UserFilter;
 use spr_console::ui::ConsoleApp;
-use spr_console::ui::data::{self, DataAnswer, DataJob};
+use spr_console::ui::data::{self, DataJob, UsersAnswer};
 use spr_console::ui::users::UsersPanel;
+use spr_console::ui::view::Shell;
+use spr_console::ui::worker::{Answer, Job};
 
 const BIN: &str = env!("CARGO_BIN_EXE_spr-console");
 /// One frame at 60 Hz.
@@ -58,12 +60,31 @@ fn raw_input() -> RawInput {
     }
 }
 
+/// Runs `f` with a shell of its own; returns the jobs the Users panel asked for.
+fn shell(op: &Operator, f: impl FnOnce(&mut Shell<'_>)) -> Vec<DataJob> {
+    Shell::alone(op, f)
+        .into_iter()
+        .map(|j| match j {
+            Job::Data(d) => d,
+            other => panic!("the Users panel asked for {other:?}"),
+        })
+        .collect()
+}
+
+/// The Users panel's part of an answer.
+fn users_answer(a: Answer) -> UsersAnswer {
+    match a {
+        Answer::Users(u) => u,
+        other => panic!("not an answer for the Users panel: {other:?}"),
+    }
+}
+
 fn frame(ctx: &egui::Context, panel: &mut UsersPanel, op: &Operator) -> Vec<DataJob> {
     let mut jobs = Vec::new();
     let mut out = ctx.run_ui(raw_input(), |ui| {
-        jobs = egui::CentralPanel::default()
-            .show(ui, |ui| panel.panel_ui(ui, op))
-            .inner;
+        jobs = shell(op, |sh| {
+            egui::CentralPanel::default().show(ui, |ui| panel.ui(ui, sh));
+        });
     });
     // Headless: no renderer takes the font texture, so drop it on purpose.
     out.textures_delta.clear();
@@ -78,7 +99,8 @@ fn settle(ctx: &egui::Context, panel: &mut UsersPanel, op: &Operator, svc: &mut 
             return;
         }
         while let Some(j) = jobs.pop() {
-            jobs.extend(panel.on_answer(data::handle(svc, j)));
+            let a = users_answer(data::handle(svc, j));
+            jobs.extend(shell(op, |sh| panel.on_answer(a, sh)));
         }
     }
 }
@@ -131,10 +153,10 @@ fn keystroke(svc: &mut Service, q: &str) -> (f64, String, f64, u64) {
             },
         );
         first.push(t.elapsed());
-        if let DataAnswer::UserQuery {
+        if let Answer::Users(UsersAnswer::UserQuery {
             result: Ok((m, rows)),
             ..
-        } = a
+        }) = a
         {
             matches = format!("{m} ({} rows)", rows.len());
         }
@@ -146,7 +168,7 @@ fn keystroke(svc: &mut Service, q: &str) -> (f64, String, f64, u64) {
 }
 
 /// The real worker's loop, on its own thread with its own connection.
-fn worker(path: PathBuf) -> (Sender<DataJob>, Receiver<DataAnswer>) {
+fn worker(path: PathBuf) -> (Sender<DataJob>, Receiver<Answer>) {
     let (job_tx, job_rx) = channel::<DataJob>();
     let (ans_tx, ans_rx) = channel();
     std::thread::spawn(move || {
@@ -177,7 +199,7 @@ fn scroll_jump(path: &Path, fraction: f64) -> (u32, f64, u64, u64) {
     while !panel.matches().is_some_and(|m| m.exact) || panel.row(0).is_none() {
         send(frame(&ctx, &mut panel, &op));
         while let Ok(a) = answers.recv_timeout(VSYNC) {
-            send(panel.on_answer(a));
+            send(shell(&op, |sh| panel.on_answer(users_answer(a), sh)));
         }
         assert!(start.elapsed() < Duration::from_secs(120), "no count");
     }
@@ -195,7 +217,7 @@ fn scroll_jump(path: &Path, fraction: f64) -> (u32, f64, u64, u64) {
             break;
         }
         while let Ok(a) = answers.recv_timeout(VSYNC.saturating_sub(t.elapsed())) {
-            send(panel.on_answer(a));
+            send(shell(&op, |sh| panel.on_answer(users_answer(a), sh)));
         }
         assert!(frames < 10_000, "the last rows never came");
     }

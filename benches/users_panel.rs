@@ -13,8 +13,10 @@ use egui::{Pos2, RawInput, Rect, Vec2};
 use spr_console::core::Service;
 use spr_console::core::model::Operator;
 use spr_console::store::users::UserFilter;
-use spr_console::ui::data::{self, DataJob};
+use spr_console::ui::data::{self, DataJob, UsersAnswer};
 use spr_console::ui::users::UsersPanel;
+use spr_console::ui::view::Shell;
+use spr_console::ui::worker::{Answer, Job};
 
 const FRAMES: usize = 300;
 
@@ -25,12 +27,23 @@ fn raw_input() -> RawInput {
     }
 }
 
+/// Runs `f` with a shell of its own; returns the jobs the Users panel asked for.
+fn shell(op: &Operator, f: impl FnOnce(&mut Shell<'_>)) -> Vec<DataJob> {
+    Shell::alone(op, f)
+        .into_iter()
+        .map(|j| match j {
+            Job::Data(d) => d,
+            other => panic!("the Users panel asked for {other:?}"),
+        })
+        .collect()
+}
+
 fn frame(ctx: &egui::Context, panel: &mut UsersPanel, op: &Operator) -> Vec<DataJob> {
     let mut jobs = Vec::new();
     let mut out = ctx.run_ui(raw_input(), |ui| {
-        jobs = egui::CentralPanel::default()
-            .show(ui, |ui| panel.panel_ui(ui, op))
-            .inner;
+        jobs = shell(op, |sh| {
+            egui::CentralPanel::default().show(ui, |ui| panel.ui(ui, sh));
+        });
     });
     // Headless: no renderer takes the font texture, so drop it on purpose.
     out.textures_delta.clear();
@@ -47,7 +60,10 @@ fn settle(ctx: &egui::Context, panel: &mut UsersPanel, op: &Operator, svc: &mut 
         // The answers ask for more (the exact count after a bounded one): answer those too.
         let mut jobs = jobs;
         while let Some(j) = jobs.pop() {
-            jobs.extend(panel.on_answer(data::handle(svc, j)));
+            let Answer::Users(a) = data::handle(svc, j) else {
+                panic!("not an answer for the Users panel");
+            };
+            jobs.extend(shell(op, |sh| panel.on_answer(a, sh)));
         }
     }
 }
@@ -115,10 +131,10 @@ fn keystroke_cost() -> Vec<(String, f64, f64, u64)> {
                 },
             );
             times.push(t.elapsed());
-            if let data::DataAnswer::UserQuery {
+            if let Answer::Users(UsersAnswer::UserQuery {
                 result: Ok((matches, _)),
                 ..
-            } = a
+            }) = a
             {
                 n = matches.n;
             }

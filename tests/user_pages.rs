@@ -11,8 +11,10 @@ use spr_console::core::demo;
 use spr_console::core::model::{Operator, Status};
 use spr_console::store::user_pages::{self, COUNT_BOUND, Matches};
 use spr_console::store::users::{self, UserFilter};
-use spr_console::ui::data::{self, DataAnswer, DataJob, ScrollMark, USER_PAGE};
+use spr_console::ui::data::{self, DataJob, ScrollMark, USER_PAGE, UsersAnswer};
 use spr_console::ui::users::UsersPanel;
+use spr_console::ui::view::Shell;
+use spr_console::ui::worker::{Answer, Job};
 
 const GENERATED: u32 = 12_000;
 
@@ -173,7 +175,7 @@ fn a_page_scrolled_past_before_its_turn_is_not_read() {
                 mark: mark.clone(),
             },
         );
-        let DataAnswer::UserPage { result, .. } = a else {
+        let Answer::Users(UsersAnswer::UserPage { result, .. }) = a else {
             panic!("not a page answer");
         };
         let rows = result.unwrap();
@@ -182,6 +184,17 @@ fn a_page_scrolled_past_before_its_turn_is_not_read() {
             assert_eq!(rows.len() as u64, USER_PAGE, "page {page}");
         }
     }
+}
+
+/// Runs `f` with a shell of its own; returns the jobs the Users panel asked for.
+fn shell(op: &Operator, f: impl FnOnce(&mut Shell<'_>)) -> Vec<DataJob> {
+    Shell::alone(op, f)
+        .into_iter()
+        .map(|j| match j {
+            Job::Data(d) => d,
+            other => panic!("the Users panel asked for {other:?}"),
+        })
+        .collect()
 }
 
 fn frame(ctx: &egui::Context, panel: &mut UsersPanel, op: &Operator) -> Vec<DataJob> {
@@ -194,9 +207,9 @@ fn frame(ctx: &egui::Context, panel: &mut UsersPanel, op: &Operator) -> Vec<Data
     };
     let mut jobs = Vec::new();
     let mut out = ctx.run_ui(input, |ui| {
-        jobs = egui::CentralPanel::default()
-            .show(ui, |ui| panel.panel_ui(ui, op))
-            .inner;
+        jobs = shell(op, |sh| {
+            egui::CentralPanel::default().show(ui, |ui| panel.ui(ui, sh));
+        });
     });
     out.textures_delta.clear();
     jobs
@@ -220,7 +233,10 @@ fn settle(
             if let DataJob::UserPage { page, .. } = &j {
                 asked.push(*page);
             }
-            jobs.extend(panel.on_answer(data::handle(svc, j)));
+            let Answer::Users(a) = data::handle(svc, j) else {
+                panic!("not an answer for the Users panel");
+            };
+            jobs.extend(shell(op, |sh| panel.on_answer(a, sh)));
         }
     }
     panic!("the panel kept asking");

@@ -65,11 +65,26 @@ pub enum Command {
     },
     /// List the carriers' email-to-SMS gateways and their status.
     Carriers,
+    /// The database itself: `db copy --to URL` copies a file into an empty PostgreSQL database.
+    #[command(subcommand)]
+    Db(DbCmd),
     /// Create a fresh demo database (its own file unless --db is given), then open the console.
     Demo {
         /// How many generated users besides the named demo users.
         #[arg(long, default_value_t = 25)]
         users: u32,
+    },
+}
+
+/// Database subcommands.
+#[derive(Debug, Subcommand)]
+pub enum DbCmd {
+    /// Copy the database file (--db) into an empty PostgreSQL database and check the copy:
+    /// the same users, the same events, the same chain head (super admin). Writes no event.
+    Copy {
+        /// The target: postgres://USER@HOST[:PORT]/DB (password from PGPASSWORD or ~/.pgpass).
+        #[arg(long, value_name = "URL")]
+        to: String,
     },
 }
 

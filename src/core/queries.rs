@@ -10,6 +10,17 @@ use super::service::Service;
 use crate::store::{self, Location, user_pages};
 
 impl Service {
+    /// A service on the database at `location` with this clock and hashing, creating the
+    /// database as the console's first run does (a file, or the tables in an empty
+    /// PostgreSQL database). The console's worker and its tests build theirs with it.
+    pub fn create_with(
+        location: &Location,
+        clock: std::sync::Arc<dyn super::clock::Clock>,
+        hasher: super::hashing::Hasher,
+    ) -> Result<Self, CoreError> {
+        Ok(Self::new(store::Store::create_at(location)?, clock, hasher))
+    }
+
     /// Where this service's data lives (a file, or a server's database).
     pub fn location(&self) -> &Location {
         self.store().location()

@@ -81,3 +81,19 @@ impl Service {
         Ok(result?)
     }
 }
+
+impl Service {
+    /// Copies this database file into the empty PostgreSQL database at `to` and checks the
+    /// copy (SPEC §3.16). Super admins only; no event is written on either side, so both
+    /// audit chains stay equal.
+    pub fn copy_to(
+        &self,
+        actor: &Operator,
+        to: &store::Location,
+        progress: impl FnMut(&str, u64),
+    ) -> Result<store::copy::CopyReport, CoreError> {
+        Self::require_super_admin(actor)?;
+        let mut target = Store::create_empty_at(to)?;
+        Ok(store::copy::copy(self.store(), &mut target, progress)?)
+    }
+}

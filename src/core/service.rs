@@ -1872,6 +1872,12 @@ impl Service {
         }
         Ok(store::messages::last(self.store.conn(), n)?)
     }
+
+    /// A number that moves whenever anything changes (the audit log's head: every change
+    /// writes an event). Open consoles poll it to see other seats' changes (§3.16).
+    pub fn change_mark(&self) -> Result<i64, CoreError> {
+        Ok(store::audit::head_seq(self.store.conn())?)
+    }
 }
 
 /// The delay before an operator's next password try after `failures` wrong ones in a row.

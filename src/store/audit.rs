@@ -208,6 +208,14 @@ pub fn list(c: Db<'_>, f: &AuditFilter) -> Result<Vec<AuditEvent>, StoreError> {
     c.query_map(&sql, &params_of(&args), stored_event)
 }
 
+/// The newest event's sequence number, 0 for an empty log (MAX of the primary key: one
+/// lookup, cheap enough to poll every second).
+pub fn head_seq(c: Db<'_>) -> Result<i64, StoreError> {
+    c.query_row("SELECT COALESCE(MAX(seq), 0) FROM audit", params![], |r| {
+        r.get(0)
+    })
+}
+
 /// How many events match the filter.
 pub fn count(c: Db<'_>, f: &AuditFilter) -> Result<u64, StoreError> {
     let (clause, args) = where_clause(c, f);

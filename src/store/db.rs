@@ -33,6 +33,7 @@ pub enum Value<'a> {
 pub enum OwnedValue {
     Null,
     Int(i64),
+    Real(f64),
     Text(String),
 }
 
@@ -100,6 +101,7 @@ impl ToValue for OwnedValue {
         match self {
             Self::Null => Value::Null,
             Self::Int(i) => Value::Int(*i),
+            Self::Real(f) => Value::Real(*f),
             Self::Text(s) => Value::Text(s),
         }
     }
@@ -186,6 +188,30 @@ pub enum Row<'r> {
 }
 
 impl Row<'_> {
+    /// The value of column `i` (from 0), whatever its type (for copies between engines).
+    pub fn get_owned(&self, i: usize) -> Result<OwnedValue, StoreError> {
+        let owned = |v: Value<'_>| match v {
+            Value::Null => OwnedValue::Null,
+            Value::Int(n) => OwnedValue::Int(n),
+            Value::Real(f) => OwnedValue::Real(f),
+            Value::Text(s) => OwnedValue::Text(s.to_owned()),
+        };
+        match self {
+            Row::Sqlite(r) => {
+                use rusqlite::types::ValueRef;
+                Ok(match r.get_ref(i)? {
+                    ValueRef::Null => OwnedValue::Null,
+                    ValueRef::Integer(n) => OwnedValue::Int(n),
+                    ValueRef::Real(f) => OwnedValue::Real(f),
+                    ValueRef::Text(t) | ValueRef::Blob(t) => {
+                        OwnedValue::Text(String::from_utf8_lossy(t).into_owned())
+                    }
+                })
+            }
+            Row::Postgres(r) => Ok(owned(pg_value(r, i)?)),
+        }
+    }
+
     /// The value of column `i` (from 0) as `T`.
     pub fn get<T: FromValue>(&self, i: usize) -> Result<T, StoreError> {
         let bad = |e: String| StoreError::Other(format!("column {i}: {e}"));

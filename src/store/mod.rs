@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod bulk;
+pub mod copy;
 pub mod db;
 pub mod messages;
 pub mod operators;
@@ -234,6 +235,24 @@ impl Store {
                 conn: Conn::Postgres(Box::new(postgres::open(
                     url,
                     postgres::Mode::CreateIfEmpty,
+                )?)),
+                location: location.clone(),
+                read_only: false,
+            }),
+        }
+    }
+
+    /// Creates spr-console's tables in an empty PostgreSQL database, refusing one that holds
+    /// any table (the target of `db copy`).
+    pub fn create_empty_at(location: &Location) -> Result<Self, StoreError> {
+        match location {
+            Location::File(_) => Err(StoreError::BadDatabase(
+                "A copy goes into a PostgreSQL database: give --to postgres://USER@HOST/DB.".into(),
+            )),
+            Location::Server(url) => Ok(Self {
+                conn: Conn::Postgres(Box::new(postgres::open(
+                    url,
+                    postgres::Mode::CreateOnlyIfEmpty,
                 )?)),
                 location: location.clone(),
                 read_only: false,

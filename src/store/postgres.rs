@@ -35,6 +35,8 @@ pub enum Mode {
     Existing,
     /// As `Existing`, but spr-console's tables are created in an empty database.
     CreateIfEmpty,
+    /// Only an empty database, whose tables are then created (the target of `db copy`).
+    CreateOnlyIfEmpty,
     /// It must hold spr-console's tables at this build's version; nothing is written.
     ReadOnly,
 }
@@ -267,8 +269,15 @@ fn prepare(conn: &PgConn, shown: &str, mode: Mode) -> Result<(), StoreError> {
         &[],
         |r| r.get(0),
     )?;
+    if !tables.is_empty() && mode == Mode::CreateOnlyIfEmpty {
+        return Err(StoreError::BadDatabase(format!(
+            "{shown} is not empty (it has {} table{}): a copy goes only into an empty database. It was left untouched.",
+            tables.len(),
+            if tables.len() == 1 { "" } else { "s" }
+        )));
+    }
     if tables.is_empty() {
-        if mode != Mode::CreateIfEmpty {
+        if !matches!(mode, Mode::CreateIfEmpty | Mode::CreateOnlyIfEmpty) {
             return Err(StoreError::BadDatabase(format!(
                 "{shown} holds no spr-console database (it has no tables): create one with `spr-console init --db URL`. Nothing was created."
             )));

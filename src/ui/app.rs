@@ -8,15 +8,14 @@ use crate::store::Location;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
-
 use egui::{RichText, Ui};
 
 use super::login::{FirstRunForm, LoginForm};
 use super::provider::ProviderPanel;
 use super::reset::{ResetAction, ResetPanel};
+use super::view::Jobs;
 use super::widgets::{Note, error_color, ok_color};
-use super::worker::{Answer, Job, Worker};
+use super::worker::{Answer, AppAnswer, Job, ServiceFactory, Worker};
 use crate::core::clock::{Clock, SystemClock};
 use crate::core::console::{ConsoleEvent, ConsoleSignIn};
 use crate::core::model::Operator;
@@ -29,14 +28,7 @@ pub use super::chrome::{
 };
 use super::chrome::{banner_frame, banner_text_color};
 
-/// What a panel needs from the shell while it draws or takes an answer.
-pub struct Shell<'a> {
-    pub worker: &'a mut Worker,
-    pub operator: &'a Operator,
-    pub status: &'a mut StatusLine,
-    /// This frame's time, from the console's clock (countdowns).
-    pub now: DateTime<Utc>,
-}
+pub use super::view::Shell;
 
 /// The signed-in console.
 #[derive(Debug)]
@@ -76,6 +68,10 @@ enum Screen {
 pub struct ConsoleApp {
     location: Location,
     clock: Arc<dyn Clock>,
+    /// Builds the worker's `Service`; `None`: the store at the path with `clock`.
+    factory: Option<ServiceFactory>,
+    /// The jobs asked for during this frame, sent to the worker at its end.
+    jobs: Jobs,
     /// Ask for typed paths instead of native file dialogs.
     typed_paths: bool,
     /// Write `ready: <screen>` on stderr once a screen has been drawn (scripts wait for it).
@@ -89,7 +85,9 @@ pub struct ConsoleApp {
     is_demo: bool,
     /// A training database: messages stay in the outbox (§3.11); the banner shows.
     is_training: bool,
-    training_asked: Option<Instant>,
+    /// Whether the database is a training one must be asked again (after a sign-in or a
+    /// change: the mail settings may have changed at another seat).
+    training_stale: bool,
     idle_limit: Duration,
     last_input: Instant,
     /// Whether the symbol font has been added to the context.
@@ -112,6 +110,8 @@ impl ConsoleApp {
         Self {
             location,
             clock: Arc::new(SystemClock),
+            factory: None,
+            jobs: Jobs::default(),
             typed_paths: false,
             ready_signal: false,
             drawn: None,
@@ -121,7 +121,7 @@ impl ConsoleApp {
             status: StatusLine::default(),
             is_demo: false,
             is_training: false,
-            training_asked: None,
+            training_stale: true,
             idle_limit: IDLE_LOCK,
             last_input: Instant::now(),
             fonts_ready: false,
@@ -137,11 +137,22 @@ impl ConsoleApp {
         self
     }
 
-    /// Reads the time from `clock` instead of the system's, in the worker and the countdowns
-    /// (tests move a settable clock to watch a token's validity run down).
+    /// Reads the time from `clock` instead of the system's, in the countdowns and, unless a
+    /// factory is given, in the worker (tests move a settable clock to watch a token's
+    /// validity run down).
     #[must_use]
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
+        self
+    }
+
+    /// Builds the worker's `Service` with `factory` (called with the database's path, on the
+    /// worker thread, again for a database opened from the File menu). Tests give a service
+    /// with the fast hasher and a settable clock; give that clock to [`Self::with_clock`]
+    /// too, so the countdowns read the same time.
+    #[must_use]
+    pub fn with_service_factory(mut self, factory: ServiceFactory) -> Self {
+        self.factory = Some(factory);
         self
     }
 
@@ -249,14 +260,12 @@ impl ConsoleApp {
             Screen::Login(LoginForm::for_login(&login, Some(why.to_owned()))),
         );
         if let Screen::Main(mut m) = screen {
-            if let Some(w) = self.worker.as_mut() {
-                w.send(Job::Console {
-                    actor: m.operator.clone(),
-                    event: ConsoleEvent::Lock {
-                        why: why.to_owned(),
-                    },
-                });
-            }
+            self.jobs.push(Job::Console {
+                actor: m.operator.clone(),
+                event: ConsoleEvent::Lock {
+                    why: why.to_owned(),
+                },
+            });
             // A hand-over ends with the lock: the password typed to take it back is dropped.
             m.handed_over = None;
             self.parked = Some(m);
@@ -272,15 +281,45 @@ impl ConsoleApp {
         }
     }
 
-    /// Draws one frame (eframe calls this through [`eframe::App::ui`]; tests call it directly).
+    /// Draws one frame (eframe calls this through [`eframe::App::ui`]; tests call it directly):
+    /// the answers that came go to their views, the views draw and ask for jobs, and the
+    /// jobs go to the worker at the end, in this one place.
     pub fn ui_root(&mut self, ui: &mut Ui) {
+        let file_action = self.frame_ui(ui);
+        if let Some(w) = self.worker.as_mut() {
+            for job in self.jobs.take() {
+                w.send(job);
+            }
+        }
+        // After the jobs went: the Open event is audited in the file being left.
+        if let Some(super::file_menu::FileAction::OpenDatabase(path)) = file_action {
+            self.open_database(path);
+        }
+    }
+
+    /// A fresh worker opens the other file; its operators sign in there.
+    fn open_database(&mut self, path: std::path::PathBuf) {
+        self.location = Location::File(path);
+        self.worker = None;
+        self.is_demo = false;
+        self.is_training = false;
+        self.screen = Screen::Opening;
+        self.status = StatusLine::default();
+        self.jobs = Jobs::default();
+    }
+
+    fn frame_ui(&mut self, ui: &mut Ui) -> Option<super::file_menu::FileAction> {
         let ctx = ui.ctx().clone();
         if !std::mem::replace(&mut self.fonts_ready, true) {
             super::widgets::install_symbol_font(&ctx);
             super::widgets::readable_light_theme(&ctx);
         }
         let worker = self.worker.get_or_insert_with(|| {
-            Worker::spawn(self.location.clone(), ctx.clone(), self.clock.clone())
+            let factory = self
+                .factory
+                .clone()
+                .unwrap_or_else(|| super::worker::default_factory(self.clock.clone()));
+            Worker::spawn(self.location.clone(), ctx.clone(), factory)
         });
         let answers = worker.poll();
         let stopped = worker.stopped();
@@ -297,7 +336,7 @@ impl ConsoleApp {
         self.ask_training();
         if self.is_handed_over() {
             self.handed_over_ui(ui);
-            return;
+            return None;
         }
         egui::Panel::top("top-bar").show(ui, |ui| self.top_bar(ui));
         egui::Panel::bottom("status-line").show(ui, |ui| self.status_ui(ui));
@@ -315,17 +354,19 @@ impl ConsoleApp {
                     }
                 });
         }
-        match &mut self.screen {
+        let file_action = match &mut self.screen {
             Screen::Main(_) => self.main_ui(ui),
             _ => {
                 egui::CentralPanel::default().show(ui, |ui| self.outer_ui(ui));
+                None
             }
-        }
+        };
         self.announce_screen(&ctx);
         let panel = self.panel();
         if let Some(r) = self.remember.as_mut() {
             r.frame(&ctx, panel);
         }
+        file_action
     }
 
     fn idle_check(&mut self, ctx: &egui::Context) {
@@ -351,134 +392,143 @@ impl ConsoleApp {
         }
     }
 
+    /// Hands each answer to the view that owns its kind: one match, no chain of panels.
     fn on_answer(&mut self, a: Answer) {
-        let Some(worker) = self.worker.as_mut() else {
+        match a {
+            Answer::App(a) => self.on_app_answer(a),
+            Answer::Overview(a) => self.in_console(|m, sh| m.overview.on_answer(a, sh)),
+            Answer::Provider(a) => self.in_console(|m, sh| m.provider.on_answer(a, sh)),
+            Answer::Reset(a) => self.in_console(|m, sh| m.reset.on_answer(a, sh)),
+            Answer::Users(a) => self.in_console(|m, sh| m.data.users.on_answer(a, sh)),
+            Answer::Audit(a) => self.in_console(|m, _| m.data.audit.on_answer(a)),
+            Answer::Outbox(a) => self.in_console(|m, _| m.data.outbox.on_answer(a)),
+            Answer::Files(a) => self.in_console(|m, _| m.data.files.on_answer(a)),
+        }
+    }
+
+    /// Runs `f` on the signed-in console's views with their shell; an answer that comes
+    /// after the console was locked or left is dropped.
+    fn in_console(&mut self, f: impl FnOnce(&mut Main, &mut Shell<'_>)) {
+        let Screen::Main(m) = &mut self.screen else {
             return;
         };
-        let a = match a {
-            Answer::Opened(r) => {
-                match r {
-                    Ok(o) => {
-                        self.is_demo = o.is_demo;
-                        self.is_training = o.is_training;
-                        self.screen = if o.needs_first_operator {
-                            Screen::FirstRun(FirstRunForm::default())
-                        } else {
-                            Screen::Login(LoginForm::default())
-                        };
-                    }
-                    Err(e) => self.screen = Screen::Failed(e.to_string()),
+        let operator = m.operator.clone();
+        let mut sh = Shell {
+            operator: &operator,
+            status: &mut self.status,
+            now: self.clock.now(),
+            busy: self.worker.as_ref().and_then(Worker::busy).is_some(),
+            jobs: &mut self.jobs,
+        };
+        f(m, &mut sh);
+    }
+
+    /// The app shell's own answers: the screens before the console, and changes seen.
+    fn on_app_answer(&mut self, a: AppAnswer) {
+        match a {
+            AppAnswer::Opened(r) => match r {
+                Ok(o) => {
+                    self.is_demo = o.is_demo;
+                    self.is_training = o.is_training;
+                    self.screen = if o.needs_first_operator {
+                        Screen::FirstRun(FirstRunForm::default())
+                    } else {
+                        Screen::Login(LoginForm::default())
+                    };
                 }
-                return;
-            }
-            Answer::FirstOperator(r) => {
-                match r {
-                    Ok(op) => {
-                        self.status.ok(format!(
-                            "Super admin {} created. Next: add a provider and enable Self Password Reset.",
-                            op.login
-                        ));
-                        // A new database has nothing to overview yet: its next step is a provider.
-                        self.sign_in(op, Some(Panel::Provider));
-                    }
-                    Err(e) => {
-                        if let Screen::FirstRun(f) = &mut self.screen {
-                            f.note = Some(Note::Error(e.to_string()));
-                        }
-                    }
+                Err(e) => self.screen = Screen::Failed(e.to_string()),
+            },
+            AppAnswer::FirstOperator(r) => match r {
+                Ok(op) => {
+                    self.status.ok(format!(
+                        "Super admin {} created. Next: add a provider and enable Self Password Reset.",
+                        op.login
+                    ));
+                    // A new database has nothing to overview yet: its next step is a provider.
+                    self.sign_in(op, Some(Panel::Provider));
                 }
-                return;
-            }
-            Answer::OperatorLogin(r) => {
-                if let Screen::Main(m) = &mut self.screen {
-                    // The answer to a take-back after a hand-over.
-                    if let Some(t) = m.handed_over.as_mut() {
-                        match r {
-                            Ok(op) if op.login == m.operator.login => {
-                                m.handed_over = None;
-                                self.status.ok("The operator view is back.");
-                            }
-                            Ok(_) => {
-                                t.note = Some(Note::Error(
-                                    "Only the operator who handed the window over can take it back."
-                                        .into(),
-                                ));
-                            }
-                            Err(e) => t.note = Some(Note::Error(e.to_string())),
-                        }
-                    }
-                    return;
-                }
-                match r {
-                    Ok(op) => {
-                        self.status
-                            .ok(format!("Signed in as {} ({}).", op.login, op.role.label()));
-                        self.sign_in(op, None);
-                    }
-                    Err(e) => {
-                        if let Screen::Login(f) = &mut self.screen {
-                            f.note = Some(Note::Error(e.to_string()));
-                            f.focus_password = true;
-                            worker.send(Job::OperatorWait {
-                                login: f.login.trim().to_owned(),
-                            });
-                        }
+                Err(e) => {
+                    if let Screen::FirstRun(f) = &mut self.screen {
+                        f.note = Some(Note::Error(e.to_string()));
                     }
                 }
-                return;
-            }
-            Answer::OperatorWait { login, wait } => {
+            },
+            AppAnswer::OperatorLogin(r) => self.signed_in(r),
+            AppAnswer::OperatorWait { login, wait } => {
                 if let Screen::Login(f) = &mut self.screen
                     && f.login.trim() == login
                 {
                     f.set_wait(wait);
                 }
-                return;
             }
-            Answer::Crashed(msg) => {
-                self.status.error(msg);
-                return;
-            }
-            Answer::Training(r) => {
+            AppAnswer::Crashed(msg) => self.status.error(msg),
+            AppAnswer::Training(r) => {
                 if let Ok(t) = r {
                     self.is_training = t;
                 }
-                return;
             }
-            Answer::Console(r) => {
+            AppAnswer::Console(r) => {
                 if let Err(e) = r {
                     self.status.error(e.to_string());
                 }
-                return;
             }
-            other => other,
-        };
-        let Screen::Main(m) = &mut self.screen else {
-            // An answer for a screen that was locked meanwhile.
+            AppAnswer::Changed => {
+                // Every view that shows the database reads it again: the shown one now,
+                // the others when they are next drawn.
+                self.training_stale = true;
+                if let Screen::Main(m) = &mut self.screen {
+                    m.overview.refresh();
+                    m.provider.changed();
+                    m.reset.changed();
+                    m.data.users.refresh();
+                    m.data.audit.refresh();
+                    m.data.outbox.refresh();
+                }
+            }
+        }
+    }
+
+    /// The answer to a password check: the sign-in, or the take-back after a hand-over.
+    fn signed_in(&mut self, r: Result<Operator, crate::core::CoreError>) {
+        if let Screen::Main(m) = &mut self.screen {
+            if let Some(t) = m.handed_over.as_mut() {
+                match r {
+                    Ok(op) if op.login == m.operator.login => {
+                        m.handed_over = None;
+                        self.status.ok("The operator view is back.");
+                    }
+                    Ok(_) => {
+                        t.note = Some(Note::Error(
+                            "Only the operator who handed the window over can take it back.".into(),
+                        ));
+                    }
+                    Err(e) => t.note = Some(Note::Error(e.to_string())),
+                }
+            }
             return;
-        };
-        let mut sh = Shell {
-            worker,
-            operator: &m.operator,
-            status: &mut self.status,
-            now: self.clock.now(),
-        };
-        let Some(a) = m.overview.on_answer(a, &mut sh) else {
-            return;
-        };
-        let Some(a) = m.provider.on_answer(a, &mut sh) else {
-            return;
-        };
-        let Some(a) = m.reset.on_answer(a, &mut sh) else {
-            return;
-        };
-        let _unrouted = m.data.route(a, &mut sh);
+        }
+        match r {
+            Ok(op) => {
+                self.status
+                    .ok(format!("Signed in as {} ({}).", op.login, op.role.label()));
+                self.sign_in(op, None);
+            }
+            Err(e) => {
+                if let Screen::Login(f) = &mut self.screen {
+                    f.note = Some(Note::Error(e.to_string()));
+                    f.focus_password = true;
+                    self.jobs.push(Job::OperatorWait {
+                        login: f.login.trim().to_owned(),
+                    });
+                }
+            }
+        }
     }
 
     /// Opens the console for `operator`, on `panel` or the role's first panel.
     fn sign_in(&mut self, operator: Operator, panel: Option<Panel>) {
         self.last_input = Instant::now();
-        self.training_asked = None;
+        self.training_stale = true;
         // Back from the Lock: the same operator finds the console as they left it, its views
         // read again (other seats may have changed things meanwhile).
         if let Some(mut m) = self.parked.take()
@@ -523,36 +573,29 @@ impl ConsoleApp {
             handed_over: None,
             offered_to_reset: None,
         }));
-        self.training_asked = None;
     }
 
-    /// Asks every two seconds whether this is a training database (mail settings change).
+    /// Asks whether this is a training database, after a sign-in and after each change.
     fn ask_training(&mut self) {
-        if !matches!(self.screen, Screen::Main(_)) {
-            return;
-        }
-        let due = self
-            .training_asked
-            .is_none_or(|t| t.elapsed() >= Duration::from_secs(2));
-        if due && let Some(w) = self.worker.as_mut() {
-            self.training_asked = Some(Instant::now());
-            w.send(Job::Training);
+        if matches!(self.screen, Screen::Main(_)) && std::mem::take(&mut self.training_stale) {
+            self.jobs.push(Job::Training);
         }
     }
 
     /// The handed-over window: the user's pages, and a way back for the operator.
     fn handed_over_ui(&mut self, ui: &mut Ui) {
-        let (Screen::Main(m), Some(worker)) = (&mut self.screen, self.worker.as_mut()) else {
+        let Screen::Main(m) = &mut self.screen else {
             return;
         };
-        let busy = worker.busy().is_some();
+        let busy = self.worker.as_ref().and_then(Worker::busy).is_some();
         let training = self.is_training;
         {
             let mut sh = Shell {
-                worker,
                 operator: &m.operator,
                 status: &mut self.status,
                 now: self.clock.now(),
+                busy,
+                jobs: &mut self.jobs,
             };
             m.reset.keep_watching(&mut sh);
         }
@@ -611,7 +654,7 @@ impl ConsoleApp {
             }
         });
         if let Some(j) = job {
-            worker.send(j);
+            self.jobs.push(j);
         }
     }
 
@@ -698,12 +741,10 @@ impl ConsoleApp {
             self.lock("The console is locked. Sign in again to go on.");
         }
         if sign_out && let Screen::Main(m) = &self.screen {
-            if let Some(w) = self.worker.as_mut() {
-                w.send(Job::Console {
-                    actor: m.operator.clone(),
-                    event: ConsoleEvent::SignOut,
-                });
-            }
+            self.jobs.push(Job::Console {
+                actor: m.operator.clone(),
+                event: ConsoleEvent::SignOut,
+            });
             self.screen = Screen::Login(LoginForm::default());
             self.status = StatusLine::default();
             self.status.ok("Signed out.");
@@ -760,26 +801,34 @@ impl ConsoleApp {
             Screen::Login(f) => f.ui(ui, busy, &db_name),
             Screen::Main(_) => None,
         };
-        if let (Some(job), Some(w)) = (job, self.worker.as_mut()) {
-            w.send(job);
+        if let Some(job) = job {
+            self.jobs.push(job);
         }
     }
 
-    fn main_ui(&mut self, ui: &mut Ui) {
-        let (Screen::Main(m), Some(worker)) = (&mut self.screen, self.worker.as_mut()) else {
-            return;
+    /// The signed-in console: the File menu's strip and the shown panel; returns what the
+    /// File menu asks of the app (applied once the frame's jobs went).
+    fn main_ui(&mut self, ui: &mut Ui) -> Option<super::file_menu::FileAction> {
+        let Screen::Main(m) = &mut self.screen else {
+            return None;
         };
         let mut sh = Shell {
-            worker,
             operator: &m.operator,
             status: &mut self.status,
             now: self.clock.now(),
+            busy: self.worker.as_ref().and_then(Worker::busy).is_some(),
+            jobs: &mut self.jobs,
         };
-        let file_action = m.data.files_ui(ui, &mut sh);
+        // The File menu's dialogs, backup progress and result: a strip under the top bar.
+        let file_action = egui::Panel::top("file-status")
+            .show_separator_line(false)
+            .show(ui, |ui| m.data.files.status_ui(ui, &mut sh))
+            .inner;
         if m.panel == Panel::Outbox && !self.is_training {
             m.panel = Panel::Reset;
         }
         let mut reset_action = ResetAction::None;
+        let central = egui::CentralPanel::default();
         match m.panel {
             Panel::Overview => m.overview.ui(ui, &mut sh),
             Panel::Provider => m.provider.ui(ui, &mut sh),
@@ -788,19 +837,23 @@ impl ConsoleApp {
                 reset_action = m.reset.ui(ui, &mut sh);
             }
             Panel::Users => {
-                m.data.users_ui(ui, &mut sh);
+                central.show(ui, |ui| m.data.users.ui(ui, &mut sh));
                 if let Some((code, login)) = m.data.users.start_session.take() {
                     m.reset.prepare_start(&code, &login);
                     m.panel = Panel::Reset;
                 }
             }
-            Panel::Audit => m.data.audit_ui(ui, &mut sh),
-            Panel::Outbox => m.data.outbox_ui(ui, &mut sh),
+            Panel::Audit => {
+                central.show(ui, |ui| m.data.audit.ui(ui, &mut sh));
+            }
+            Panel::Outbox => {
+                central.show(ui, |ui| m.data.outbox.ui(ui, &mut sh));
+            }
         }
         if reset_action == ResetAction::HandOver
             && let Some(id) = m.reset.session_id()
         {
-            sh.worker.send(Job::Console {
+            sh.jobs.push(Job::Console {
                 actor: m.operator.clone(),
                 event: ConsoleEvent::HandOver {
                     session: id.to_owned(),
@@ -808,21 +861,15 @@ impl ConsoleApp {
             });
             m.handed_over = Some(TakeBack::default());
         }
-        if let Some(super::file_menu::FileAction::OpenDatabase(path)) = file_action {
-            sh.worker.send(Job::Console {
+        if let Some(super::file_menu::FileAction::OpenDatabase(path)) = &file_action {
+            sh.jobs.push(Job::Console {
                 actor: m.operator.clone(),
                 event: ConsoleEvent::OpenDatabase {
                     path: path.display().to_string(),
                 },
             });
-            // A fresh worker opens the other file; its operators sign in there.
-            self.location = Location::File(path);
-            self.worker = None;
-            self.is_demo = false;
-            self.is_training = false;
-            self.screen = Screen::Opening;
-            self.status = StatusLine::default();
         }
+        file_action
     }
 }
 

@@ -4,8 +4,9 @@
 use egui::{RichText, TextEdit, Ui};
 use egui_extras::{Column, TableBuilder};
 
-use super::data::{AuditFormat, DataAnswer, DataJob};
+use super::data::{AuditAnswer, AuditFormat, DataJob};
 use super::file_menu::{Dialogs, Purpose};
+use super::view::Shell;
 use super::widgets::{Note, count_of, error_color, short_time};
 use crate::core::audit::{AuditEvent, AuditFilter, action};
 use crate::core::clock::{parse_rfc3339, rfc3339};
@@ -104,10 +105,10 @@ impl AuditView {
         self.applied = None;
     }
 
-    /// Takes the worker's answer to one of this view's jobs.
-    pub fn on_answer(&mut self, a: DataAnswer) {
+    /// Takes this view's answers.
+    pub fn on_answer(&mut self, a: AuditAnswer) {
         match a {
-            DataAnswer::Audit { generation, result } if generation == self.generation => {
+            AuditAnswer::Page { generation, result } if generation == self.generation => {
                 match result {
                     Ok((total, events)) => {
                         self.total = total;
@@ -116,7 +117,7 @@ impl AuditView {
                     Err(e) => self.note = Some(Note::Error(e.to_string())),
                 }
             }
-            DataAnswer::AuditExported { path, result } => {
+            AuditAnswer::Exported { path, result } => {
                 self.note = Some(match result {
                     Ok(n) => Note::Ok(format!(
                         "Exported {}, oldest first, to {}.",
@@ -142,10 +143,9 @@ impl AuditView {
         ]
     }
 
-    /// Draws the view; returns the jobs to send to the worker.
-    #[must_use]
-    pub fn panel_ui(&mut self, ui: &mut Ui) -> Vec<DataJob> {
-        let mut jobs = Vec::new();
+    /// Draws the view.
+    pub fn ui(&mut self, ui: &mut Ui, sh: &mut Shell<'_>) {
+        let jobs = &mut *sh.jobs;
         let before = self.typed();
         ui.horizontal_wrapped(|ui| {
             for (label, value, width) in [
@@ -287,7 +287,6 @@ impl AuditView {
         }
         ui.separator();
         self.table_ui(ui);
-        jobs
     }
 
     fn table_ui(&mut self, ui: &mut Ui) {

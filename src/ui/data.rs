@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::worker::Answer;
 use crate::core::audit::{AuditEvent, AuditFilter, write_audit_csv};
 use crate::core::model::{Matches, StoredMessage, UserFilter};
 use crate::core::model::{Operator, User};
@@ -200,9 +201,9 @@ impl DataJob {
     }
 }
 
-/// What the worker answers to a [`DataJob`].
+/// The Users panel's answers.
 #[derive(Debug)]
-pub enum DataAnswer {
+pub enum UsersAnswer {
     Providers(Result<Vec<crate::core::model::Provider>, CoreError>),
     UserQuery {
         generation: u64,
@@ -233,40 +234,52 @@ pub enum DataAnswer {
         path: PathBuf,
         result: Result<u64, CoreError>,
     },
-    Audit {
+}
+
+/// The Audit view's answers.
+#[derive(Debug)]
+pub enum AuditAnswer {
+    Page {
         generation: u64,
         result: Result<(u64, Vec<AuditEvent>), CoreError>,
     },
-    AuditExported {
+    Exported {
         path: PathBuf,
         result: Result<u64, CoreError>,
     },
-    Outbox(Result<Vec<StoredMessage>, CoreError>),
-    BackedUp {
-        path: PathBuf,
-        result: Result<(), CoreError>,
-    },
+}
+
+/// The Outbox view's answer: the newest messages, oldest first.
+#[derive(Debug)]
+pub struct OutboxAnswer(pub Result<Vec<StoredMessage>, CoreError>);
+
+/// The File menu's answer: a backup copy saved, or why not.
+#[derive(Debug)]
+pub struct FilesAnswer {
+    pub path: PathBuf,
+    pub result: Result<(), CoreError>,
 }
 
 /// Runs one job on the worker thread.
-pub fn handle(svc: &mut Service, job: DataJob) -> DataAnswer {
+pub fn handle(svc: &mut Service, job: DataJob) -> Answer {
+    let users = Answer::Users;
     match job {
-        DataJob::Providers => DataAnswer::Providers(svc.providers()),
-        DataJob::UserQuery { generation, filter } => DataAnswer::UserQuery {
+        DataJob::Providers => users(UsersAnswer::Providers(svc.providers())),
+        DataJob::UserQuery { generation, filter } => users(UsersAnswer::UserQuery {
             generation,
             result: first_user_page(svc, &filter),
-        },
-        DataJob::UserCount { generation, filter } => DataAnswer::UserCount {
+        }),
+        DataJob::UserCount { generation, filter } => users(UsersAnswer::UserCount {
             generation,
             result: svc.count_users(&filter),
-        },
+        }),
         DataJob::UserPage {
             generation,
             filter,
             matches,
             page,
             mark,
-        } => DataAnswer::UserPage {
+        } => users(UsersAnswer::UserPage {
             generation,
             page,
             result: if mark.wants(page) {
@@ -275,8 +288,8 @@ pub fn handle(svc: &mut Service, job: DataJob) -> DataAnswer {
             } else {
                 Ok(None)
             },
-        },
-        DataJob::UserDetail { id } => DataAnswer::UserDetail(svc.user_by_id(id)),
+        }),
+        DataJob::UserDetail { id } => users(UsersAnswer::UserDetail(svc.user_by_id(id))),
         DataJob::ChangeUser { actor, id, change } => {
             let result = match &change {
                 UserChange::Spr(on) => svc
@@ -290,26 +303,29 @@ pub fn handle(svc: &mut Service, job: DataJob) -> DataAnswer {
                 UserChange::Reactivate => svc.reactivate(&actor, id),
                 UserChange::Delete => svc.delete(&actor, id),
             };
-            DataAnswer::UserChanged { change, result }
+            users(UsersAnswer::UserChanged { change, result })
         }
-        DataJob::BulkSpr { actor, target, on } => DataAnswer::BulkDone {
+        DataJob::BulkSpr { actor, target, on } => users(UsersAnswer::BulkDone {
             on,
             result: match target {
                 BulkTarget::Ids(ids) => svc.set_spr_for(&actor, &ids, on),
                 BulkTarget::Matching(f) => svc.set_spr_matching(&actor, &f, on),
             },
-        },
+        }),
         DataJob::AddUser { actor, code, input } => {
-            DataAnswer::UserAdded(svc.add_user(&actor, &code, &input))
+            users(UsersAnswer::UserAdded(svc.add_user(&actor, &code, &input)))
         }
         DataJob::Import {
             actor,
             code,
             path,
             progress,
-        } => DataAnswer::Imported(svc.import_users_file(&actor, &code, &path, |d, t| {
-            progress.set(d, t);
-        })),
+        } => users(UsersAnswer::Imported(svc.import_users_file(
+            &actor,
+            &code,
+            &path,
+            |d, t| progress.set(d, t),
+        ))),
         DataJob::Export {
             actor,
             filter,
@@ -317,9 +333,9 @@ pub fn handle(svc: &mut Service, job: DataJob) -> DataAnswer {
             progress,
         } => {
             let result = export_users(svc, &actor, &filter, &path, &progress);
-            DataAnswer::Exported { path, result }
+            users(UsersAnswer::Exported { path, result })
         }
-        DataJob::Audit { generation, filter } => DataAnswer::Audit {
+        DataJob::Audit { generation, filter } => Answer::Audit(AuditAnswer::Page {
             generation,
             result: svc
                 .audit_count(&AuditFilter {
@@ -328,16 +344,16 @@ pub fn handle(svc: &mut Service, job: DataJob) -> DataAnswer {
                     ..filter.clone()
                 })
                 .and_then(|n| Ok((n, svc.audit_events(&filter)?))),
-        },
+        }),
         DataJob::AuditExport {
             filter,
             path,
             format,
         } => {
             let result = export_audit(svc, &filter, &path, format);
-            DataAnswer::AuditExported { path, result }
+            Answer::Audit(AuditAnswer::Exported { path, result })
         }
-        DataJob::Outbox { last } => DataAnswer::Outbox(svc.outbox(Some(last))),
+        DataJob::Outbox { last } => Answer::Outbox(OutboxAnswer(svc.outbox(Some(last)))),
         DataJob::Backup {
             actor,
             path,
@@ -350,7 +366,7 @@ pub fn handle(svc: &mut Service, job: DataJob) -> DataAnswer {
                     u64::try_from(total).unwrap_or(0),
                 );
             });
-            DataAnswer::BackedUp { path, result }
+            Answer::Files(FilesAnswer { path, result })
         }
     }
 }
@@ -424,104 +440,4 @@ pub struct DataViews {
     pub audit: super::audit::AuditView,
     pub outbox: super::outbox::OutboxView,
     pub files: super::file_menu::FileMenu,
-}
-
-fn send_all(sh: &mut super::app::Shell<'_>, jobs: Vec<DataJob>) {
-    for j in jobs {
-        sh.worker.send(super::worker::Job::Data(j));
-    }
-}
-
-impl DataViews {
-    /// Routes an answer to its view; returns follow-up jobs.
-    #[must_use]
-    pub fn on_answer(&mut self, a: DataAnswer) -> Vec<DataJob> {
-        match a {
-            DataAnswer::Audit { .. } | DataAnswer::AuditExported { .. } => {
-                self.audit.on_answer(a);
-                Vec::new()
-            }
-            DataAnswer::Outbox(_) => {
-                self.outbox.on_answer(a);
-                Vec::new()
-            }
-            DataAnswer::BackedUp { path, result } => {
-                self.files.backed_up(&path, result);
-                Vec::new()
-            }
-            a => {
-                // A change to users writes audit events: read the log again when shown.
-                let changed = matches!(
-                    a,
-                    DataAnswer::UserChanged { .. }
-                        | DataAnswer::BulkDone { .. }
-                        | DataAnswer::UserAdded(Ok(_))
-                        | DataAnswer::Imported(Ok(_))
-                        | DataAnswer::Exported { .. }
-                );
-                if changed {
-                    self.audit.refresh();
-                }
-                self.users.on_answer(a)
-            }
-        }
-    }
-
-    /// Routes a worker answer when it is one of these views'; else hands it back.
-    pub fn route(
-        &mut self,
-        a: super::worker::Answer,
-        sh: &mut super::app::Shell<'_>,
-    ) -> Option<super::worker::Answer> {
-        match a {
-            super::worker::Answer::Data(d) => {
-                let jobs = self.on_answer(d);
-                send_all(sh, jobs);
-                None
-            }
-            other => Some(other),
-        }
-    }
-
-    /// The Users panel.
-    pub fn users_ui(&mut self, ui: &mut egui::Ui, sh: &mut super::app::Shell<'_>) {
-        let jobs = egui::CentralPanel::default()
-            .show(ui, |ui| self.users.panel_ui(ui, sh.operator))
-            .inner;
-        send_all(sh, jobs);
-    }
-
-    /// The Audit view.
-    pub fn audit_ui(&mut self, ui: &mut egui::Ui, sh: &mut super::app::Shell<'_>) {
-        let jobs = egui::CentralPanel::default()
-            .show(ui, |ui| self.audit.panel_ui(ui))
-            .inner;
-        send_all(sh, jobs);
-    }
-
-    /// The Outbox view.
-    pub fn outbox_ui(&mut self, ui: &mut egui::Ui, sh: &mut super::app::Shell<'_>) {
-        let jobs = egui::CentralPanel::default()
-            .show(ui, |ui| self.outbox.panel_ui(ui))
-            .inner;
-        send_all(sh, jobs);
-    }
-
-    /// The File menu's dialogs, backup progress and result (a strip under the top bar when
-    /// there is something to show); returns what the app must do.
-    #[must_use]
-    pub fn files_ui(
-        &mut self,
-        ui: &mut egui::Ui,
-        sh: &mut super::app::Shell<'_>,
-    ) -> Option<super::file_menu::FileAction> {
-        let (job, action) = egui::Panel::top("file-status")
-            .show_separator_line(false)
-            .show(ui, |ui| self.files.status_ui(ui, sh.operator))
-            .inner;
-        if let Some(j) = job {
-            sh.worker.send(super::worker::Job::Data(j));
-        }
-        action
-    }
 }

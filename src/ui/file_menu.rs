@@ -10,7 +10,8 @@ use std::sync::mpsc::{Receiver, TryRecvError, channel};
 
 use egui::{RichText, TextEdit, Ui};
 
-use super::data::{DataJob, Progress};
+use super::data::{DataJob, FilesAnswer, Progress};
+use super::view::Shell;
 use super::widgets::{Note, entered};
 
 /// What a file is asked for.
@@ -287,12 +288,7 @@ impl FileMenu {
 
     /// Dialogs and the backup's progress and result; call once per frame after the menu.
     #[must_use]
-    pub fn status_ui(
-        &mut self,
-        ui: &mut Ui,
-        operator: &crate::core::model::Operator,
-    ) -> (Option<DataJob>, Option<FileAction>) {
-        let mut job = None;
+    pub fn status_ui(&mut self, ui: &mut Ui, sh: &mut Shell<'_>) -> Option<FileAction> {
         let mut action = None;
         match self.dialogs.ui(ui.ctx()) {
             Some((Purpose::OpenDatabase, path)) => action = Some(FileAction::OpenDatabase(path)),
@@ -300,8 +296,8 @@ impl FileMenu {
                 let progress = Progress::default();
                 self.backup = Some(progress.clone());
                 self.note = None;
-                job = Some(DataJob::Backup {
-                    actor: operator.clone(),
+                sh.jobs.push(DataJob::Backup {
+                    actor: sh.operator.clone(),
                     path,
                     progress,
                 });
@@ -327,11 +323,12 @@ impl FileMenu {
         if dismiss {
             self.note = None;
         }
-        (job, action)
+        action
     }
 
     /// The backup's answer.
-    pub fn backed_up(&mut self, path: &Path, result: Result<(), crate::core::CoreError>) {
+    pub fn on_answer(&mut self, a: FilesAnswer) {
+        let FilesAnswer { path, result } = a;
         self.backup = None;
         self.note = Some(match result {
             Ok(()) => Note::Ok(format!("Backup copy saved to {}.", path.display())),

@@ -13,10 +13,11 @@ pub mod provider;
 pub mod reset;
 pub mod table_keys; // arrows, Page Up/Down, Home, End and Enter in tables
 pub mod user_screen; // the user's pages of a supervised session
-pub mod users;
+pub mod users; // the Users panel
+pub mod view; // the one contract of the views: draw, ask for jobs, take answers by type
 pub mod widgets;
 pub mod window_state; // size, position, theme and last panel between runs
-pub mod worker; // the Users panel
+pub mod worker; // the worker thread that owns the Service
 
 use crate::store::Location;
 

@@ -3,7 +3,8 @@
 
 use egui::Ui;
 
-use super::data::{DataAnswer, DataJob};
+use super::data::{DataJob, OutboxAnswer};
+use super::view::Shell;
 use super::widgets::{Note, mailbox_ui, phone_ui};
 use crate::core::model::StoredMessage;
 
@@ -30,26 +31,22 @@ impl OutboxView {
         &self.messages
     }
 
-    /// Takes the worker's answer.
-    pub fn on_answer(&mut self, a: DataAnswer) {
-        if let DataAnswer::Outbox(r) = a {
-            match r {
-                Ok(mut m) => {
-                    m.reverse();
-                    self.messages = m;
-                }
-                Err(e) => self.note = Some(Note::Error(e.to_string())),
+    /// Takes this view's answer.
+    pub fn on_answer(&mut self, a: OutboxAnswer) {
+        match a.0 {
+            Ok(mut m) => {
+                m.reverse();
+                self.messages = m;
             }
+            Err(e) => self.note = Some(Note::Error(e.to_string())),
         }
     }
 
-    /// Draws the view; returns the jobs to send to the worker.
-    #[must_use]
-    pub fn panel_ui(&mut self, ui: &mut Ui) -> Vec<DataJob> {
-        let mut jobs = Vec::new();
+    /// Draws the view.
+    pub fn ui(&mut self, ui: &mut Ui, sh: &mut Shell<'_>) {
         if !self.asked {
             self.asked = true;
-            jobs.push(DataJob::Outbox { last: OUTBOX_LAST });
+            sh.jobs.push(DataJob::Outbox { last: OUTBOX_LAST });
         }
         ui.horizontal(|ui| {
             super::widgets::heading(ui, "Outbox");
@@ -66,7 +63,7 @@ impl OutboxView {
         ui.separator();
         if self.messages.is_empty() {
             ui.weak("The outbox is empty.");
-            return jobs;
+            return;
         }
         egui::ScrollArea::vertical().show(ui, |ui| {
             for m in &self.messages {
@@ -81,6 +78,5 @@ impl OutboxView {
                 ui.add_space(12.0);
             }
         });
-        jobs
     }
 }

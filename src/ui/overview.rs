@@ -6,9 +6,9 @@ use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 use egui_plot::{Bar, BarChart, Legend, Plot};
 
-use super::app::Shell;
+use super::view::Shell;
 use super::widgets::{Note, count_of, error_color, ok_color, short_time, thousands, warn_color};
-use super::worker::{Answer, Job};
+use super::worker::{Job, OverviewAnswer};
 use crate::core::overview::{ACTIVITY_DAYS, INCIDENT_GAP_MINUTES, Incident, Overview};
 
 /// The Overview panel.
@@ -18,6 +18,8 @@ pub struct OverviewPanel {
     error: Option<String>,
     /// Whether a read is on its way (so a frame does not send another).
     loading: bool,
+    /// What is shown is older than a change made since: read it again.
+    stale: bool,
     /// The incident whose unlock is being confirmed.
     confirm: Option<UnlockForm>,
 }
@@ -31,15 +33,16 @@ struct UnlockForm {
 }
 
 impl OverviewPanel {
-    /// Reads the Overview again on the next frame (after any change in the console).
+    /// Reads the Overview again when it is next drawn (after any change, here or at another
+    /// seat); what it shows stays until the new one comes.
     pub fn refresh(&mut self) {
-        self.view = None;
+        self.stale = true;
     }
 
-    /// Takes the answers that belong to this panel; gives back the others.
-    pub fn on_answer(&mut self, a: Answer, sh: &mut Shell<'_>) -> Option<Answer> {
+    /// Takes this panel's answers.
+    pub fn on_answer(&mut self, a: OverviewAnswer, sh: &mut Shell<'_>) {
         match a {
-            Answer::Overview(r) => {
+            OverviewAnswer::Overview(r) => {
                 self.loading = false;
                 match r {
                     Ok(v) => {
@@ -48,37 +51,33 @@ impl OverviewPanel {
                     }
                     Err(e) => self.error = Some(e.to_string()),
                 }
-                None
             }
-            Answer::AccountsUnlocked(r) => {
-                match r {
-                    Ok(n) => {
-                        sh.status.ok(format!(
-                            "{} unlocked; the reason is in the audit log.",
-                            count_of(n as u64, "account", "accounts")
-                        ));
-                        self.confirm = None;
-                        self.refresh();
-                    }
-                    Err(e) => {
-                        if let Some(f) = &mut self.confirm {
-                            f.note = Some(Note::Error(e.to_string()));
-                        } else {
-                            sh.status.error(e.to_string());
-                        }
+            OverviewAnswer::AccountsUnlocked(r) => match r {
+                Ok(n) => {
+                    sh.status.ok(format!(
+                        "{} unlocked; the reason is in the audit log.",
+                        count_of(n as u64, "account", "accounts")
+                    ));
+                    self.confirm = None;
+                    self.refresh();
+                }
+                Err(e) => {
+                    if let Some(f) = &mut self.confirm {
+                        f.note = Some(Note::Error(e.to_string()));
+                    } else {
+                        sh.status.error(e.to_string());
                     }
                 }
-                None
-            }
-            other => Some(other),
+            },
         }
     }
 
     /// Draws the panel.
     pub fn ui(&mut self, ui: &mut Ui, sh: &mut Shell<'_>) {
-        if self.view.is_none() && !self.loading {
+        if (self.view.is_none() || self.stale) && !self.loading {
             self.loading = true;
-            sh.worker.send(Job::Overview {
+            self.stale = false;
+            sh.jobs.push(Job::Overview {
                 actor: sh.operator.clone(),
             });
         }
@@ -153,7 +152,7 @@ impl OverviewPanel {
 
     fn confirm_ui(&mut self, ui: &mut Ui, sh: &mut Shell<'_>) {
         let Some(f) = &mut self.confirm else { return };
-        let busy = sh.worker.busy().is_some();
+        let busy = sh.busy;
         let n = f.incident.accounts.len() as u64;
         let (mut submit, mut cancel) = (false, false);
         let modal = egui::Modal::new(egui::Id::unique("unlock-incident")).show(ui.ctx(), |ui| {
@@ -197,7 +196,7 @@ impl OverviewPanel {
         }
         if submit && !busy {
             f.note = None;
-            sh.worker.send(Job::UnlockAccounts {
+            sh.jobs.push(Job::UnlockAccounts {
                 actor: sh.operator.clone(),
                 ids: f.incident.accounts.iter().map(|a| a.user_id).collect(),
                 reason: f.reason.clone(),

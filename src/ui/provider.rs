@@ -3,21 +3,17 @@
 
 use crate::core::secret::Secret;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
 
 use egui::{RichText, Ui};
 
-use super::app::Shell;
+use super::view::Shell;
 use super::widgets::{FIELD_WIDTH, FilePick, Note, entered, error_color, field_row, form_grid};
-use super::worker::{Answer, Job, MailView, ProviderView};
+use super::worker::{Job, MailView, ProviderAnswer, ProviderView};
 use crate::core::model::{POLICY_FIELDS, Policy, Provider};
 use crate::core::policy::lockout_in_words;
 use crate::core::service::ProviderChanges;
 use crate::mail::MailSettings;
 use crate::mail::smtp::{DEFAULT_TIMEOUT_SECS, Security, SmtpSettings};
-
-/// How often the counts at a glance are read again while the panel is shown.
-const REFRESH: Duration = Duration::from_secs(2);
 
 /// The Provider panel's state.
 #[derive(Debug, Default)]
@@ -27,7 +23,8 @@ pub struct ProviderPanel {
     /// The chosen provider's code.
     pub selected: Option<String>,
     view: Option<ProviderView>,
-    last_read: Option<Instant>,
+    /// The chosen provider and its counts were asked for (again after any change).
+    view_asked: bool,
     /// The policy fields as typed, in the order of `POLICY_FIELDS`.
     policy_text: [String; 5],
     /// The policy the fields were filled from, to tell an edit from a stale value.
@@ -124,14 +121,21 @@ impl ProviderPanel {
     /// The provider list changed elsewhere (or the panel was just opened): read it again.
     pub fn refresh(&mut self) {
         self.providers_asked = false;
-        self.last_read = None;
+        self.view_asked = false;
         self.mail.asked = false;
     }
 
-    /// Takes the worker's answers that belong to this panel; returns the others.
-    pub fn on_answer(&mut self, answer: Answer, sh: &mut Shell<'_>) -> Option<Answer> {
+    /// Something changed in the database (here or at another seat): the list and the counts
+    /// are read again; the mail form is not, so nothing being typed there is lost.
+    pub fn changed(&mut self) {
+        self.providers_asked = false;
+        self.view_asked = false;
+    }
+
+    /// Takes this panel's answers.
+    pub fn on_answer(&mut self, answer: ProviderAnswer, sh: &mut Shell<'_>) {
         match answer {
-            Answer::Providers(Ok(list)) => {
+            ProviderAnswer::Providers(Ok(list)) => {
                 let keep = self
                     .selected
                     .as_ref()
@@ -139,11 +143,11 @@ impl ProviderPanel {
                 if !keep {
                     self.selected = list.first().map(|p| p.code.to_string());
                     self.view = None;
-                    self.last_read = None;
+                    self.view_asked = false;
                 }
                 self.providers = list;
             }
-            Answer::ProviderView(Ok(v)) => {
+            ProviderAnswer::ProviderView(Ok(v)) => {
                 if self.selected.as_deref() == Some(v.provider.code.as_str()) {
                     let code = v.provider.code.to_string();
                     let dirty = self
@@ -157,7 +161,7 @@ impl ProviderPanel {
                     self.view = Some(v);
                 }
             }
-            Answer::ProviderSaved(r) => match r {
+            ProviderAnswer::ProviderSaved(r) => match r {
                 Ok(p) => {
                     let code = p.code.to_string();
                     sh.status.ok(format!("Saved provider {code}."));
@@ -174,26 +178,26 @@ impl ProviderPanel {
                     sh.status.error(e.to_string());
                 }
             },
-            Answer::Mail(Ok(view)) => self.mail.fill(view),
-            Answer::MailSaved(r) => match r {
+            ProviderAnswer::Mail(Ok(view)) => self.mail.fill(view),
+            ProviderAnswer::MailSaved(r) => match r {
                 Ok(()) => {
                     sh.status.ok("Mail settings saved.");
                     self.mail.asked = false;
                 }
                 Err(e) => sh.status.error(e.to_string()),
             },
-            Answer::TestSent(r) => match r {
+            ProviderAnswer::TestSent(r) => match r {
                 Ok(answer) => sh.status.ok(format!("Test message sent: {answer}")),
                 Err(e) => sh
                     .status
                     .error(format!("The test message was not sent: {e}")),
             },
-            Answer::Providers(Err(e)) | Answer::ProviderView(Err(e)) | Answer::Mail(Err(e)) => {
+            ProviderAnswer::Providers(Err(e))
+            | ProviderAnswer::ProviderView(Err(e))
+            | ProviderAnswer::Mail(Err(e)) => {
                 sh.status.error(e.to_string());
             }
-            other => return Some(other),
         }
-        None
     }
 
     /// Draws the panel.
@@ -201,18 +205,17 @@ impl ProviderPanel {
         let admin = sh.operator.is_super_admin();
         if !self.providers_asked {
             self.providers_asked = true;
-            sh.worker.send(Job::Providers);
+            sh.jobs.push(Job::Providers);
         }
         if let Some(code) = self.selected.clone()
-            && self.last_read.is_none_or(|t| t.elapsed() >= REFRESH)
+            && !self.view_asked
         {
-            self.last_read = Some(Instant::now());
-            sh.worker.send(Job::ProviderView { code });
+            self.view_asked = true;
+            sh.jobs.push(Job::ProviderView { code });
         }
-        ui.ctx().request_repaint_after(REFRESH);
         if admin && !self.mail.asked {
             self.mail.asked = true;
-            sh.worker.send(Job::Mail);
+            sh.jobs.push(Job::Mail);
         }
 
         egui::Panel::left("provider-list")
@@ -263,7 +266,7 @@ impl ProviderPanel {
                     if ui.selectable_label(on, text).clicked() && !on {
                         self.selected = Some(code);
                         self.view = None;
-                        self.last_read = None;
+                        self.view_asked = false;
                     }
                 }
             });
@@ -277,7 +280,7 @@ impl ProviderPanel {
 
     fn add_dialog(&mut self, ui: &mut Ui, sh: &mut Shell<'_>) {
         let Some(add) = &mut self.add else { return };
-        let busy = sh.worker.busy().is_some();
+        let busy = sh.busy;
         let mut submit = false;
         let mut cancel = false;
         let modal = egui::Modal::new(egui::Id::unique("add-provider")).show(ui.ctx(), |ui| {
@@ -310,7 +313,7 @@ impl ProviderPanel {
         }
         if submit && !busy {
             add.note = None;
-            sh.worker.send(Job::AddProvider {
+            sh.jobs.push(Job::AddProvider {
                 actor: sh.operator.clone(),
                 code: add.code.trim().to_owned(),
                 name: add.name.trim().to_owned(),
@@ -356,7 +359,7 @@ impl ProviderPanel {
                 .checkbox(&mut on, "Self Password Reset enabled for this provider")
                 .changed()
             {
-                sh.worker.send(Job::UpdateProvider {
+                sh.jobs.push(Job::UpdateProvider {
                     actor: sh.operator.clone(),
                     code: p.code.to_string(),
                     changes: ProviderChanges {
@@ -451,7 +454,7 @@ impl ProviderPanel {
             if submit {
                 if parsed.iter().all(Option::is_some) {
                     let g = |i: usize| parsed[i];
-                    sh.worker.send(Job::UpdateProvider {
+                    sh.jobs.push(Job::UpdateProvider {
                         actor: sh.operator.clone(),
                         code: p.code.to_string(),
                         changes: ProviderChanges {
@@ -600,7 +603,7 @@ impl ProviderPanel {
         if submit {
             match mail_settings(m) {
                 Ok((settings, ca_file)) => {
-                    sh.worker.send(Job::SetMail {
+                    sh.jobs.push(Job::SetMail {
                         actor: sh.operator.clone(),
                         settings,
                         keep_password: m.password.is_empty(),
@@ -620,7 +623,7 @@ impl ProviderPanel {
         send |= ui.button("Send test message").clicked();
         ui.label(RichText::new("Sends through the saved settings (save first). With the outbox, the message lands in the outbox.").weak());
         if send {
-            sh.worker.send(Job::SendTest {
+            sh.jobs.push(Job::SendTest {
                 actor: sh.operator.clone(),
                 to: m.test_to.trim().to_owned(),
             });

@@ -10,13 +10,13 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use egui::{RichText, TextEdit, Ui};
 
-use super::app::Shell;
 use super::user_screen::UserScreen;
+use super::view::Shell;
 use super::widgets::{
     Note, entered, error_color, field_row, form_grid, mailbox_ui, mm_ss, ok_color, phone_ui,
     short_time, warn_color,
 };
-use super::worker::{Answer, FlowStep, Job, WatchView};
+use super::worker::{FlowStep, Job, ResetAnswer, WatchView};
 use crate::core::model::Status;
 use crate::core::policy::lockout_in_words;
 use crate::core::session::{Session, SessionEnd, SessionStart, VerificationMethod};
@@ -173,10 +173,16 @@ impl ResetPanel {
         self.watch_asked = None;
     }
 
-    /// Takes the worker's answers that belong to this panel; returns the others.
-    pub fn on_answer(&mut self, answer: Answer, sh: &mut Shell<'_>) -> Option<Answer> {
+    /// Something changed in the database (here or at another seat): the operator's view is
+    /// read again now.
+    pub fn changed(&mut self) {
+        self.watch_asked = None;
+    }
+
+    /// Takes this panel's answers.
+    pub fn on_answer(&mut self, answer: ResetAnswer, sh: &mut Shell<'_>) {
         match answer {
-            Answer::Watch(r) => {
+            ResetAnswer::Watch(r) => {
                 self.watch_pending = false;
                 match r {
                     Ok(v) => {
@@ -191,24 +197,24 @@ impl ResetPanel {
                     Err(e) => sh.status.error(e.to_string()),
                 }
             }
-            Answer::Flow { .. } | Answer::Verified(_) | Answer::Configured(_) => {
+            ResetAnswer::Flow { .. } | ResetAnswer::Verified(_) | ResetAnswer::Configured(_) => {
                 let (step, r): (&'static str, Result<(), &CoreError>) = match &answer {
-                    Answer::Flow { step, result, .. } => {
+                    ResetAnswer::Flow { step, result, .. } => {
                         (step_name(*step), result.as_ref().map(|_| ()))
                     }
-                    Answer::Verified(r) => ("Settings (Verify)", r.as_ref().map(|_| ())),
-                    Answer::Configured(r) => (
+                    ResetAnswer::Verified(r) => ("Settings (Verify)", r.as_ref().map(|_| ())),
+                    ResetAnswer::Configured(r) => (
                         "Self Password Reset Configuration (Update)",
                         r.as_ref().map(|_| ()),
                     ),
-                    _ => return None,
+                    _ => return,
                 };
                 self.outcome_of(step, &r);
                 if let Some(u) = self.user.as_mut() {
                     u.on_answer(&answer);
                 }
             }
-            Answer::SessionStarted(r) => match r {
+            ResetAnswer::SessionStarted(r) => match r {
                 Ok((session, code, login)) => {
                     sh.status.ok(format!(
                         "Supervised session {} started for {login} ({code}). The user types on the user's screen.",
@@ -232,13 +238,13 @@ impl ResetPanel {
                 }
                 Err(e) => self.start_note = Some(Note::Error(e.to_string())),
             },
-            Answer::SessionEnded(r) => match r {
+            ResetAnswer::SessionEnded(r) => match r {
                 Ok(()) => {
                     self.watch_asked = None;
                 }
                 Err(e) => sh.status.error(e.to_string()),
             },
-            Answer::Unlocked(r) => {
+            ResetAnswer::Unlocked(r) => {
                 match r {
                     Ok(u) => {
                         self.unlock_note = Some(Note::Ok(format!(
@@ -251,9 +257,7 @@ impl ResetPanel {
                 }
                 self.watch_asked = None;
             }
-            other => return Some(other),
         }
-        None
     }
 
     /// When the watch says the session ended: the user's screen closes, the form returns.
@@ -313,7 +317,7 @@ impl ResetPanel {
     /// The user's screen in a window of its own: a native window (an egui viewport) where
     /// the platform has them, else a window inside the console (as in headless tests).
     fn user_window_ui(&mut self, ctx: &egui::Context, sh: &mut Shell<'_>) {
-        let busy = sh.worker.busy().is_some();
+        let busy = sh.busy;
         let Some(user) = self.user.as_mut() else {
             return;
         };
@@ -355,7 +359,7 @@ impl ResetPanel {
             job
         };
         if let Some(job) = job {
-            sh.worker.send(job);
+            sh.jobs.push(job);
         }
     }
 
@@ -407,7 +411,7 @@ impl ResetPanel {
         if due && !self.watch_pending {
             self.watch_pending = true;
             self.watch_asked = Some(Instant::now());
-            sh.worker.send(Job::Watch {
+            sh.jobs.push(Job::Watch {
                 code,
                 login,
                 session,
@@ -467,7 +471,7 @@ impl ResetPanel {
             ui.end_row();
         });
         ui.add_space(8.0);
-        let busy = sh.worker.busy().is_some();
+        let busy = sh.busy;
         submit |= ui
             .add_enabled(!busy, egui::Button::new("Start session"))
             .clicked();
@@ -490,7 +494,7 @@ impl ResetPanel {
             return;
         }
         self.start_note = None;
-        sh.worker.send(Job::StartSession {
+        sh.jobs.push(Job::StartSession {
             actor: sh.operator.clone(),
             code: self.code.trim().to_owned(),
             login: self.login.trim().to_owned(),
@@ -559,7 +563,7 @@ impl ResetPanel {
                 self.action = ResetAction::HandOver;
             }
             if ui.button("End session").clicked() {
-                sh.worker.send(Job::EndSession { id });
+                sh.jobs.push(Job::EndSession { id });
             }
         });
     }
@@ -817,7 +821,7 @@ impl ResetPanel {
             if go && !self.unlock_reason.trim().is_empty() {
                 self.unlock_note = None;
                 let reason = std::mem::take(&mut self.unlock_reason);
-                sh.worker.send(match &self.active {
+                sh.jobs.push(match &self.active {
                     Some(a) => Job::UnlockInSession {
                         actor: sh.operator.clone(),
                         session: a.session.id.clone(),

@@ -11,7 +11,7 @@ use egui::{RichText, Ui};
 use super::widgets::{
     FIELD_WIDTH, Note, entered, error_color, field_row, form_grid, mm_ss, warn_color,
 };
-use super::worker::{Answer, FlowInput, FlowStep, Job, WatchView};
+use super::worker::{FlowInput, FlowStep, Job, ResetAnswer, WatchView};
 use crate::core::CoreError;
 use crate::core::Reason;
 use crate::core::error::{PASSWORD_RESET_ERROR, PASSWORD_RESET_ERROR_CAUSES};
@@ -126,9 +126,9 @@ impl UserScreen {
     }
 
     /// Takes the person's side of a flow answer (the operator's side is the Reset panel's).
-    pub fn on_answer(&mut self, answer: &Answer) {
+    pub fn on_answer(&mut self, answer: &ResetAnswer) {
         match answer {
-            Answer::Flow {
+            ResetAnswer::Flow {
                 step,
                 code,
                 login,
@@ -167,7 +167,7 @@ impl UserScreen {
                     }
                 }
             }
-            Answer::Verified(r) => match r {
+            ResetAnswer::Verified(r) => match r {
                 Ok(u) => {
                     self.page = Page::SettingsConfigure;
                     self.focus_first = true;
@@ -190,7 +190,7 @@ impl UserScreen {
                     self.person = Some(PersonNote::Plain(Note::Error(e.to_string())));
                 }
             },
-            Answer::Configured(r) => match r {
+            ResetAnswer::Configured(r) => match r {
                 Ok(u) => {
                     let show = |e: &Option<crate::core::model::Email>| {
                         e.as_ref()
@@ -597,23 +597,29 @@ fn fields_ui<const N: usize>(
     fields: [(&str, &mut String, bool); N],
 ) -> bool {
     let first_empty = fields.iter().position(|f| f.1.is_empty()).unwrap_or(0);
-    form_grid(id)
-        .show(ui, |ui| {
-            let mut submit = false;
-            for (i, (label, value, password)) in fields.into_iter().enumerate() {
-                let r = field_row(ui, label, value, password);
-                // A new form's first pass only sizes the grid (its widgets cannot take focus
-                // yet), so keep asking until the field has it.
-                if *focus && i == first_empty {
-                    if r.has_focus() {
-                        *focus = false;
-                    } else {
-                        r.request_focus();
+    // The fields' ids must not depend on what shows above the form (the countdown comes
+    // and goes with the live view): a field whose id changes loses the cursor.
+    let scope = egui::UiBuilder::new().scope_id(ui.make_persistent_id(("form", id)));
+    ui.scope_builder(scope, |ui| {
+        form_grid(id)
+            .show(ui, |ui| {
+                let mut submit = false;
+                for (i, (label, value, password)) in fields.into_iter().enumerate() {
+                    let r = field_row(ui, label, value, password);
+                    // A new form's first pass only sizes the grid (its widgets cannot take focus
+                    // yet), so keep asking until the field has it.
+                    if *focus && i == first_empty {
+                        if r.has_focus() {
+                            *focus = false;
+                        } else {
+                            r.request_focus();
+                        }
                     }
+                    submit |= entered(ui, &r);
                 }
-                submit |= entered(ui, &r);
-            }
-            submit
-        })
-        .inner
+                submit
+            })
+            .inner
+    })
+    .inner
 }

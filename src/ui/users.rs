@@ -16,8 +16,9 @@ use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use egui::{Key, KeyboardShortcut, Modifiers, RichText, TextEdit, Ui};
 use egui_extras::{Column, TableBuilder};
 
-use super::data::{BulkTarget, DataAnswer, DataJob, Progress, ScrollMark, USER_PAGE, UserChange};
+use super::data::{BulkTarget, DataJob, Progress, ScrollMark, USER_PAGE, UserChange, UsersAnswer};
 use super::file_menu::{Dialogs, Purpose, progress_ui};
+use super::view::{Jobs, Shell};
 use super::widgets::{Note, entered, error_color, field_row, form_grid, short_time, warn_color};
 use crate::core::clock::rfc3339;
 use crate::core::model::{Matches, UserFilter};
@@ -149,6 +150,10 @@ pub struct UsersPanel {
     focus_search: bool,
     /// A bulk change of SPR waiting for the operator's yes (SPEC §5: it names the count).
     confirm_bulk: Option<(BulkTarget, bool, u64)>,
+    /// A refresh's query is running: the old rows show until its first page comes.
+    keep_rows: bool,
+    /// The selected user is read again at the next frame (after a change).
+    detail_stale: bool,
 }
 
 fn tri_combo(ui: &mut Ui, label: &str, value: &mut Option<bool>, yes: &str, no: &str) {
@@ -239,25 +244,33 @@ impl UsersPanel {
         self.selected.as_ref()
     }
 
-    /// Drops every row held and asks again (after a change).
+    /// Reads the rows and the selected user again when the panel is next drawn (after a
+    /// change, here or at another seat). The rows held stay on screen, and the place in the
+    /// table is kept, until the new ones come.
     pub fn refresh(&mut self) {
         self.applied = None;
         self.query_in_flight = false;
+        self.asked_providers = false;
+        self.detail_stale = true;
     }
 
-    /// Takes the worker's answer to one of this panel's jobs.
-    pub fn on_answer(&mut self, a: DataAnswer) -> Vec<DataJob> {
-        let mut jobs = Vec::new();
+    /// Takes this panel's answers.
+    pub fn on_answer(&mut self, a: UsersAnswer, sh: &mut Shell<'_>) {
+        let jobs = &mut *sh.jobs;
         match a {
-            DataAnswer::Providers(Ok(p)) => self.providers = p,
-            DataAnswer::Providers(Err(e)) => self.note = Some(Note::Error(e.to_string())),
-            DataAnswer::UserQuery { generation, .. } if generation != self.generation => {
+            UsersAnswer::Providers(Ok(p)) => self.providers = p,
+            UsersAnswer::Providers(Err(e)) => self.note = Some(Note::Error(e.to_string())),
+            UsersAnswer::UserQuery { generation, .. } if generation != self.generation => {
                 self.query_in_flight = false;
             }
-            DataAnswer::UserQuery { result, .. } => {
+            UsersAnswer::UserQuery { result, .. } => {
                 self.query_in_flight = false;
                 match result {
                     Ok((matches, first)) => {
+                        if std::mem::take(&mut self.keep_rows) {
+                            self.pages.clear();
+                            self.page_order.clear();
+                        }
                         self.total = Some(matches);
                         self.store_page(0, first);
                         if !matches.exact
@@ -272,13 +285,13 @@ impl UsersPanel {
                     Err(e) => self.note = Some(Note::Error(e.to_string())),
                 }
             }
-            DataAnswer::UserCount { generation, result } if generation == self.generation => {
+            UsersAnswer::UserCount { generation, result } if generation == self.generation => {
                 match result {
                     Ok(n) => self.total = Some(Matches { n, exact: true }),
                     Err(e) => self.note = Some(Note::Error(e.to_string())),
                 }
             }
-            DataAnswer::UserPage {
+            UsersAnswer::UserPage {
                 generation,
                 page,
                 result,
@@ -291,9 +304,14 @@ impl UsersPanel {
                     Err(e) => self.note = Some(Note::Error(e.to_string())),
                 }
             }
-            DataAnswer::UserDetail(Ok(u)) => self.select(u),
-            DataAnswer::UserDetail(Err(e)) => self.note = Some(Note::Error(e.to_string())),
-            DataAnswer::UserChanged { change, result } => match result {
+            // A fresh copy of the user shown; one clicked away from meanwhile stays away.
+            UsersAnswer::UserDetail(Ok(u)) => {
+                if self.selected.as_ref().is_some_and(|s| s.id == u.id) {
+                    self.select(u);
+                }
+            }
+            UsersAnswer::UserDetail(Err(e)) => self.note = Some(Note::Error(e.to_string())),
+            UsersAnswer::UserChanged { change, result } => match result {
                 Ok(u) => {
                     self.note = Some(Note::Ok(match change {
                         UserChange::Spr(true) => {
@@ -313,7 +331,7 @@ impl UsersPanel {
                 }
                 Err(e) => self.note = Some(Note::Error(e.to_string())),
             },
-            DataAnswer::BulkDone { on, result } => {
+            UsersAnswer::BulkDone { on, result } => {
                 match result {
                     Ok(n) => {
                         self.note = Some(Note::Ok(format!(
@@ -330,7 +348,7 @@ impl UsersPanel {
                     jobs.push(DataJob::UserDetail { id: u.id });
                 }
             }
-            DataAnswer::UserAdded(result) => match result {
+            UsersAnswer::UserAdded(result) => match result {
                 Ok(u) => {
                     self.add_user = None;
                     self.note = Some(Note::Ok(format!(
@@ -347,7 +365,7 @@ impl UsersPanel {
                     None => self.note = Some(Note::Error(e.to_string())),
                 },
             },
-            DataAnswer::Imported(result) => {
+            UsersAnswer::Imported(result) => {
                 self.import_progress = None;
                 self.bad_rows.clear();
                 match result {
@@ -370,16 +388,16 @@ impl UsersPanel {
                     Err(ImportError::Core(e)) => self.note = Some(Note::Error(e.to_string())),
                 }
             }
-            DataAnswer::Exported { path, result } => {
+            UsersAnswer::Exported { path, result } => {
                 self.export_progress = None;
                 self.note = Some(match result {
                     Ok(n) => Note::Ok(format!("Exported {n} user(s) to {}.", path.display())),
                     Err(e) => Note::Error(e.to_string()),
                 });
             }
-            _ => {}
+            // Late answers to an older search or filter.
+            UsersAnswer::UserCount { .. } | UsersAnswer::UserPage { .. } => {}
         }
-        jobs
     }
 
     fn store_page(&mut self, page: u64, rows: Vec<User>) {
@@ -418,13 +436,18 @@ impl UsersPanel {
         self.selected = Some(u);
     }
 
-    /// Draws the panel; returns the jobs to send to the worker.
-    #[must_use]
-    pub fn panel_ui(&mut self, ui: &mut Ui, actor: &Operator) -> Vec<DataJob> {
-        let mut jobs = Vec::new();
+    /// Draws the panel.
+    pub fn ui(&mut self, ui: &mut Ui, sh: &mut Shell<'_>) {
+        let actor = sh.operator;
+        let jobs = &mut *sh.jobs;
         if !self.asked_providers {
             self.asked_providers = true;
             jobs.push(DataJob::Providers);
+        }
+        if std::mem::take(&mut self.detail_stale)
+            && let Some(u) = &self.selected
+        {
+            jobs.push(DataJob::UserDetail { id: u.id });
         }
         if ui.input_mut(|i| i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::F)))
         {
@@ -435,9 +458,13 @@ impl UsersPanel {
         if self.applied.as_ref() != Some(&filter) && !self.query_in_flight {
             self.query_in_flight = true;
             self.generation += 1;
-            self.pages.clear();
-            self.page_order.clear();
             self.pending.clear();
+            // A refresh keeps the rows on screen until the new first page replaces them.
+            self.keep_rows = self.applied.is_none() && self.total.is_some();
+            if !self.keep_rows {
+                self.pages.clear();
+                self.page_order.clear();
+            }
             if self.applied.as_ref().is_some_and(|old| old != &filter) {
                 // A new search or filter starts at the top; a refresh keeps the place.
                 self.scroll_to = Some(0);
@@ -449,7 +476,7 @@ impl UsersPanel {
                 filter,
             });
         }
-        self.toolbar_ui(ui, actor, &mut jobs);
+        self.toolbar_ui(ui, actor, jobs);
         if let Some((purpose, path)) = self.dialogs.ui(ui.ctx()) {
             match purpose {
                 Purpose::ImportUsers => {
@@ -477,7 +504,7 @@ impl UsersPanel {
             }
         }
         self.import_ui(ui, actor);
-        self.add_user_ui(ui, actor, &mut jobs);
+        self.add_user_ui(ui, actor, jobs);
         if let Some(n) = &self.note {
             n.ui(ui);
         }
@@ -487,12 +514,10 @@ impl UsersPanel {
                 .resizable(true)
                 .default_size(340.0)
                 .show(ui, |ui| {
-                    egui::ScrollArea::vertical()
-                        .show(ui, |ui| self.details_ui(ui, actor, &mut jobs));
+                    egui::ScrollArea::vertical().show(ui, |ui| self.details_ui(ui, actor, jobs));
                 });
         }
-        egui::CentralPanel::no_frame().show(ui, |ui| self.table_ui(ui, actor, &mut jobs));
-        jobs
+        egui::CentralPanel::no_frame().show(ui, |ui| self.table_ui(ui, actor, jobs));
     }
 
     fn filters_ui(&mut self, ui: &mut Ui) {
@@ -557,7 +582,7 @@ impl UsersPanel {
     }
 
     /// Asks before a bulk change of SPR, naming how many users it changes.
-    fn confirm_bulk_ui(&mut self, ui: &mut Ui, actor: &Operator, jobs: &mut Vec<DataJob>) {
+    fn confirm_bulk_ui(&mut self, ui: &mut Ui, actor: &Operator, jobs: &mut Jobs) {
         let Some((_, on, n)) = &self.confirm_bulk else {
             return;
         };
@@ -591,7 +616,7 @@ impl UsersPanel {
         }
     }
 
-    fn toolbar_ui(&mut self, ui: &mut Ui, actor: &Operator, jobs: &mut Vec<DataJob>) {
+    fn toolbar_ui(&mut self, ui: &mut Ui, actor: &Operator, jobs: &mut Jobs) {
         self.confirm_bulk_ui(ui, actor, jobs);
         ui.horizontal_wrapped(|ui| {
             match self.total {
@@ -682,7 +707,7 @@ impl UsersPanel {
         });
     }
 
-    fn table_ui(&mut self, ui: &mut Ui, actor: &Operator, jobs: &mut Vec<DataJob>) {
+    fn table_ui(&mut self, ui: &mut Ui, actor: &Operator, jobs: &mut Jobs) {
         let total = self.total.map_or(0, |m| m.n);
         // Ctrl+Home / Ctrl+End go to the first / last row when no field has the keyboard.
         if ui.memory(|m| m.focused().is_none()) {

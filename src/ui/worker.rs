@@ -1,11 +1,13 @@
 //! The worker thread: it owns the `Service` (argon2, SQLite and SMTP run here, never on the UI
 //! thread). The UI sends a [`Job`], the worker answers with an [`Answer`] and repaints the UI.
+//! Between jobs, and after each, it looks at the database's change mark: a change made here
+//! or at another seat comes to the UI as [`AppAnswer::Changed`] (SPEC §3.16, within 2 s).
 
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, TryRecvError, channel};
 use std::time::Duration;
 
 use crate::core::clock::Clock;
@@ -19,7 +21,7 @@ use crate::core::session::{Session, SessionStart, SessionStep};
 use crate::core::{CoreError, Service};
 use crate::mail::MailSettings;
 use crate::mail::smtp::SmtpSettings;
-use crate::store::{Location, Store};
+use crate::store::Location;
 
 /// Which step of the person's flow a [`Job::Flow`] answer belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -244,9 +246,25 @@ pub struct WatchView {
     pub session: Option<Session>,
 }
 
-/// What the worker answers.
+/// What the worker answers, grouped by the view that takes it: the app hands each group to
+/// its owner with one match (see `app::ConsoleApp::on_answer`).
 #[derive(Debug)]
 pub enum Answer {
+    /// The app shell's own: opening, sign-in, console events, and changes in the database.
+    App(AppAnswer),
+    Overview(OverviewAnswer),
+    Provider(ProviderAnswer),
+    Reset(ResetAnswer),
+    Users(super::data::UsersAnswer),
+    Audit(super::data::AuditAnswer),
+    Outbox(super::data::OutboxAnswer),
+    /// The File menu's (a backup copy).
+    Files(super::data::FilesAnswer),
+}
+
+/// The app shell's answers.
+#[derive(Debug)]
+pub enum AppAnswer {
     /// The database was opened (or could not be).
     Opened(Result<Opened, CoreError>),
     FirstOperator(Result<Operator, CoreError>),
@@ -258,15 +276,38 @@ pub enum Answer {
     /// The answer to a [`Job::Console`] event (only an error is worth telling).
     Console(Result<(), CoreError>),
     Training(Result<bool, CoreError>),
-    SessionStarted(Result<(Session, String, String), CoreError>),
-    SessionEnded(Result<(), CoreError>),
-    Unlocked(Result<User, CoreError>),
+    /// A job panicked; the worker goes on with the next.
+    Crashed(String),
+    /// The database changed (at this seat or another, §3.16): what the views show is read
+    /// again.
+    Changed,
+}
+
+/// The Overview panel's answers.
+#[derive(Debug)]
+pub enum OverviewAnswer {
+    Overview(Result<Box<crate::core::overview::Overview>, CoreError>),
+    /// How many accounts an incident's unlock unlocked.
+    AccountsUnlocked(Result<usize, CoreError>),
+}
+
+/// The Provider panel's answers.
+#[derive(Debug)]
+pub enum ProviderAnswer {
     Providers(Result<Vec<Provider>, CoreError>),
     ProviderView(Result<ProviderView, CoreError>),
     ProviderSaved(Result<Provider, CoreError>),
     Mail(Result<MailView, CoreError>),
     MailSaved(Result<(), CoreError>),
     TestSent(Result<String, CoreError>),
+}
+
+/// The Reset panel's answers (and its user's screen's).
+#[derive(Debug)]
+pub enum ResetAnswer {
+    SessionStarted(Result<(Session, String, String), CoreError>),
+    SessionEnded(Result<(), CoreError>),
+    Unlocked(Result<User, CoreError>),
     Flow {
         step: FlowStep,
         code: String,
@@ -276,13 +317,30 @@ pub enum Answer {
     Verified(Result<User, CoreError>),
     Configured(Result<User, CoreError>),
     Watch(Result<Box<WatchView>, CoreError>),
-    /// The answer to a [`Job::Data`].
-    Data(super::data::DataAnswer),
-    Overview(Result<Box<crate::core::overview::Overview>, CoreError>),
-    /// How many accounts an incident's unlock unlocked.
-    AccountsUnlocked(Result<usize, CoreError>),
-    /// A job panicked; the worker goes on with the next.
-    Crashed(String),
+}
+
+impl From<AppAnswer> for Answer {
+    fn from(a: AppAnswer) -> Self {
+        Answer::App(a)
+    }
+}
+
+impl From<OverviewAnswer> for Answer {
+    fn from(a: OverviewAnswer) -> Self {
+        Answer::Overview(a)
+    }
+}
+
+impl From<ProviderAnswer> for Answer {
+    fn from(a: ProviderAnswer) -> Self {
+        Answer::Provider(a)
+    }
+}
+
+impl From<ResetAnswer> for Answer {
+    fn from(a: ResetAnswer) -> Self {
+        Answer::Reset(a)
+    }
 }
 
 /// Facts about the database learnt when it was opened.
@@ -293,14 +351,31 @@ pub struct Opened {
     pub is_training: bool,
 }
 
+/// How often an idle worker looks for changes made elsewhere: another seat's change shows
+/// within 2 seconds (SPEC §3.16). One indexed read; a busy worker also looks after each job.
+pub const CHANGE_POLL: Duration = Duration::from_secs(1);
+
+/// Builds the worker's `Service` for a database (on the worker thread: a connection cannot
+/// cross threads). Tests give one with the fast hasher and a settable clock.
+pub type ServiceFactory = Arc<dyn Fn(&Location) -> Result<Service, CoreError> + Send + Sync>;
+
+/// The console's own factory: the database at `location` (the console's first run creates
+/// it, on a server as in a file: SPEC §3.13), `clock`, the real hasher.
+pub fn default_factory(clock: Arc<dyn Clock>) -> ServiceFactory {
+    Arc::new(move |location| Service::create_with(location, clock.clone(), Hasher::default()))
+}
+
 struct Envelope {
     id: u64,
     job: Job,
 }
 
 struct Reply {
-    id: u64,
-    answer: Answer,
+    /// The job answered; `None` for a change seen while idle.
+    id: Option<u64>,
+    answer: Option<Answer>,
+    /// The database changed since the worker last looked (by this job, or elsewhere).
+    changed: bool,
 }
 
 /// The UI's handle on the worker thread.
@@ -324,15 +399,14 @@ impl std::fmt::Debug for Worker {
 }
 
 impl Worker {
-    /// Starts the worker thread; it opens the database at `location` itself (a SQLite
-    /// connection cannot cross threads) and answers [`Answer::Opened`] first.
-    /// The service reads the time from `clock` (the system clock, or a settable one in tests).
-    pub fn spawn(location: Location, ctx: egui::Context, clock: Arc<dyn Clock>) -> Self {
+    /// Starts the worker thread; it builds its `Service` on the database at `path` with
+    /// `factory` and answers [`AppAnswer::Opened`] first.
+    pub fn spawn(location: Location, ctx: egui::Context, factory: ServiceFactory) -> Self {
         let (job_tx, job_rx) = channel::<Envelope>();
         let (reply_tx, reply_rx) = channel::<Reply>();
         let spawned = std::thread::Builder::new()
             .name("spr-worker".into())
-            .spawn(move || run(&location, clock, &job_rx, &reply_tx, &ctx));
+            .spawn(move || run(&location, &factory, &job_rx, &reply_tx, &ctx));
         let stopped = spawned.is_err();
         Self {
             tx: job_tx,
@@ -360,15 +434,21 @@ impl Worker {
         id
     }
 
-    /// Every answer that arrived since the last call.
+    /// Every answer that arrived since the last call; a change in the database comes as
+    /// [`AppAnswer::Changed`] right after the answer of the job that made it.
     pub fn poll(&mut self) -> Vec<Answer> {
         let mut out = Vec::new();
         loop {
             match self.rx.try_recv() {
                 Ok(reply) => {
-                    self.running.remove(&reply.id);
-                    self.waiting = self.waiting.saturating_sub(1);
-                    out.push(reply.answer);
+                    if let Some(id) = reply.id {
+                        self.running.remove(&id);
+                        self.waiting = self.waiting.saturating_sub(1);
+                    }
+                    out.extend(reply.answer);
+                    if reply.changed {
+                        out.push(Answer::App(AppAnswer::Changed));
+                    }
                 }
                 Err(TryRecvError::Empty) => break,
                 Err(TryRecvError::Disconnected) => {
@@ -403,16 +483,12 @@ impl Worker {
 
 fn run(
     location: &Location,
-    clock: Arc<dyn Clock>,
+    factory: &ServiceFactory,
     jobs: &Receiver<Envelope>,
     replies: &Sender<Reply>,
     ctx: &egui::Context,
 ) {
-    // The console's first run creates the database (SPEC §3.13), on a server as in a file.
-    let opened = Store::create_at(location)
-        .map_err(CoreError::from)
-        .map(|store| Service::new(store, clock, Hasher::default()));
-    let (mut svc, first) = match opened {
+    let (mut svc, first) = match factory(location) {
         Ok(svc) => {
             let info = svc.needs_first_operator().and_then(|needs| {
                 Ok(Opened {
@@ -421,37 +497,61 @@ fn run(
                     is_training: svc.is_training()?,
                 })
             });
-            (Some(svc), Answer::Opened(info))
+            (Some(svc), AppAnswer::Opened(info))
         }
-        Err(e) => (None, Answer::Opened(Err(e))),
+        Err(e) => (None, AppAnswer::Opened(Err(e))),
     };
-    if replies
-        .send(Reply {
-            id: 0,
-            answer: first,
-        })
-        .is_err()
-    {
+    let opened = Reply {
+        id: Some(0),
+        answer: Some(first.into()),
+        changed: false,
+    };
+    if replies.send(opened).is_err() {
         return;
     }
     ctx.request_repaint();
     let Some(svc) = svc.as_mut() else { return };
-    while let Ok(Envelope { id, job }) = jobs.recv() {
-        let answer = catch_unwind(AssertUnwindSafe(|| handle(svc, job))).unwrap_or_else(|p| {
-            let what = p
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| p.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            Answer::Crashed(format!(
-                "An internal error stopped this action ({what}). Nothing else was changed; try again."
-            ))
-        });
-        if replies.send(Reply { id, answer }).is_err() {
+    let mut mark = svc.change_mark().ok();
+    loop {
+        let (id, answer) = match jobs.recv_timeout(CHANGE_POLL) {
+            Ok(Envelope { id, job }) => (Some(id), Some(handle_caught(svc, job))),
+            Err(RecvTimeoutError::Timeout) => (None, None),
+            Err(RecvTimeoutError::Disconnected) => return,
+        };
+        // A mark that cannot be read now is looked for again next time, not reported.
+        let changed = svc
+            .change_mark()
+            .is_ok_and(|now| mark.replace(now).is_some_and(|before| before != now));
+        if answer.is_none() && !changed {
+            continue;
+        }
+        if replies
+            .send(Reply {
+                id,
+                answer,
+                changed,
+            })
+            .is_err()
+        {
             return;
         }
         ctx.request_repaint();
     }
+}
+
+/// Runs one job; a panic becomes an answer and the worker goes on.
+fn handle_caught(svc: &mut Service, job: Job) -> Answer {
+    catch_unwind(AssertUnwindSafe(|| handle(svc, job))).unwrap_or_else(|p| {
+        let what = p
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        AppAnswer::Crashed(format!(
+            "An internal error stopped this action ({what}). Nothing else was changed; try again."
+        ))
+        .into()
+    })
 }
 
 fn handle(svc: &mut Service, job: Job) -> Answer {
@@ -460,80 +560,90 @@ fn handle(svc: &mut Service, job: Job) -> Answer {
             login,
             password,
             training,
-        } => Answer::FirstOperator(svc.init_first_operator(&login, &password).and_then(|op| {
+        } => AppAnswer::FirstOperator(svc.init_first_operator(&login, &password).and_then(|op| {
             if training {
                 svc.set_mail_settings(&op, &MailSettings::Outbox)?;
             }
             Ok(op)
-        })),
-        Job::OperatorWait { login } => Answer::OperatorWait {
+        }))
+        .into(),
+        Job::OperatorWait { login } => AppAnswer::OperatorWait {
             wait: svc.operator_wait(&login).unwrap_or_default(),
             login,
-        },
+        }
+        .into(),
         Job::OperatorLogin {
             login,
             password,
             why,
-        } => Answer::OperatorLogin(svc.console_sign_in(&login, &password, &why)),
-        Job::Console { actor, event } => Answer::Console(svc.console_event(&actor, &event)),
-        Job::Training => Answer::Training(svc.is_training()),
+        } => AppAnswer::OperatorLogin(svc.console_sign_in(&login, &password, &why)).into(),
+        Job::Console { actor, event } => {
+            AppAnswer::Console(svc.console_event(&actor, &event)).into()
+        }
+        Job::Training => AppAnswer::Training(svc.is_training()).into(),
         Job::StartSession {
             actor,
             code,
             login,
             start,
-        } => Answer::SessionStarted(
+        } => ResetAnswer::SessionStarted(
             svc.start_session_for(&actor, &code, &login, &start)
                 .and_then(|s| {
                     let u = svc.user_by_id(s.user_id)?;
                     Ok((s, u.provider_code.to_string(), u.login.to_string()))
                 }),
-        ),
-        Job::EndSession { id } => Answer::SessionEnded(
+        )
+        .into(),
+        Job::EndSession { id } => ResetAnswer::SessionEnded(
             svc.end_session(&id, crate::core::session::SessionEnd::EndedByOperator)
                 .map(|_| ()),
-        ),
+        )
+        .into(),
         Job::Unlock {
             actor,
             user_id,
             reason,
-        } => Answer::Unlocked(svc.unlock(&actor, user_id, &reason)),
+        } => ResetAnswer::Unlocked(svc.unlock(&actor, user_id, &reason)).into(),
         Job::UnlockInSession {
             actor,
             session,
             reason,
-        } => Answer::Unlocked(svc.unlock_in_session(&actor, &session, &reason)),
-        Job::Providers => Answer::Providers(svc.providers()),
-        Job::ProviderView { code } => Answer::ProviderView(svc.provider(&code).and_then(|p| {
-            Ok(ProviderView {
-                counts: svc.provider_counts(p.id)?,
-                provider: p,
-            })
-        })),
+        } => ResetAnswer::Unlocked(svc.unlock_in_session(&actor, &session, &reason)).into(),
+        Job::Providers => ProviderAnswer::Providers(svc.providers()).into(),
+        Job::ProviderView { code } => {
+            ProviderAnswer::ProviderView(svc.provider(&code).and_then(|p| {
+                Ok(ProviderView {
+                    counts: svc.provider_counts(p.id)?,
+                    provider: p,
+                })
+            }))
+            .into()
+        }
         Job::AddProvider { actor, code, name } => {
-            Answer::ProviderSaved(svc.add_provider(&actor, &code, &name))
+            ProviderAnswer::ProviderSaved(svc.add_provider(&actor, &code, &name)).into()
         }
         Job::UpdateProvider {
             actor,
             code,
             changes,
-        } => Answer::ProviderSaved(svc.update_provider(&actor, &code, &changes)),
-        Job::Mail => Answer::Mail(svc.mail_settings().map(redact)),
+        } => ProviderAnswer::ProviderSaved(svc.update_provider(&actor, &code, &changes)).into(),
+        Job::Mail => ProviderAnswer::Mail(svc.mail_settings().map(redact)).into(),
         Job::SetMail {
             actor,
             settings,
             keep_password,
             ca_file,
             keep_ca,
-        } => Answer::MailSaved(set_mail(
+        } => ProviderAnswer::MailSaved(set_mail(
             svc,
             &actor,
             settings,
             keep_password,
             ca_file,
             keep_ca,
-        )),
-        Job::SendTest { actor, to } => Answer::TestSent(svc.send_test(&actor, &to)),
+        ))
+        .into(),
+        Job::SendTest { actor, to } => ProviderAnswer::TestSent(svc.send_test(&actor, &to)).into(),
         Job::Flow {
             step,
             input,
@@ -562,19 +672,20 @@ fn handle(svc: &mut Service, job: Job) -> Answer {
                     .and_then(|()| in_session(svc, Some(id), kind, run)),
                 None => run(svc),
             };
-            Answer::Flow {
+            ResetAnswer::Flow {
                 step,
                 code: input.code,
                 login: input.login,
                 result,
             }
+            .into()
         }
         Job::ConfigureVerify {
             session,
             code,
             login,
             password,
-        } => Answer::Verified(
+        } => ResetAnswer::Verified(
             session
                 .as_deref()
                 .map_or(Ok(()), |id| svc.check_session_account(id, &code, &login))
@@ -583,7 +694,8 @@ fn handle(svc: &mut Service, job: Job) -> Answer {
                         svc.configure_verify(&code, &login, &password)
                     })
                 }),
-        ),
+        )
+        .into(),
         Job::Configure {
             session,
             code,
@@ -591,7 +703,7 @@ fn handle(svc: &mut Service, job: Job) -> Answer {
             password,
             email,
             text_email,
-        } => Answer::Configured(
+        } => ResetAnswer::Configured(
             session
                 .as_deref()
                 .map_or(Ok(()), |id| svc.check_session_account(id, &code, &login))
@@ -606,16 +718,19 @@ fn handle(svc: &mut Service, job: Job) -> Answer {
                         )
                     })
                 }),
-        ),
+        )
+        .into(),
         Job::Watch {
             code,
             login,
             session,
-        } => Answer::Watch(watch(svc, code, login, session).map(Box::new)),
-        Job::Data(j) => Answer::Data(super::data::handle(svc, j)),
-        Job::Overview { actor } => Answer::Overview(svc.overview(&actor).map(Box::new)),
+        } => ResetAnswer::Watch(watch(svc, code, login, session).map(Box::new)).into(),
+        Job::Data(j) => super::data::handle(svc, j),
+        Job::Overview { actor } => {
+            OverviewAnswer::Overview(svc.overview(&actor).map(Box::new)).into()
+        }
         Job::UnlockAccounts { actor, ids, reason } => {
-            Answer::AccountsUnlocked(svc.unlock_accounts(&actor, &ids, &reason))
+            OverviewAnswer::AccountsUnlocked(svc.unlock_accounts(&actor, &ids, &reason)).into()
         }
     }
 }

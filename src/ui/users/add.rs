@@ -5,7 +5,7 @@ use super::*;
 
 impl UsersPanel {
     /// The Add user dialog (super admins only): Esc or Cancel closes it, Enter submits.
-    pub(super) fn add_user_ui(&mut self, ui: &mut Ui, actor: &Operator, jobs: &mut Vec<DataJob>) {
+    pub(super) fn add_user_ui(&mut self, ui: &mut Ui, actor: &Operator, jobs: &mut Jobs) {
         if !actor.is_super_admin() {
             self.add_user = None;
         }

@@ -5,7 +5,7 @@
 use super::*;
 
 impl UsersPanel {
-    pub(super) fn details_ui(&mut self, ui: &mut Ui, actor: &Operator, jobs: &mut Vec<DataJob>) {
+    pub(super) fn details_ui(&mut self, ui: &mut Ui, actor: &Operator, jobs: &mut Jobs) {
         let Some(u) = self.selected.clone() else {
             return;
         };
