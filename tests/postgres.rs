@@ -1,6 +1,6 @@
 //! Many seats on one PostgreSQL database (SPEC §3.16), through the real binary on the test
 //! server that SPR_TEST_POSTGRES_URL names (scripts/test.sh starts one): exact lockout counts
-//! across processes, `db copy` from a file, the refusals of §3.13 said of databases, and the
+//! across processes, two consoles that see each other's changes, `db copy` from a file, the refusals of §3.13 said of databases, and the
 //! append-only audit. Every test here fails when that variable is unset, unless
 //! SPR_TEST_SKIP_POSTGRES=1 (then each says SKIPPED).
 
@@ -11,10 +11,15 @@ mod common;
 
 use std::net::TcpListener;
 use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use common::{ADMIN_PW, DbArg, NEW_PW, Run, TestDb, USER_PW, token_in, wrong_token};
+use common::{ADMIN_PW, DbArg, NEW_PW, Run, TestDb, USER_PW, token_in, world_on, wrong_token};
 use serde_json::Value;
+use spr_console::core::Service;
 use spr_console::core::demo;
+use spr_console::core::hashing::Hasher;
+use spr_console::core::model::Status;
 
 const ROOT: [(&str, &str); 2] = [
     ("SPR_OPERATOR", "root"),
@@ -163,6 +168,63 @@ fn eight_seats_entering_ten_wrong_tokens_each_count_exactly_and_lock_once() {
     assert_eq!(count("action", "account_locked"), 1, "one lock event");
     assert_eq!(count("reason", "account_admin_locked"), 19);
     assert_eq!(ok(&db, &["audit", "verify", "--json"]).json()["ok"], true);
+}
+
+/// Two seats, as two open consoles are: each a `Service` on the same database. What one does
+/// moves the change mark the other polls (the console refreshes when it moves), within 2 s.
+#[test]
+fn two_consoles_on_one_database_see_each_others_changes_within_two_seconds() {
+    let Some(db) = TestDb::postgres() else { return };
+    let mut seat_a = world_on(db, 1);
+    let mut seat_b = Service::new(
+        seat_a.db.open_store(),
+        Arc::new(seat_a.clock.clone()),
+        Hasher::fast_for_tests(),
+    );
+    // What a console's worker does while idle (src/ui/worker.rs): poll the mark.
+    let waits_for_a_change = |seat: &Service, mark: i64, what: &str| {
+        let start = Instant::now();
+        while seat.change_mark().unwrap() == mark {
+            assert!(
+                start.elapsed() < Duration::from_secs(2),
+                "the other seat saw no change in 2 s after {what}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    // jdoe locks at seat A (two wrong passwords, max_incorrect 1); seat B sees it.
+    let mark_b = seat_b.change_mark().unwrap();
+    for _ in 0..2 {
+        let _ = seat_a.svc.login("ACME", "jdoe", "not-the-password");
+    }
+    waits_for_a_change(&seat_b, mark_b, "the lock");
+    assert_eq!(
+        seat_b.user("ACME", "jdoe").unwrap().status,
+        Status::AdminLocked
+    );
+    // Seat B unlocks; seat A sees jdoe Active.
+    let mark_a = seat_a.svc.change_mark().unwrap();
+    let root_b = seat_b.operator_login("root", ADMIN_PW).unwrap();
+    let id = seat_b.user("ACME", "jdoe").unwrap().id;
+    seat_b
+        .unlock(&root_b, id, "called the helpdesk, identity checked")
+        .unwrap();
+    waits_for_a_change(&seat_a.svc, mark_a, "the unlock");
+    let u = seat_a.svc.user("ACME", "jdoe").unwrap();
+    assert_eq!((u.status, u.failed_attempts), (Status::Active, 0));
+    // A new token asked for at seat A shows live at seat B.
+    let mark_b = seat_b.change_mark().unwrap();
+    seat_a
+        .svc
+        .request_token("jdoe", "ACME", "jdoe@example.org")
+        .unwrap();
+    waits_for_a_change(&seat_b, mark_b, "the new token");
+    let token = seat_b
+        .token_info(id)
+        .unwrap()
+        .expect("seat B sees the token");
+    assert_eq!(token.address, "jdoe@example.org");
+    assert_eq!(Some(token), seat_a.svc.token_info(id).unwrap());
 }
 
 /// Copies a demo database (made as `spr-console demo` makes it) to an empty PostgreSQL
