@@ -1,28 +1,26 @@
-//! Command-line stories through the real binary on a real database file (SPEC §4).
+//! Command-line stories through the real binary on each engine: a real SQLite file and a real
+//! PostgreSQL database (SPEC §4, §3.16).
 
 // Test code may unwrap: a failure is a failed test with its location.
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use common::{ADMIN_PW, NEW_PW, Run, USER_PW, token_in, wrong_token};
+use common::{ADMIN_PW, NEW_PW, Run, TestDb, USER_PW, engines, token_in, wrong_token};
 use serde_json::Value;
 
 const DESK_PW: &str = "violet-Copper-stream-77";
 
 struct Cli {
-    _dir: tempfile::TempDir,
-    db: PathBuf,
+    db: TestDb,
 }
 
 impl Cli {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("spr.sqlite3");
-        Self { _dir: dir, db }
+    /// The binary on a database that does not exist yet (an empty one on PostgreSQL).
+    fn on(db: TestDb) -> Self {
+        Self { db }
     }
 
     fn command(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
@@ -50,13 +48,14 @@ impl Cli {
     }
 
     /// init, provider ACME with SPR on, user jdoe with SPR on and an email.
-    fn ready() -> Self {
-        let cli = Self::new();
+    fn ready(db: TestDb) -> Self {
+        let cli = Self::on(db);
         let r = cli.run(
             &["init", "--operator", "root"],
             &[("SPR_OPERATOR_PASSWORD", ADMIN_PW)],
         );
         assert_eq!(r.code, 0, "{}", r.stderr);
+        cli.db.assert_holds_spr_console();
         // A new database has no delivery until one is chosen (§3.11).
         cli.ok(&["mail", "set", "outbox"]);
         cli.ok(&["provider", "add", "ACME", "--name", "Acme Care"]);
@@ -156,8 +155,7 @@ impl Cli {
     }
 
     fn sql(&self, sql: &str) {
-        let c = rusqlite::Connection::open(&self.db).unwrap();
-        c.execute_batch(sql).unwrap();
+        self.db.execute(sql);
     }
 }
 
@@ -175,9 +173,8 @@ fn assert_refused(r: &Run, reason: &str, cli: &Cli) {
     assert_eq!(cli.last_reason(), reason);
 }
 
-#[test]
-fn a_full_reset_story_through_the_command_line() {
-    let cli = Cli::ready();
+fn a_full_reset_story_through_the_command_line(db: TestDb) {
+    let cli = Cli::ready(db);
     let r = cli.request("jdoe@example.org");
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.json()["outcome"], "ok");
@@ -212,9 +209,8 @@ fn a_full_reset_story_through_the_command_line() {
     );
 }
 
-#[test]
-fn every_request_reason_code_is_refused_with_exit_3_and_one_message() {
-    let cli = Cli::ready();
+fn every_request_reason_code_is_refused_with_exit_3_and_one_message(db: TestDb) {
+    let cli = Cli::ready(db);
     let r = cli.run(
         &[
             "--json",
@@ -285,9 +281,8 @@ fn every_request_reason_code_is_refused_with_exit_3_and_one_message() {
     );
 }
 
-#[test]
-fn every_change_password_reason_code_is_refused_with_exit_3() {
-    let cli = Cli::ready();
+fn every_change_password_reason_code_is_refused_with_exit_3(db: TestDb) {
+    let cli = Cli::ready(db);
     let invalid = spr_console::core::service::INVALID_TOKEN;
     assert_says(
         &cli.complete("2345-6789", NEW_PW),
@@ -373,9 +368,8 @@ fn every_change_password_reason_code_is_refused_with_exit_3() {
     assert_eq!(r.json()["failed_attempts"], 0);
 }
 
-#[test]
-fn delivery_failure_is_exit_3_and_invalidates_the_token() {
-    let cli = Cli::ready();
+fn delivery_failure_is_exit_3_and_invalidates_the_token(db: TestDb) {
+    let cli = Cli::ready(db);
     // A port on loopback with nothing listening.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -528,9 +522,8 @@ fn assert_each(what: &str, v: &Value, shape: &[(&str, Ty)]) -> usize {
     items.len()
 }
 
-#[test]
-fn json_shapes_are_exactly_as_specified() {
-    let cli = Cli::ready();
+fn json_shapes_are_exactly_as_specified(db: TestDb) {
+    let cli = Cli::ready(db);
     // A second user, Admin Locked by wrong passwords (locked_at set, email null), beside
     // jdoe (locked_at null, text_email null): both forms of each nullable field are seen.
     let r = cli.run(
@@ -669,9 +662,8 @@ fn json_shapes_are_exactly_as_specified() {
     ));
 }
 
-#[test]
-fn exit_codes_for_usage_validation_and_refusal() {
-    let cli = Cli::ready();
+fn exit_codes_for_usage_validation_and_refusal(db: TestDb) {
+    let cli = Cli::ready(db);
     assert_eq!(cli.admin(&["user", "list", "--bogus"]).code, 2, "bad flag");
     let r = cli.run(
         &[
@@ -734,10 +726,10 @@ fn exit_codes_for_usage_validation_and_refusal() {
     assert!(v.stdout.starts_with("spr-console "));
 }
 
-#[test]
-fn db_and_json_are_accepted_before_or_after_the_subcommand() {
-    let cli = Cli::ready();
-    let db = cli.db.to_str().unwrap();
+fn db_and_json_are_accepted_before_or_after_the_subcommand(db: TestDb) {
+    let cli = Cli::ready(db);
+    let db = cli.db.db_arg();
+    let db = db.as_str();
     let env = [
         ("SPR_OPERATOR", "root"),
         ("SPR_OPERATOR_PASSWORD", ADMIN_PW),
@@ -751,6 +743,7 @@ fn db_and_json_are_accepted_before_or_after_the_subcommand() {
     assert_eq!(a.stdout, b.stdout);
 }
 
+// SQLite only: about files (tests/postgres.rs has the database side of §3.13).
 #[test]
 fn files_that_are_not_ours_are_exit_2_and_untouched() {
     let dir = tempfile::tempdir().unwrap();
@@ -780,9 +773,8 @@ fn files_that_are_not_ours_are_exit_2_and_untouched() {
     assert_eq!(std::fs::read(&p).unwrap(), before);
 }
 
-#[test]
-fn a_helpdesk_operator_may_look_and_reset_but_not_change_policy() {
-    let cli = Cli::ready();
+fn a_helpdesk_operator_may_look_and_reset_but_not_change_policy(db: TestDb) {
+    let cli = Cli::ready(db);
     let r = cli.run(
         &["operator", "add", "desk", "--role", "helpdesk"],
         &[
@@ -829,9 +821,8 @@ fn a_helpdesk_operator_may_look_and_reset_but_not_change_policy() {
     assert_eq!(p["max_incorrect"], 3, "unchanged");
 }
 
-#[test]
-fn reading_commands_write_no_audit_event() {
-    let cli = Cli::ready();
+fn reading_commands_write_no_audit_event(db: TestDb) {
+    let cli = Cli::ready(db);
     let before = cli
         .ok(&["audit", "--json"])
         .json()
@@ -852,9 +843,8 @@ fn reading_commands_write_no_audit_event() {
     assert_eq!(before, after);
 }
 
-#[test]
-fn two_processes_hammering_wrong_tokens_lose_no_increment_and_lock_at_the_boundary() {
-    let cli = Cli::ready();
+fn two_processes_hammering_wrong_tokens_lose_no_increment_and_lock_at_the_boundary(db: TestDb) {
+    let cli = Cli::ready(db);
     cli.ok(&["provider", "set", "ACME", "--max-incorrect", "40"]);
     assert_eq!(cli.request("jdoe@example.org").code, 0);
     let wrong = wrong_token(&cli.last_token());
@@ -867,7 +857,7 @@ fn two_processes_hammering_wrong_tokens_lose_no_increment_and_lock_at_the_bounda
         .map(|_| {
             Command::new("sh")
                 .args(["-c", &script, bin])
-                .env("SPR_CONSOLE_DB", &cli.db)
+                .env("SPR_CONSOLE_DB", cli.db.db_arg())
                 .env("SPR_NEW_PASSWORD", NEW_PW)
                 .spawn()
                 .unwrap()
@@ -911,9 +901,8 @@ fn two_processes_hammering_wrong_tokens_lose_no_increment_and_lock_at_the_bounda
     assert_eq!(refused_locked, 9);
 }
 
-#[test]
-fn odd_input_never_makes_the_binary_panic() {
-    let cli = Cli::ready();
+fn odd_input_never_makes_the_binary_panic(db: TestDb) {
+    let cli = Cli::ready(db);
     let long = "x".repeat(10_000);
     let emoji = "👩‍⚕️🔑";
     let env = [
@@ -1177,9 +1166,8 @@ impl Cli {
     }
 }
 
-#[test]
-fn a_helpdesk_operator_unlocks_with_a_reason_and_not_without() {
-    let cli = Cli::ready();
+fn a_helpdesk_operator_unlocks_with_a_reason_and_not_without(db: TestDb) {
+    let cli = Cli::ready(db);
     cli.add_desk();
     for _ in 0..4 {
         cli.run(
@@ -1223,9 +1211,8 @@ fn a_helpdesk_operator_unlocks_with_a_reason_and_not_without() {
     assert!(last["detail"].as_str().unwrap().contains("callback"));
 }
 
-#[test]
-fn the_outbox_is_refused_outside_a_training_database_and_open_to_helpdesk_inside() {
-    let cli = Cli::ready();
+fn the_outbox_is_refused_outside_a_training_database_and_open_to_helpdesk_inside(db: TestDb) {
+    let cli = Cli::ready(db);
     cli.add_desk();
     cli.request("jdoe@example.org");
     let r = cli.desk(&["outbox", "--json"]);
@@ -1255,14 +1242,14 @@ fn the_outbox_is_refused_outside_a_training_database_and_open_to_helpdesk_inside
     assert_eq!(r.json().as_array().unwrap().len(), 0);
 }
 
-#[test]
-fn a_fresh_init_database_refuses_a_token_request_with_delivery_failed() {
-    let cli = Cli::new();
+fn a_fresh_init_database_refuses_a_token_request_with_delivery_failed(db: TestDb) {
+    let cli = Cli::on(db);
     let r = cli.run(
         &["init", "--operator", "root"],
         &[("SPR_OPERATOR_PASSWORD", ADMIN_PW)],
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
+    cli.db.assert_holds_spr_console();
     assert!(!r.stderr.contains("training"), "{}", r.stderr);
     cli.ok(&["provider", "add", "ACME", "--name", "Acme Care"]);
     cli.ok(&["provider", "set", "ACME", "--spr", "on"]);
@@ -1301,12 +1288,13 @@ fn a_fresh_init_database_refuses_a_token_request_with_delivery_failed() {
     assert_eq!(cli.admin(&["outbox"]).code, 3);
 }
 
+// SQLite only: it migrates a file of the first schema.
 #[test]
 fn a_database_of_the_first_schema_keeps_its_outbox_after_the_migration() {
-    let cli = Cli::new();
+    let cli = Cli::on(TestDb::sqlite());
     {
         // The first schema, written as the previous release wrote it, with one operator.
-        let c = rusqlite::Connection::open(&cli.db).unwrap();
+        let c = rusqlite::Connection::open(cli.db.path()).unwrap();
         c.execute_batch(include_str!("../src/store/migrations/0001_initial.sql"))
             .unwrap();
         c.execute_batch(
@@ -1324,7 +1312,7 @@ fn a_database_of_the_first_schema_keeps_its_outbox_after_the_migration() {
         &[("SPR_USER_PASSWORD", "x")],
     );
     assert!(r.stderr.contains("note: training database"), "{}", r.stderr);
-    let c = rusqlite::Connection::open(&cli.db).unwrap();
+    let c = rusqlite::Connection::open(cli.db.path()).unwrap();
     let v: i32 = c
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
@@ -1338,3 +1326,20 @@ fn a_database_of_the_first_schema_keeps_its_outbox_after_the_migration() {
         .unwrap();
     assert_eq!((sup, ses), (None, None));
 }
+
+engines!(
+    a_full_reset_story_through_the_command_line,
+    every_request_reason_code_is_refused_with_exit_3_and_one_message,
+    every_change_password_reason_code_is_refused_with_exit_3,
+    delivery_failure_is_exit_3_and_invalidates_the_token,
+    json_shapes_are_exactly_as_specified,
+    exit_codes_for_usage_validation_and_refusal,
+    db_and_json_are_accepted_before_or_after_the_subcommand,
+    a_helpdesk_operator_may_look_and_reset_but_not_change_policy,
+    reading_commands_write_no_audit_event,
+    two_processes_hammering_wrong_tokens_lose_no_increment_and_lock_at_the_boundary,
+    odd_input_never_makes_the_binary_panic,
+    a_helpdesk_operator_unlocks_with_a_reason_and_not_without,
+    the_outbox_is_refused_outside_a_training_database_and_open_to_helpdesk_inside,
+    a_fresh_init_database_refuses_a_token_request_with_delivery_failed,
+);

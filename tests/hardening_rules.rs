@@ -1,6 +1,7 @@
-//! Issue 10 on the real service over a real SQLite file: one answer per flow for every
-//! refusal SPEC says must look alike, live tokens that end with what they depend on, the
-//! audit chain's migration, and the audited backup (SPEC §3.2, §3.3, §3.5, §3.7, §3.10).
+//! Issue 10 on the real service over each engine (a SQLite file, a PostgreSQL database): one
+//! answer per flow for every refusal SPEC says must look alike, live tokens that end with what
+//! they depend on; and, on SQLite files only, the audit chain's migration of an old file and
+//! the audited backup to a file (SPEC §3.2, §3.3, §3.5, §3.7, §3.10).
 
 // Test code may unwrap: a failure is a failed test with its location.
 #![allow(clippy::unwrap_used)]
@@ -35,12 +36,9 @@ fn last_event(w: &World) -> spr_console::core::audit::AuditEvent {
 }
 
 fn set_status(w: &World, status: &str) {
-    let c = rusqlite::Connection::open(w.path()).unwrap();
-    c.execute(
-        "UPDATE users SET status = ?1 WHERE login = 'jdoe'",
-        [status],
-    )
-    .unwrap();
+    w.db.execute(&format!(
+        "UPDATE users SET status = '{status}' WHERE login = 'jdoe'"
+    ));
 }
 
 fn provider_spr(w: &mut World, on: bool) {
@@ -63,9 +61,10 @@ fn user_spr(w: &mut World, on: bool) {
     w.svc.set_spr_for(&a, &[id], on).unwrap();
 }
 
-#[test]
-fn login_gives_one_message_for_every_failure_and_the_status_only_after_a_right_password() {
-    let mut w = world(5);
+fn login_gives_one_message_for_every_failure_and_the_status_only_after_a_right_password(
+    db: TestDb,
+) {
+    let mut w = world_on(db, 5);
     let cases: Vec<(&str, &str, &str, Reason)> = vec![
         ("NOPE", "jdoe", USER_PW, Reason::UnknownAccount),
         ("ACME", "ghost", USER_PW, Reason::UnknownAccount),
@@ -109,9 +108,8 @@ fn login_gives_one_message_for_every_failure_and_the_status_only_after_a_right_p
     }
 }
 
-#[test]
-fn the_verify_step_tells_nothing_before_a_right_password() {
-    let mut w = world(5);
+fn the_verify_step_tells_nothing_before_a_right_password(db: TestDb) {
+    let mut w = world_on(db, 5);
     let wrong = "wrong-password-here";
     // Wrong password: one message whatever the account.
     let (r, m) = refused(w.svc.configure_verify("ACME", "ghost", wrong));
@@ -143,9 +141,8 @@ fn the_verify_step_tells_nothing_before_a_right_password() {
     }
 }
 
-#[test]
-fn every_forgot_password_refusal_says_the_same_words() {
-    let mut w = world(5);
+fn every_forgot_password_refusal_says_the_same_words(db: TestDb) {
+    let mut w = world_on(db, 5);
     let generic = password_reset_error_text();
     let mut seen = Vec::new();
     let mut check = |w: &mut World, login: &str, code: &str, addr: &str, reason: Reason| {
@@ -186,9 +183,7 @@ fn every_forgot_password_refusal_says_the_same_words() {
         Reason::UserSprDisabled,
     );
     user_spr(&mut w, true);
-    let c = rusqlite::Connection::open(w.path()).unwrap();
-    c.execute_batch("UPDATE users SET email = NULL, text_email = NULL")
-        .unwrap();
+    w.db.execute("UPDATE users SET email = NULL, text_email = NULL");
     check(
         &mut w,
         "jdoe",
@@ -196,8 +191,7 @@ fn every_forgot_password_refusal_says_the_same_words() {
         "jdoe@example.org",
         Reason::SprNotConfigured,
     );
-    c.execute_batch("UPDATE users SET email = 'jdoe@example.org'")
-        .unwrap();
+    w.db.execute("UPDATE users SET email = 'jdoe@example.org'");
     for (status, reason) in [
         ("admin_locked", Reason::AccountAdminLocked),
         ("deactivated", Reason::AccountDeactivated),
@@ -232,8 +226,7 @@ fn every_forgot_password_refusal_says_the_same_words() {
 }
 
 /// Every reason Resend and Change Password share answers with the one invalid-token message.
-#[test]
-fn resend_and_change_password_give_one_message_for_every_invalid_token() {
+fn resend_and_change_password_give_one_message_for_every_invalid_token(db: TestDb) {
     type Setup = fn(&mut World);
     let cases: Vec<(&str, Reason, Setup)> = vec![
         ("no token yet", Reason::NoActiveToken, |_| {}),
@@ -274,29 +267,24 @@ fn resend_and_change_password_give_one_message_for_every_invalid_token() {
             w.svc
                 .request_token("jdoe", "ACME", "jdoe@example.org")
                 .unwrap();
-            let c = rusqlite::Connection::open(w.path()).unwrap();
-            c.execute_batch("UPDATE providers SET spr_enabled = 0")
-                .unwrap();
+            w.db.execute("UPDATE providers SET spr_enabled = 0");
         }),
         ("user SPR off", Reason::UserSprDisabled, |w| {
             w.svc
                 .request_token("jdoe", "ACME", "jdoe@example.org")
                 .unwrap();
-            let c = rusqlite::Connection::open(w.path()).unwrap();
-            c.execute_batch("UPDATE users SET spr_enabled = 0").unwrap();
+            w.db.execute("UPDATE users SET spr_enabled = 0");
         }),
         ("address no longer a contact", Reason::NoActiveToken, |w| {
             w.svc
                 .request_token("jdoe", "ACME", "jdoe@example.org")
                 .unwrap();
-            let c = rusqlite::Connection::open(w.path()).unwrap();
-            c.execute_batch("UPDATE users SET email = 'new@example.org'")
-                .unwrap();
+            w.db.execute("UPDATE users SET email = 'new@example.org'");
         }),
     ];
     for (what, reason, setup) in &cases {
         for flow in ["resend", "complete"] {
-            let mut w = world(5);
+            let mut w = world_on(db.another(), 5);
             setup(&mut w);
             let r = if flow == "resend" {
                 w.svc.resend("ACME", "jdoe")
@@ -323,7 +311,7 @@ fn resend_and_change_password_give_one_message_for_every_invalid_token() {
         }
     }
     // An unknown account too.
-    let mut w = world(5);
+    let mut w = world_on(db, 5);
     let (r, m) = refused(w.svc.resend("ACME", "ghost"));
     assert_eq!((r, m.as_str()), (Reason::UnknownAccount, INVALID_TOKEN));
     let (r, m) = refused(
@@ -338,8 +326,7 @@ fn token_state(w: &World) -> String {
     w.svc.token_info(id).unwrap().unwrap().state.to_string()
 }
 
-#[test]
-fn a_live_token_ends_with_its_contact_or_with_self_password_reset() {
+fn a_live_token_ends_with_its_contact_or_with_self_password_reset(db: TestDb) {
     type End = fn(&mut World);
     let ends: Vec<(&str, End)> = vec![
         ("contact changed by an operator", |w| {
@@ -368,7 +355,7 @@ fn a_live_token_ends_with_its_contact_or_with_self_password_reset() {
         }),
     ];
     for (what, end) in ends {
-        let mut w = world(5);
+        let mut w = world_on(db.another(), 5);
         w.svc
             .request_token("jdoe", "ACME", "jdoe@example.org")
             .unwrap();
@@ -382,7 +369,7 @@ fn a_live_token_ends_with_its_contact_or_with_self_password_reset() {
         );
     }
     // A change that keeps the address the token went to leaves it live.
-    let mut w = world(5);
+    let mut w = world_on(db, 5);
     w.svc
         .request_token("jdoe", "ACME", "jdoe@example.org")
         .unwrap();
@@ -410,6 +397,7 @@ fn a_live_token_ends_with_its_contact_or_with_self_password_reset() {
     );
 }
 
+// SQLite only: it migrates a file of the first schema (PostgreSQL starts at its own first).
 #[test]
 fn the_chain_migration_fills_hashes_for_events_written_before_it() {
     let dir = tempfile::tempdir().unwrap();
@@ -442,6 +430,7 @@ fn the_chain_migration_fills_hashes_for_events_written_before_it() {
     );
 }
 
+// SQLite only: a backup is a copy of the file, and its rules are about files.
 #[test]
 fn a_backup_is_for_super_admins_audited_owner_only_and_never_onto_the_database() {
     use std::os::unix::fs::PermissionsExt;
@@ -451,13 +440,13 @@ fn a_backup_is_for_super_admins_audited_owner_only_and_never_onto_the_database()
         .svc
         .add_operator(&a, "desk", Role::Helpdesk, "violet-Copper-stream-77")
         .unwrap();
-    let dest = w.dir.path().join("copy.sqlite3");
+    let dest = w.path().with_file_name("copy.sqlite3");
     assert!(matches!(
         w.svc.backup(&desk, &dest, |_, _| {}),
         Err(CoreError::Forbidden(_))
     ));
     assert!(!dest.exists());
-    let db = w.path();
+    let db = w.path().to_path_buf();
     assert!(w.svc.backup(&a, &db, |_, _| {}).is_err());
     let mut wal = db.clone().into_os_string();
     wal.push("-wal");
@@ -477,3 +466,11 @@ fn a_backup_is_for_super_admins_audited_owner_only_and_never_onto_the_database()
     assert_eq!(copy.user("ACME", "jdoe").unwrap().status, Status::Active);
     assert!(copy.audit_verify().unwrap().ok);
 }
+
+engines!(
+    login_gives_one_message_for_every_failure_and_the_status_only_after_a_right_password,
+    the_verify_step_tells_nothing_before_a_right_password,
+    every_forgot_password_refusal_says_the_same_words,
+    resend_and_change_password_give_one_message_for_every_invalid_token,
+    a_live_token_ends_with_its_contact_or_with_self_password_reset,
+);

@@ -1,5 +1,5 @@
 //! Supervised sessions (SPEC §3.15), helpdesk unlocks (§3.6) and delivery defaults (§3.11),
-//! on the real service over a real SQLite file.
+//! on the real service over each engine (a SQLite file, a PostgreSQL database).
 
 // Test code may unwrap: a failure is a failed test with its location.
 #![allow(clippy::unwrap_used)]
@@ -48,9 +48,8 @@ fn reason(r: Result<impl std::fmt::Debug, CoreError>) -> Reason {
     }
 }
 
-#[test]
-fn a_supervised_reset_names_the_operator_and_session_on_every_flow_event() {
-    let mut w = world(5);
+fn a_supervised_reset_names_the_operator_and_session_on_every_flow_event(db: TestDb) {
+    let mut w = world_on(db, 5);
     let desk = helpdesk(&mut w);
     let s = w
         .svc
@@ -137,9 +136,8 @@ fn a_supervised_reset_names_the_operator_and_session_on_every_flow_event() {
     );
 }
 
-#[test]
-fn a_lock_during_a_session_is_audited_in_it_and_a_helpdesk_unlocks_on_the_spot() {
-    let mut w = world(1);
+fn a_lock_during_a_session_is_audited_in_it_and_a_helpdesk_unlocks_on_the_spot(db: TestDb) {
+    let mut w = world_on(db, 1);
     let desk = helpdesk(&mut w);
     let jdoe = w.svc.user("ACME", "jdoe").unwrap();
     let id = w
@@ -180,9 +178,8 @@ fn a_lock_during_a_session_is_audited_in_it_and_a_helpdesk_unlocks_on_the_spot()
         .unwrap();
 }
 
-#[test]
-fn a_session_ends_on_console_lock_by_operator_and_after_30_idle_minutes() {
-    let mut w = world(5);
+fn a_session_ends_on_console_lock_by_operator_and_after_30_idle_minutes(db: TestDb) {
+    let mut w = world_on(db, 5);
     let desk = helpdesk(&mut w);
     let jdoe = w.svc.user("ACME", "jdoe").unwrap();
     let a = w.svc.start_session(&desk, jdoe.id, &callback("")).unwrap();
@@ -236,9 +233,8 @@ fn a_session_ends_on_console_lock_by_operator_and_after_30_idle_minutes() {
     assert!(ended.detail.starts_with("idle"), "{}", ended.detail);
 }
 
-#[test]
-fn starting_a_session_checks_the_method_note_and_ticket() {
-    let mut w = world(5);
+fn starting_a_session_checks_the_method_note_and_ticket(db: TestDb) {
+    let mut w = world_on(db, 5);
     let desk = helpdesk(&mut w);
     let other = |note: &str| SessionStart {
         method: VerificationMethod::Other,
@@ -276,9 +272,8 @@ fn starting_a_session_checks_the_method_note_and_ticket() {
     assert_eq!(started.len(), 1);
 }
 
-#[test]
-fn a_helpdesk_operator_unlocks_with_a_reason() {
-    let mut w = world(1);
+fn a_helpdesk_operator_unlocks_with_a_reason(db: TestDb) {
+    let mut w = world_on(db, 1);
     let desk = helpdesk(&mut w);
     for _ in 0..2 {
         let _ = w.svc.login("ACME", "jdoe", "not-the-password-at-all");
@@ -299,9 +294,8 @@ fn a_helpdesk_operator_unlocks_with_a_reason() {
     );
 }
 
-#[test]
-fn deactivating_and_reactivating_a_locked_account_keeps_it_locked() {
-    let mut w = world(1);
+fn deactivating_and_reactivating_a_locked_account_keeps_it_locked(db: TestDb) {
+    let mut w = world_on(db, 1);
     let a = w.admin.clone();
     for _ in 0..2 {
         let _ = w.svc.login("ACME", "jdoe", "not-the-password-at-all");
@@ -333,13 +327,12 @@ fn deactivating_and_reactivating_a_locked_account_keeps_it_locked() {
     );
 }
 
-#[test]
-fn a_new_database_has_no_delivery_until_one_is_chosen() {
-    let mut w = world(5);
+fn a_new_database_has_no_delivery_until_one_is_chosen(db: TestDb) {
+    let mut w = world_on(db, 5);
     let a = w.admin.clone();
-    // The world chose the outbox; a new file has no delivery at all.
-    let dir = tempfile::tempdir().unwrap();
-    let mut fresh = spr_console::core::Service::open(&dir.path().join("new.sqlite3")).unwrap();
+    // The world chose the outbox; a new database has no delivery at all.
+    let fresh_db = w.db.another();
+    let mut fresh = fresh_db.open_service();
     assert_eq!(fresh.mail_settings().unwrap(), MailSettings::NotSet);
     assert!(!fresh.is_training().unwrap());
     let root = fresh.init_first_operator("root", ADMIN_PW).unwrap();
@@ -373,10 +366,8 @@ fn a_new_database_has_no_delivery_until_one_is_chosen() {
     assert!(w.svc.outbox(None).unwrap().is_empty());
 }
 
-#[test]
-fn a_token_request_without_delivery_fails_with_delivery_failed() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut svc = spr_console::core::Service::open(&dir.path().join("new.sqlite3")).unwrap();
+fn a_token_request_without_delivery_fails_with_delivery_failed(db: TestDb) {
+    let mut svc = db.open_service();
     let root = svc.init_first_operator("root", ADMIN_PW).unwrap();
     svc.add_provider(&root, "ACME", "Acme").unwrap();
     svc.update_provider(
@@ -412,10 +403,9 @@ fn a_token_request_without_delivery_fails_with_delivery_failed() {
     );
 }
 
-#[test]
-fn the_console_audits_sign_in_sign_out_and_opening_another_database() {
+fn the_console_audits_sign_in_sign_out_and_opening_another_database(db: TestDb) {
     use spr_console::core::console::{ConsoleEvent, ConsoleSignIn};
-    let mut w = world(5);
+    let mut w = world_on(db, 5);
     let before = w.svc.audit_events(&AuditFilter::default()).unwrap().len();
     assert!(
         w.svc
@@ -468,9 +458,8 @@ fn the_console_audits_sign_in_sign_out_and_opening_another_database() {
     );
 }
 
-#[test]
-fn a_session_works_for_its_own_account_only() {
-    let mut w = world(5);
+fn a_session_works_for_its_own_account_only(db: TestDb) {
+    let mut w = world_on(db, 5);
     let desk = helpdesk(&mut w);
     let id = w
         .svc
@@ -483,3 +472,16 @@ fn a_session_works_for_its_own_account_only() {
         Err(CoreError::Invalid(m)) if m.contains("jdoe")
     ));
 }
+
+engines!(
+    a_supervised_reset_names_the_operator_and_session_on_every_flow_event,
+    a_lock_during_a_session_is_audited_in_it_and_a_helpdesk_unlocks_on_the_spot,
+    a_session_ends_on_console_lock_by_operator_and_after_30_idle_minutes,
+    starting_a_session_checks_the_method_note_and_ticket,
+    a_helpdesk_operator_unlocks_with_a_reason,
+    deactivating_and_reactivating_a_locked_account_keeps_it_locked,
+    a_new_database_has_no_delivery_until_one_is_chosen,
+    a_token_request_without_delivery_fails_with_delivery_failed,
+    the_console_audits_sign_in_sign_out_and_opening_another_database,
+    a_session_works_for_its_own_account_only,
+);

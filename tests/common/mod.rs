@@ -1,7 +1,8 @@
-//! Shared helpers for the integration tests: a real database file in a temp dir.
+//! Shared helpers for the integration tests: a real database, a file in a temp dir or a
+//! database of its own on the PostgreSQL test server (see `engines`).
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
@@ -12,37 +13,47 @@ use spr_console::core::hashing::Hasher;
 use spr_console::core::model::Operator;
 use spr_console::core::service::{ProviderChanges, UserInput};
 use spr_console::mail::MailSettings;
-use spr_console::store::Store;
-use tempfile::TempDir;
 
+pub mod engines;
 pub mod ui;
+
+// Not every test file uses each of these.
+#[allow(unused_imports)]
+pub(crate) use engines::{DbArg, TestDb, engines};
 
 pub const ADMIN_PW: &str = "orange-Kettle-93-violet";
 pub const USER_PW: &str = "maple-Harbor-quiet-4521";
 pub const NEW_PW: &str = "tundra-Lantern-slow-8830";
 
-/// A service over a fresh file, with a settable clock and fast hashing.
+/// A service over a fresh database, with a settable clock and fast hashing.
 pub struct World {
-    pub dir: TempDir,
     pub svc: Service,
     pub clock: SettableClock,
     pub admin: Operator,
+    /// Last, so that the service's connection closes before a PostgreSQL database is dropped.
+    pub db: TestDb,
 }
 
 impl World {
-    pub fn path(&self) -> PathBuf {
-        self.dir.path().join("spr.sqlite3")
+    /// The SQLite file (file-only tests; on PostgreSQL this fails the test).
+    pub fn path(&self) -> &Path {
+        self.db.path()
     }
+}
+
+/// [`world_on`] a fresh SQLite file.
+pub fn world(max_incorrect: u32) -> World {
+    world_on(TestDb::sqlite(), max_incorrect)
 }
 
 /// A database with provider ACME (SPR on, the given max_incorrect) and user jdoe
 /// (SPR on, email jdoe@example.org, text 5551234567@vtext.com, password USER_PW).
-pub fn world(max_incorrect: u32) -> World {
-    let dir = tempfile::tempdir().expect("temp dir");
+pub fn world_on(db: TestDb, max_incorrect: u32) -> World {
     let clock = SettableClock::new(Utc.with_ymd_and_hms(2026, 11, 28, 9, 0, 0).unwrap());
-    let store = Store::open(&dir.path().join("spr.sqlite3")).expect("open");
+    let store = db.open_store();
     let mut svc = Service::new(store, Arc::new(clock.clone()), Hasher::fast_for_tests());
     let admin = svc.init_first_operator("root", ADMIN_PW).expect("init");
+    db.assert_holds_spr_console();
     // A new database has no delivery (§3.11): these stories read tokens from the outbox.
     svc.set_mail_settings(&admin, &MailSettings::Outbox)
         .expect("outbox");
@@ -73,10 +84,10 @@ pub fn world(max_incorrect: u32) -> World {
     )
     .expect("user");
     World {
-        dir,
         svc,
         clock,
         admin,
+        db,
     }
 }
 
@@ -124,12 +135,12 @@ impl Run {
     }
 }
 
-/// The spr-console binary on the database `db`, without the operator, passwords or token of
-/// the test's own environment; `env` is set on top.
-pub fn command(db: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
+/// The spr-console binary on the database `db` (a [`TestDb`] or a file's path), without the
+/// operator, passwords or token of the test's own environment; `env` is set on top.
+pub fn command(db: &(impl DbArg + ?Sized), args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_spr-console"));
     c.args(args)
-        .env("SPR_CONSOLE_DB", db)
+        .env("SPR_CONSOLE_DB", db.db_arg_os())
         .env_remove("SPR_OPERATOR")
         .env_remove("SPR_OPERATOR_PASSWORD")
         .env_remove("SPR_NEW_PASSWORD")
@@ -144,7 +155,7 @@ pub fn command(db: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
 }
 
 /// Runs the binary as [`command`] sets it up; a panic in it fails the test.
-pub fn run(db: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+pub fn run(db: &(impl DbArg + ?Sized), args: &[&str], env: &[(&str, &str)]) -> Run {
     let out = command(db, args, env).output().expect("the binary runs");
     let run = Run {
         code: out.status.code().unwrap_or(-1),
