@@ -402,6 +402,123 @@ SELECT COUNT(*) FROM users;
     (ours.as_secs_f64(), floor.as_secs_f64(), rss_kb / 1024.0)
 }
 
+/// A fresh database on the server named by `SPR_BENCH_POSTGRES_URL` (a URL whose role may
+/// CREATE DATABASE); returns its URL and a closure-free name to drop afterwards.
+fn pg_database(admin: &str, tag: &str) -> (String, String) {
+    let name = format!("spr_scale_{tag}_{}", std::process::id());
+    let mut client = postgres::Client::connect(admin, postgres::NoTls).unwrap();
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .unwrap();
+    let base = &admin[..admin.rfind('/').expect("the URL names a database")];
+    (format!("{base}/{name}"), name)
+}
+
+fn pg_drop(admin: &str, name: &str) {
+    let mut client = postgres::Client::connect(admin, postgres::NoTls).unwrap();
+    client
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .unwrap();
+}
+
+/// The search and import figures on PostgreSQL (issue 13 on the second engine): `big`
+/// users copied from a demo file with `db copy`, the four keystrokes, then an import of
+/// `big` rows through the binary into a second server database, beside the same import into
+/// a file, all in this run.
+fn postgres_figures(admin: &str, dir: &Path, big: u32) {
+    use spr_console::store::Location;
+    let file = dir.join("pg-source.sqlite3");
+    demo::create(&file, big).unwrap();
+    let (url, name) = pg_database(admin, "search");
+    let source = Service::open(&file).unwrap();
+    let op = source
+        .operator_check(demo::OPERATOR, demo::OPERATOR_PASSWORD)
+        .unwrap()
+        .unwrap();
+    let t = Instant::now();
+    source
+        .copy_to(&op, &Location::parse(&url), |_, _| {})
+        .unwrap();
+    println!(
+        "PostgreSQL: db copy of {big} generated users: {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let mut svc = Service::open_at(&Location::parse(&url)).unwrap();
+    svc.operator_login(demo::OPERATOR, demo::OPERATOR_PASSWORD)
+        .unwrap();
+    let mut file_svc = Service::open(&file).unwrap();
+    println!("Search keystroke at {big} users, first page: PostgreSQL | SQLite file, same run:");
+    for q in ["u", "user0", "Kim", "nobody"] {
+        let (pg_first, matches, pg_count, _) = keystroke(&mut svc, q);
+        let (sq_first, _, sq_count, _) = keystroke(&mut file_svc, q);
+        println!(
+            "  {q:<7} first page {pg_first:.3} | {sq_first:.3} ms (ratio {:.2}) [{matches}]; exact count {pg_count:.1} | {sq_count:.1} ms",
+            pg_first / sq_first
+        );
+    }
+    drop(svc);
+    pg_drop(admin, &name);
+
+    let csv = dir.join("pg-import.csv");
+    import_file(&csv, big);
+    let (import_url, import_name) = pg_database(admin, "import");
+    let init = Command::new(BIN)
+        .args(["--db", &import_url, "init"])
+        .env("SPR_OPERATOR", demo::OPERATOR)
+        .env("SPR_OPERATOR_PASSWORD", demo::OPERATOR_PASSWORD)
+        .output()
+        .unwrap();
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    let add = Command::new(BIN)
+        .args([
+            "--db",
+            &import_url,
+            "provider",
+            "add",
+            demo::PROVIDER,
+            "--name",
+            "Demo",
+        ])
+        .env("SPR_OPERATOR", demo::OPERATOR)
+        .env("SPR_OPERATOR_PASSWORD", demo::OPERATOR_PASSWORD)
+        .output()
+        .unwrap();
+    assert!(
+        add.status.success(),
+        "{}",
+        String::from_utf8_lossy(&add.stderr)
+    );
+    let import = |db: &str| {
+        let t = Instant::now();
+        let out = Command::new(BIN)
+            .args(["--db", db, "user", "import", "--provider", demo::PROVIDER])
+            .arg(&csv)
+            .env("SPR_OPERATOR", demo::OPERATOR)
+            .env("SPR_OPERATOR_PASSWORD", demo::OPERATOR_PASSWORD)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        t.elapsed().as_secs_f64()
+    };
+    let pg = import(&import_url);
+    let file_db = dir.join("pg-import-file.sqlite3");
+    demo::create(&file_db, 0).unwrap();
+    let sq = import(&file_db.display().to_string());
+    println!(
+        "Import of {big} rows through the binary: PostgreSQL {pg:.2} s | SQLite file {sq:.2} s (ratio {:.2})",
+        pg / sq
+    );
+    pg_drop(admin, &import_name);
+}
+
 fn print_reset() {
     let (verify, complete) = reset_ratio();
     println!(
@@ -426,8 +543,30 @@ fn main() {
     };
     println!("load average at start: {}", load());
     // `SPR_SCALE_ONLY=reset`: only the reset figure (a quick check on a quieter moment).
-    if std::env::var("SPR_SCALE_ONLY").is_ok_and(|v| v == "reset") {
+    let only = std::env::var("SPR_SCALE_ONLY").unwrap_or_default();
+    if only == "reset" {
         print_reset();
+        return;
+    }
+    // `SPR_SCALE_ONLY=import`: only the import against the sqlite3 shell's floor.
+    if only == "import" {
+        let dir = tempfile::tempdir().unwrap();
+        let (ours, floor, rss) = import_vs_sqlite(dir.path(), big);
+        println!(
+            "import of {big} rows: {ours:.2} s; sqlite3 .import {floor:.2} s; ratio {:.2} (goal <= 1.5); peak RSS {rss:.0} MB; load {}",
+            ours / floor,
+            load()
+        );
+        return;
+    }
+    // `SPR_SCALE_ONLY=postgres` with `SPR_BENCH_POSTGRES_URL`: the search and import figures
+    // on the server beside the file's.
+    if only == "postgres" {
+        let admin = std::env::var("SPR_BENCH_POSTGRES_URL")
+            .expect("SPR_SCALE_ONLY=postgres needs SPR_BENCH_POSTGRES_URL (scripts/pg-test-server.sh start prints one)");
+        let dir = tempfile::tempdir().unwrap();
+        postgres_figures(&admin, dir.path(), big);
+        println!("load average at the end: {}", load());
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -347,7 +347,13 @@ impl Service {
                     match check_row(&rec, &cols, &p.code) {
                         Ok(u) => {
                             let key = u.login.to_ascii_lowercase();
-                            if let Some(id) = existing_user(tx, p.id, &u.login)? {
+                            if let Some(id) = insert_imported(tx, p.id, &u, &now)? {
+                                written.0.push((id, line));
+                                total += 1;
+                                spr_enabled += u64::from(u.spr_enabled);
+                            } else {
+                                // The unique key refused it: name the line it clashes with.
+                                let id = existing_user(tx, p.id, &u.login)?.unwrap_or(0);
                                 let problem = match written
                                     .line_of(id)
                                     .or_else(|| refused.get(&key).copied())
@@ -368,11 +374,6 @@ impl Service {
                                     line,
                                     problems: vec![problem],
                                 });
-                            } else {
-                                let id = insert_imported(tx, p.id, &u, &now)?;
-                                written.0.push((id, line));
-                                total += 1;
-                                spr_enabled += u64::from(u.spr_enabled);
                             }
                         }
                         Err(problems) => bad.push(BadRow { line, problems }),

@@ -2,7 +2,6 @@
 
 use super::StoreError;
 use super::db::{Db, params};
-use super::users::{self, NewUser};
 pub use crate::core::model::ImportedUser;
 
 /// The id of the provider's user with this Login Name (case-insensitive, as stored), if any.
@@ -14,22 +13,29 @@ pub fn existing_user(c: Db<'_>, provider_id: i64, login: &str) -> Result<Option<
     )
 }
 
-/// Inserts one imported user without a password (they set one through Self Password Reset);
-/// returns its id.
+/// Inserts one imported user without a password (they set one through Self Password Reset)
+/// and returns its id, or `None` when the provider already has that Login Name: one
+/// statement a row, the unique key doing the check (no lookup before each insert).
 pub fn insert_imported(
     c: Db<'_>,
     provider_id: i64,
     u: &ImportedUser,
     now: &str,
-) -> Result<i64, StoreError> {
-    let new = NewUser {
-        login: &u.login,
-        first: &u.first,
-        last: &u.last,
-        email: u.email.as_deref(),
-        text_email: u.text_email.as_deref(),
-        spr_enabled: u.spr_enabled,
-        password_hash: None,
-    };
-    users::insert(c, provider_id, &new, now)
+) -> Result<Option<i64>, StoreError> {
+    c.query_opt(
+        "INSERT INTO users (provider_id, login, first, last, email, text_email, spr_enabled, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (provider_id, login) DO NOTHING RETURNING id",
+        params![
+            provider_id,
+            u.login,
+            u.first,
+            u.last,
+            u.email,
+            u.text_email,
+            u.spr_enabled,
+            now
+        ],
+        |r| r.get(0),
+    )
 }
