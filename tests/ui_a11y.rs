@@ -9,7 +9,7 @@ mod common;
 
 use common::ui::*;
 use egui::accesskit::Role;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 
 /// Types `text` wherever the keyboard is, as a person would (no field is named).
 fn type_text(h: &mut Console, text: &str) {
@@ -74,4 +74,116 @@ fn after_a_refused_login_the_cursor_is_back_in_the_password_field() {
     h.key_press(egui::Key::Enter);
     // The right password, typed straight after the refusal, signs the user in.
     wait_for(&mut h, "you are logged in");
+}
+
+/// The texts under a node, in order (egui's labels carry their text as the value).
+fn texts(n: &egui_kittest::kittest::AccessKitNode<'_>) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in n.children() {
+        if c.role() == Role::Label
+            && let Some(v) = c.value()
+        {
+            out.push(v);
+        }
+        out.extend(texts(&c));
+    }
+    out
+}
+
+/// The rows of the table named `name`: each row's role, then its cells' roles and texts.
+fn table_rows(h: &Console, name: &str) -> Vec<(Role, Vec<(Role, String)>)> {
+    let table = h.get_by_role_and_label(Role::Table, name);
+    let mut rows = Vec::new();
+    let mut stack = vec![table.accesskit_node()];
+    while let Some(n) = stack.pop() {
+        if n.role() == Role::Row {
+            let cells = n
+                .children()
+                .map(|c| (c.role(), texts(&c).join(" ")))
+                .collect();
+            rows.push((n.role(), cells, n.data().row_index()));
+            continue;
+        }
+        stack.extend(n.children());
+    }
+    rows.sort_by_key(|r| r.2);
+    rows.into_iter().map(|(r, c, _)| (r, c)).collect()
+}
+
+#[test]
+fn the_users_table_reads_as_a_table_of_rows_and_cells_under_column_headers() {
+    let (_dir, path) = world();
+    let mut h = console(&path);
+    sign_in_as(&mut h, ADMIN, ADMIN_PW);
+    open_panel(&mut h, "Users");
+    wait_for(&mut h, "mlopez");
+    let rows = table_rows(&h, "Users");
+    assert_eq!(rows.len(), 3, "{rows:#?}");
+    let (_, header) = &rows[0];
+    let names: Vec<&str> = header.iter().map(|(_, t)| t.as_str()).collect();
+    assert!(
+        header.iter().all(|(r, _)| *r == Role::ColumnHeader),
+        "{header:?}"
+    );
+    assert_eq!(
+        names[1..],
+        [
+            "Provider",
+            "Login Name",
+            "Name",
+            "Contacts",
+            "SPR",
+            "Status"
+        ]
+    );
+    for (_, cells) in &rows[1..] {
+        assert_eq!(cells.len(), header.len(), "{cells:?}");
+        assert!(cells.iter().all(|(r, _)| *r == Role::Cell), "{cells:?}");
+    }
+    let logins: Vec<&str> = rows[1..].iter().map(|(_, c)| c[2].1.as_str()).collect();
+    assert_eq!(logins, ["jdoe", "mlopez"]);
+    assert_eq!(rows[2].1[3].1, "Maria Lopez");
+    assert_eq!(rows[2].1[6].1, "Active");
+    // The table says how big it is, not only the rows on screen.
+    let table = h.get_by_role_and_label(Role::Table, "Users");
+    assert_eq!(table.accesskit_node().data().row_count(), Some(3));
+
+    // A screen reader's click on a row opens that user, and the row says it is selected.
+    let row = h
+        .get_all_by_role(Role::Row)
+        .find(|r| texts(&r.accesskit_node()).iter().any(|t| t == "mlopez"))
+        .unwrap();
+    row.click_accesskit();
+    wait_for(&mut h, "Maria Lopez · Provider ACME");
+    let selected = h
+        .get_all_by_role(Role::Row)
+        .find(|r| texts(&r.accesskit_node()).iter().any(|t| t == "mlopez"))
+        .unwrap();
+    assert!(selected.accesskit_node().is_selected() == Some(true));
+    // Tab does not stop on the cells: a row is reached with the arrows, not 7 Tabs.
+    assert!(h.get_all_by_role(Role::Cell).all(|c| {
+        !c.accesskit_node()
+            .data()
+            .supports_action(egui::accesskit::Action::Focus)
+    }));
+}
+
+#[test]
+fn the_audit_table_reads_as_a_table_too() {
+    let (_dir, path) = world();
+    let mut h = console(&path);
+    sign_in_as(&mut h, ADMIN, ADMIN_PW);
+    open_panel(&mut h, "Audit");
+    wait_for(&mut h, "operator_login");
+    let rows = table_rows(&h, "Audit events");
+    assert!(rows.len() > 2, "{rows:#?}");
+    let (_, header) = &rows[0];
+    assert_eq!(header[0], (Role::ColumnHeader, "Time (UTC)".to_owned()));
+    assert_eq!(header.len(), 10);
+    for (role, cells) in &rows[1..] {
+        assert_eq!(*role, Role::Row);
+        assert_eq!(cells.len(), 10, "{cells:?}");
+    }
+    // Newest first: the sign-in that opened this console.
+    assert_eq!(rows[1].1[2].1, "operator_login");
 }

@@ -290,84 +290,95 @@ impl AuditView {
     }
 
     fn table_ui(&mut self, ui: &mut Ui) {
-        TableBuilder::new(ui)
-            .id_salt("audit-table")
-            .striped(true)
-            .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-            .column(Column::initial(160.0))
-            .column(Column::initial(80.0).clip(true))
-            .column(Column::initial(120.0).clip(true))
-            .column(Column::initial(70.0).clip(true))
-            .column(Column::initial(100.0).clip(true))
-            .column(Column::initial(60.0))
-            .column(Column::initial(140.0).clip(true))
-            .column(Column::initial(90.0).clip(true))
-            .column(Column::initial(110.0).clip(true))
-            .column(Column::remainder().clip(true))
-            .header(22.0, |mut h| {
-                for t in [
-                    "Time (UTC)",
-                    "Actor",
-                    "Action",
-                    "Provider",
-                    "Login Name",
-                    "Outcome",
-                    "Reason",
-                    "Supervisor",
-                    "Session",
-                    "Detail",
-                ] {
-                    h.col(|ui| {
-                        ui.strong(t);
-                    });
-                }
-            })
-            .body(|body| {
-                body.rows(20.0, self.events.len(), |mut row| {
-                    let e = &self.events[row.index()];
-                    row.col(|ui| {
-                        ui.label(short_time(&e.at));
-                    });
-                    for v in [
-                        e.actor.as_str(),
-                        e.action.as_str(),
-                        e.provider.as_deref().unwrap_or("—"),
-                        e.login.as_deref().unwrap_or("—"),
+        let events = &self.events;
+        super::a11y::table(ui, "Audit events", events.len(), 10, |ui, tree| {
+            TableBuilder::new(ui)
+                .id_salt("audit-table")
+                .striped(true)
+                .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+                .column(Column::initial(160.0))
+                .column(Column::initial(80.0).clip(true))
+                .column(Column::initial(120.0).clip(true))
+                .column(Column::initial(70.0).clip(true))
+                .column(Column::initial(100.0).clip(true))
+                .column(Column::initial(60.0))
+                .column(Column::initial(140.0).clip(true))
+                .column(Column::initial(90.0).clip(true))
+                .column(Column::initial(110.0).clip(true))
+                .column(Column::remainder().clip(true))
+                .header(22.0, |mut h| {
+                    for t in [
+                        "Time (UTC)",
+                        "Actor",
+                        "Action",
+                        "Provider",
+                        "Login Name",
+                        "Outcome",
+                        "Reason",
+                        "Supervisor",
+                        "Session",
+                        "Detail",
                     ] {
-                        row.col(|ui| {
-                            ui.label(v);
+                        h.col(|ui| {
+                            tree.header_cell(ui);
+                            ui.strong(t);
                         });
                     }
-                    row.col(|ui| {
-                        if e.outcome == "ok" {
-                            ui.label("ok");
-                        } else {
-                            ui.colored_label(error_color(ui), &e.outcome);
-                        }
-                    });
-                    for v in [e.reason.as_deref(), e.supervisor.as_deref()] {
+                })
+                .body(|body| {
+                    body.rows(20.0, events.len(), |mut row| {
+                        let i = row.index();
+                        let e = &events[i];
                         row.col(|ui| {
-                            ui.label(v.unwrap_or("—"));
+                            tree.cell(ui, i, false);
+                            ui.label(short_time(&e.at));
                         });
-                    }
-                    row.col(|ui| {
-                        let cell = ui.label(e.session.as_deref().unwrap_or("—"));
-                        // How the caller was verified, and the ticket, ride on the session.
-                        if let Some(v) = &e.verification {
-                            let ticket = e
-                                .ticket
-                                .as_deref()
-                                .map(|t| format!("; ticket {t}"))
-                                .unwrap_or_default();
-                            cell.on_hover_text(format!("Identity verified: {v}{ticket}"));
+                        for v in [
+                            e.actor.as_str(),
+                            e.action.as_str(),
+                            e.provider.as_deref().unwrap_or("—"),
+                            e.login.as_deref().unwrap_or("—"),
+                        ] {
+                            row.col(|ui| {
+                                tree.cell(ui, i, false);
+                                ui.label(v);
+                            });
                         }
-                    });
-                    row.col(|ui| {
-                        // A clipped label shows its whole text on hover by itself.
-                        ui.label(&e.detail);
+                        row.col(|ui| {
+                            tree.cell(ui, i, false);
+                            if e.outcome == "ok" {
+                                ui.label("ok");
+                            } else {
+                                ui.colored_label(error_color(ui), &e.outcome);
+                            }
+                        });
+                        for v in [e.reason.as_deref(), e.supervisor.as_deref()] {
+                            row.col(|ui| {
+                                tree.cell(ui, i, false);
+                                ui.label(v.unwrap_or("—"));
+                            });
+                        }
+                        row.col(|ui| {
+                            tree.cell(ui, i, false);
+                            let cell = ui.label(e.session.as_deref().unwrap_or("—"));
+                            // How the caller was verified, and the ticket, ride on the session.
+                            if let Some(v) = &e.verification {
+                                let ticket = e
+                                    .ticket
+                                    .as_deref()
+                                    .map(|t| format!("; ticket {t}"))
+                                    .unwrap_or_default();
+                                cell.on_hover_text(format!("Identity verified: {v}{ticket}"));
+                            }
+                        });
+                        row.col(|ui| {
+                            tree.cell(ui, i, false);
+                            // A clipped label shows its whole text on hover by itself.
+                            ui.label(&e.detail);
+                        });
                     });
                 });
-            });
+        });
     }
 }
 

@@ -1,6 +1,7 @@
 //! The eframe desktop console (SPEC §5). The `Service` lives on a worker thread; the UI
 //! thread only draws and sends jobs (see `worker`).
 
+pub mod a11y; // tables, combo values, tab order and the window name for screen readers
 pub mod app;
 pub mod audit; // the Audit view
 pub mod chrome; // the panel list, the status line, the training banner

@@ -755,123 +755,146 @@ impl UsersPanel {
         } else {
             [140.0, 160.0, 220.0, 90.0]
         };
-        let mut table = TableBuilder::new(ui)
-            .id_salt("users-table")
-            .striped(true)
-            .sense(egui::Sense::click())
-            .cell_layout(egui::Layout::left_to_right(egui::Align::Center));
-        if let Some(row) = self.scroll_to.take() {
-            // An offset, not `scroll_to_row`: it moves the view in this very frame, so the
-            // rows there are asked for now (the scroll area clamps it at the end).
-            let row = row.min(total.saturating_sub(1)) as f32;
-            table = table.vertical_scroll_offset(row * row_pitch);
-        } else if let Some(row) = cursor {
-            table = table.scroll_to_row(row as usize, None);
-        }
-        if bulk {
-            table = table.column(Column::exact(24.0));
-        }
-        table
-            .column(Column::auto().at_least(60.0))
-            .column(Column::initial(login_w).at_least(80.0).clip(true))
-            .column(Column::initial(name_w).at_least(80.0).clip(true))
-            .column(Column::initial(contacts_w).at_least(80.0).clip(true))
-            .column(Column::initial(spr_w))
-            .column(Column::remainder().at_least(120.0).clip(true))
-            .header(24.0, |mut h| {
-                if bulk {
-                    h.col(|_| {});
-                }
-                for title in [
-                    "Provider",
-                    "Login Name",
-                    "Name",
-                    "Contacts",
-                    "SPR",
-                    "Status",
-                ] {
-                    h.col(|ui| {
-                        ui.strong(title);
-                    });
-                }
-            })
-            .body(|body| {
-                body.rows(ROW_HEIGHT, total as usize, |mut row| {
-                    let i = row.index() as u64;
-                    first_shown = Some(first_shown.map_or(i, |f| f.min(i)));
-                    let Some(u) = self
-                        .pages
-                        .get(&(i / USER_PAGE))
-                        .and_then(|p| p.get((i % USER_PAGE) as usize))
-                    else {
-                        wanted.insert(i / USER_PAGE);
-                        row.col(|ui| {
-                            ui.weak("…");
-                        });
-                        return;
-                    };
-                    if cursor == Some(i) {
-                        reached = Some(u.clone());
-                    }
-                    row.set_selected(Some(u.id) == selected_id);
+        let columns = if bulk { 7 } else { 6 };
+        let ctx = ui.ctx().clone();
+        super::a11y::table(ui, "Users", total as usize, columns, |ui, tree| {
+            let mut table = TableBuilder::new(ui)
+                .id_salt("users-table")
+                .striped(true)
+                // Clicks but no keyboard focus: Tab must not stop on every cell (the arrows move
+                // the selection instead).
+                .sense(egui::Sense::CLICK)
+                .cell_layout(egui::Layout::left_to_right(egui::Align::Center));
+            if let Some(row) = self.scroll_to.take() {
+                // An offset, not `scroll_to_row`: it moves the view in this very frame, so the
+                // rows there are asked for now (the scroll area clamps it at the end).
+                let row = row.min(total.saturating_sub(1)) as f32;
+                table = table.vertical_scroll_offset(row * row_pitch);
+            } else if let Some(row) = cursor {
+                table = table.scroll_to_row(row as usize, None);
+            }
+            if bulk {
+                table = table.column(Column::exact(24.0));
+            }
+            table
+                .column(Column::auto().at_least(60.0))
+                .column(Column::initial(login_w).at_least(80.0).clip(true))
+                .column(Column::initial(name_w).at_least(80.0).clip(true))
+                .column(Column::initial(contacts_w).at_least(80.0).clip(true))
+                .column(Column::initial(spr_w))
+                .column(Column::remainder().at_least(120.0).clip(true))
+                .header(24.0, |mut h| {
                     if bulk {
-                        row.col(|ui| {
-                            let mut on = self.checked.contains(&u.id);
-                            if ui
-                                .checkbox(&mut on, "")
-                                .on_hover_text(format!("Select {} for a bulk change", u.login))
-                                .changed()
-                            {
-                                toggles.push((u.id, on));
-                            }
+                        h.col(|ui| {
+                            tree.header_cell(ui);
+                            ui.label("").on_hover_text("Selected for a bulk change");
                         });
                     }
-                    row.col(|ui| {
-                        ui.label(u.provider_code.as_str());
-                    });
-                    row.col(|ui| {
-                        ui.label(u.login.as_str());
-                    });
-                    row.col(|ui| {
-                        ui.label(format!("{} {}", u.first, u.last));
-                    });
-                    row.col(|ui| {
-                        let text = match (&u.email, &u.text_email) {
-                            (Some(e), Some(t)) => format!("{e}, {t}"),
-                            (Some(e), None) => e.to_string(),
-                            (None, Some(t)) => t.to_string(),
-                            (None, None) => "not configured".into(),
+                    for title in [
+                        "Provider",
+                        "Login Name",
+                        "Name",
+                        "Contacts",
+                        "SPR",
+                        "Status",
+                    ] {
+                        h.col(|ui| {
+                            tree.header_cell(ui);
+                            ui.strong(title);
+                        });
+                    }
+                })
+                .body(|body| {
+                    body.rows(ROW_HEIGHT, total as usize, |mut row| {
+                        let i = row.index() as u64;
+                        first_shown = Some(first_shown.map_or(i, |f| f.min(i)));
+                        let Some(u) = self
+                            .pages
+                            .get(&(i / USER_PAGE))
+                            .and_then(|p| p.get((i % USER_PAGE) as usize))
+                        else {
+                            wanted.insert(i / USER_PAGE);
+                            row.col(|ui| {
+                                tree.cell(ui, i as usize, false);
+                                ui.weak("…");
+                            });
+                            return;
                         };
-                        if has_retired_only_contacts(u) {
-                            ui.colored_label(warn_color(ui), format!("Retired gateway: {text}"))
+                        if cursor == Some(i) {
+                            reached = Some(u.clone());
+                        }
+                        let is_selected = Some(u.id) == selected_id;
+                        row.set_selected(is_selected);
+                        let mut tree_cell = |ui: &mut Ui| tree.cell(ui, i as usize, is_selected);
+                        if bulk {
+                            row.col(|ui| {
+                                tree_cell(ui);
+                                let mut on = self.checked.contains(&u.id);
+                                if ui
+                                    .checkbox(&mut on, "")
+                                    .on_hover_text(format!("Select {} for a bulk change", u.login))
+                                    .changed()
+                                {
+                                    toggles.push((u.id, on));
+                                }
+                            });
+                        }
+                        row.col(|ui| {
+                            tree_cell(ui);
+                            ui.label(u.provider_code.as_str());
+                        });
+                        row.col(|ui| {
+                            tree_cell(ui);
+                            ui.label(u.login.as_str());
+                        });
+                        row.col(|ui| {
+                            tree_cell(ui);
+                            ui.label(format!("{} {}", u.first, u.last));
+                        });
+                        row.col(|ui| {
+                            tree_cell(ui);
+                            let text = match (&u.email, &u.text_email) {
+                                (Some(e), Some(t)) => format!("{e}, {t}"),
+                                (Some(e), None) => e.to_string(),
+                                (None, Some(t)) => t.to_string(),
+                                (None, None) => "not configured".into(),
+                            };
+                            if has_retired_only_contacts(u) {
+                                ui.colored_label(
+                                    warn_color(ui),
+                                    format!("Retired gateway: {text}"),
+                                )
                                 .on_hover_text(
                                     "Only a retired text gateway: a token cannot reach this user",
                                 );
-                        } else if u.is_configured() {
-                            ui.label(text);
-                        } else {
-                            ui.weak(text);
+                            } else if u.is_configured() {
+                                ui.label(text);
+                            } else {
+                                ui.weak(text);
+                            }
+                        });
+                        row.col(|ui| {
+                            tree_cell(ui);
+                            ui.label(if u.spr_enabled { "Enabled" } else { "Disabled" });
+                        });
+                        row.col(|ui| {
+                            tree_cell(ui);
+                            if u.status == Status::AdminLocked && is_selected {
+                                // Red on the selection's blue cannot be read: strong text there.
+                                ui.label(RichText::new(lock_words(u)).strong());
+                            } else if u.status == Status::AdminLocked {
+                                ui.colored_label(error_color(ui), lock_words(u));
+                            } else {
+                                ui.label(u.status.label());
+                            }
+                        });
+                        // A click, or a screen reader's click on the row, opens the user.
+                        if row.response().clicked() || tree.row_clicked(&ctx, i as usize) {
+                            clicked = Some((i, u.clone()));
                         }
                     });
-                    row.col(|ui| {
-                        ui.label(if u.spr_enabled { "Enabled" } else { "Disabled" });
-                    });
-                    let is_selected = Some(u.id) == selected_id;
-                    row.col(|ui| {
-                        if u.status == Status::AdminLocked && is_selected {
-                            // Red on the selection's blue cannot be read: strong text there.
-                            ui.label(RichText::new(lock_words(u)).strong());
-                        } else if u.status == Status::AdminLocked {
-                            ui.colored_label(error_color(ui), lock_words(u));
-                        } else {
-                            ui.label(u.status.label());
-                        }
-                    });
-                    if row.response().clicked() {
-                        clicked = Some((i, u.clone()));
-                    }
                 });
-            });
+        });
         for (id, on) in toggles {
             if on {
                 self.checked.insert(id);
