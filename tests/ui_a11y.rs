@@ -187,3 +187,50 @@ fn the_audit_table_reads_as_a_table_too() {
     // Newest first: the sign-in that opened this console.
     assert_eq!(rows[1].1[2].1, "operator_login");
 }
+
+#[test]
+fn filters_say_their_value_and_offer_options_disabled_buttons_take_no_focus_the_window_has_a_name()
+{
+    use egui::accesskit::Action;
+    let (_dir, path) = world();
+    let mut h = console(&path);
+    sign_in_as(&mut h, ADMIN, ADMIN_PW);
+    // The window is named after the console and its database.
+    assert_eq!(
+        h.root().accesskit_node().label().as_deref(),
+        Some("spr-console — console.sqlite3")
+    );
+    open_panel(&mut h, "Users");
+    wait_for(&mut h, "mlopez");
+    let description = |h: &Console, combo: &str| {
+        h.get_by_role_and_label(Role::ComboBox, combo)
+            .accesskit_node()
+            .description()
+    };
+    assert_eq!(
+        description(&h, "Status").as_deref(),
+        Some("All but Deleted")
+    );
+    assert_eq!(description(&h, "SPR enabled").as_deref(), Some("Any"));
+    // The choices read as options, the chosen one selected; picking one changes the value.
+    h.get_by_role_and_label(Role::ComboBox, "Status").click();
+    h.run_steps(2);
+    let chosen = h.get_by_role_and_label(Role::ListBoxOption, "All but Deleted");
+    assert_eq!(chosen.accesskit_node().is_selected(), Some(true));
+    let active = h.get_by_role_and_label(Role::ListBoxOption, "Active");
+    assert_eq!(active.accesskit_node().is_selected(), Some(false));
+    active.click();
+    settle(&mut h);
+    assert_eq!(description(&h, "Status").as_deref(), Some("Active"));
+
+    // Nothing is checked for a bulk change: its buttons are off, and out of the tab order.
+    let focusable = |h: &Console, button: &str| {
+        let b = h.get_by_role_and_label(Role::Button, button);
+        (
+            b.accesskit_node().is_disabled(),
+            b.accesskit_node().data().supports_action(Action::Focus),
+        )
+    };
+    assert_eq!(focusable(&h, "Enable SPR for 0 selected"), (true, false));
+    assert_eq!(focusable(&h, "Add user…"), (false, true));
+}

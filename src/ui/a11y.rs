@@ -18,13 +18,51 @@ pub fn name_window(ctx: &Context, name: &str) {
     ctx.accesskit_node_builder(egui::accesskit_root_id(), |n| n.set_label(name));
 }
 
-/// Makes a combo box say its current value: AccessKit's value for platforms that read it,
-/// and the description for AT-SPI, which has no string value for a combo box.
-pub fn says_value(combo: &Response, value: &str) {
-    combo.ctx.accesskit_node_builder(combo.id, |n| {
-        n.set_value(value);
-        n.set_description(value);
-    });
+/// A combo box that says its current value: AT-SPI has no string value for a combo box
+/// (AccessKit's value, which egui sets, reaches Windows and macOS only), so the value is
+/// also its description, which Orca reads after the name.
+pub trait SaysValue {
+    fn says_value(self) -> Self;
+}
+
+impl SaysValue for Response {
+    fn says_value(self) -> Self {
+        self.ctx.accesskit_node_builder(self.id, |n| {
+            if let Some(v) = n.value().map(str::to_owned) {
+                n.set_description(v);
+            }
+        });
+        self
+    }
+}
+
+/// The choices in a combo box's list, as list options that say whether they are the one
+/// chosen (egui's selectable labels read as toggle buttons).
+pub trait ListOption {
+    fn list_option<'a, V: PartialEq>(
+        &mut self,
+        current: &mut V,
+        value: V,
+        text: impl egui::IntoAtoms<'a>,
+    ) -> Response;
+}
+
+impl ListOption for Ui {
+    fn list_option<'a, V: PartialEq>(
+        &mut self,
+        current: &mut V,
+        value: V,
+        text: impl egui::IntoAtoms<'a>,
+    ) -> Response {
+        let chosen = *current == value;
+        let r = self.selectable_value(current, value, text);
+        r.ctx.accesskit_node_builder(r.id, |n| {
+            n.set_role(Role::ListBoxOption);
+            n.clear_toggled();
+            n.set_selected(chosen);
+        });
+        r
+    }
 }
 
 /// Takes a disabled control out of the tab order as assistive technology sees it too (egui

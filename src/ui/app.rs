@@ -2,6 +2,7 @@
 //! panels, the status line, and the lock after idle time.
 
 use crate::core::secret::Secret;
+use crate::ui::a11y::AddIf as _;
 use std::path::Path;
 
 use crate::store::Location;
@@ -310,6 +311,7 @@ impl ConsoleApp {
 
     fn frame_ui(&mut self, ui: &mut Ui) -> Option<super::file_menu::FileAction> {
         let ctx = ui.ctx().clone();
+        super::a11y::name_window(&ctx, &super::window_title(&self.location));
         if !std::mem::replace(&mut self.fonts_ready, true) {
             super::widgets::install_symbol_font(&ctx);
             super::widgets::readable_light_theme(&ctx);
@@ -619,9 +621,7 @@ impl ConsoleApp {
                         )
                         .labelled_by(l.id);
                     go |= super::widgets::entered(ui, &r);
-                    go |= ui
-                        .add_enabled(!busy, egui::Button::new("Take back"))
-                        .clicked();
+                    go |= ui.add_if(!busy, egui::Button::new("Take back")).clicked();
                     if ui.button("Cancel").clicked() {
                         t.open = false;
                         t.password.as_mut_string().clear();

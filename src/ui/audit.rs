@@ -1,6 +1,9 @@
 //! The Audit view: newest first, filters (provider, login, action, outcome, time range),
 //! pages of events, and CSV and JSON exports (oldest first, SPEC §3.10).
 
+use crate::ui::a11y::AddIf as _;
+use crate::ui::a11y::ListOption as _;
+use crate::ui::a11y::SaysValue as _;
 use egui::{RichText, TextEdit, Ui};
 use egui_extras::{Column, TableBuilder};
 
@@ -164,9 +167,9 @@ impl AuditView {
                     .selected_text(action_words(&self.action))
                     .height(420.0)
                     .show_ui(ui, |ui| {
-                        ui.selectable_value(&mut self.action, String::new(), "Any");
+                        ui.list_option(&mut self.action, String::new(), "Any");
                         for (family, words) in action::FAMILIES {
-                            ui.selectable_value(
+                            ui.list_option(
                                 &mut self.action,
                                 (*family).to_owned(),
                                 format!("{family} ({words})"),
@@ -174,11 +177,12 @@ impl AuditView {
                         }
                         ui.separator();
                         for a in action::ALL {
-                            ui.selectable_value(&mut self.action, (*a).to_owned(), *a);
+                            ui.list_option(&mut self.action, (*a).to_owned(), *a);
                         }
                     })
                     .response
-                    .labelled_by(l.id);
+                    .labelled_by(l.id)
+                    .says_value();
             });
             ui.horizontal(|ui| {
                 let combo_label = ui.label("Outcome");
@@ -189,13 +193,14 @@ impl AuditView {
                         &self.outcome
                     })
                     .show_ui(ui, |ui| {
-                        ui.selectable_value(&mut self.outcome, String::new(), "Any");
+                        ui.list_option(&mut self.outcome, String::new(), "Any");
                         for o in OUTCOMES {
-                            ui.selectable_value(&mut self.outcome, o.to_owned(), o);
+                            ui.list_option(&mut self.outcome, o.to_owned(), o);
                         }
                     })
                     .response
-                    .labelled_by(combo_label.id);
+                    .labelled_by(combo_label.id)
+                    .says_value();
             });
             for (label, value) in [("From", &mut self.since), ("Before", &mut self.until)] {
                 ui.horizontal(|ui| {
@@ -245,14 +250,14 @@ impl AuditView {
                 .strong(),
             );
             if ui
-                .add_enabled(self.page > 0, egui::Button::new("Newer"))
+                .add_if(self.page > 0, egui::Button::new("Newer"))
                 .clicked()
             {
                 self.page -= 1;
             }
             ui.label(format!("Page {} of {pages}", self.page + 1));
             if ui
-                .add_enabled(u64::from(self.page + 1) < pages, egui::Button::new("Older"))
+                .add_if(u64::from(self.page + 1) < pages, egui::Button::new("Older"))
                 .clicked()
             {
                 self.page += 1;

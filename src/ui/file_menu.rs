@@ -5,6 +5,7 @@
 //! `None` at once, exactly as if the operator had pressed Cancel. So before asking rfd we
 //! look for either, and without them we say so and offer a text field for the path.
 
+use crate::ui::a11y::AddIf as _;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
 
@@ -273,7 +274,7 @@ impl FileMenu {
             }
             let busy = self.backup.is_some();
             if ui
-                .add_enabled(
+                .add_if(
                     may_backup && !busy,
                     egui::Button::new("Save a backup copy…"),
                 )

@@ -1,5 +1,6 @@
 //! The first start (create the first super admin) and the operator's sign-in screen.
 
+use crate::ui::a11y::AddIf as _;
 use std::time::{Duration, Instant};
 
 use egui::{RichText, Ui};
@@ -96,7 +97,7 @@ impl FirstRunForm {
             );
             ui.add_space(8.0);
             submit |= ui
-                .add_enabled(!busy, egui::Button::new("Create super admin"))
+                .add_if(!busy, egui::Button::new("Create super admin"))
                 .clicked();
             if let Some(n) = &self.note {
                 ui.add_space(8.0);
@@ -204,9 +205,7 @@ impl LoginForm {
             });
             ui.add_space(8.0);
             let can_try = !busy && wait == 0;
-            submit |= ui
-                .add_enabled(can_try, egui::Button::new("Sign in"))
-                .clicked();
+            submit |= ui.add_if(can_try, egui::Button::new("Sign in")).clicked();
             if submit && wait > 0 {
                 self.queued = true;
             }

@@ -2,6 +2,7 @@
 //! their own, every provider at a glance, lockouts and resets per day, and last night's locks
 //! grouped into incidents that can be unlocked together.
 
+use crate::ui::a11y::AddIf as _;
 use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 use egui_plot::{Bar, BarChart, Legend, Plot};
@@ -182,7 +183,7 @@ impl OverviewPanel {
             ui.add_space(8.0);
             ui.horizontal(|ui| {
                 submit |= ui
-                    .add_enabled(
+                    .add_if(
                         !busy,
                         egui::Button::new(format!("Unlock {}", count_of(n, "account", "accounts"))),
                     )

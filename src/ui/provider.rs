@@ -2,8 +2,11 @@
 //! counts at a glance, and the console's mail settings with a test send.
 
 use crate::core::secret::Secret;
+use crate::ui::a11y::AddIf as _;
 use std::path::PathBuf;
 
+use crate::ui::a11y::ListOption as _;
+use crate::ui::a11y::SaysValue as _;
 use egui::{RichText, Ui};
 
 use super::view::Shell;
@@ -303,7 +306,7 @@ impl ProviderPanel {
             }
             ui.add_space(8.0);
             ui.horizontal(|ui| {
-                submit |= ui.add_enabled(!busy, egui::Button::new("Add")).clicked();
+                submit |= ui.add_if(!busy, egui::Button::new("Add")).clicked();
                 cancel |= ui.button("Cancel").clicked();
             });
         });
@@ -437,10 +440,10 @@ impl ProviderPanel {
             let changed = self.policy_text != policy_texts(&p.policy);
             ui.horizontal(|ui| {
                 submit |= ui
-                    .add_enabled(changed, egui::Button::new("Save policy"))
+                    .add_if(changed, egui::Button::new("Save policy"))
                     .clicked();
                 if ui
-                    .add_enabled(changed, egui::Button::new("Undo changes"))
+                    .add_if(changed, egui::Button::new("Undo changes"))
                     .clicked()
                 {
                     self.policy_text = policy_texts(&p.policy);
@@ -536,11 +539,12 @@ impl ProviderPanel {
                     .width(FIELD_WIDTH)
                     .show_ui(ui, |ui| {
                         for s in Security::ALL {
-                            ui.selectable_value(&mut m.security, s, security_words(s));
+                            ui.list_option(&mut m.security, s, security_words(s));
                         }
                     })
                     .response
-                    .labelled_by(label.id);
+                    .labelled_by(label.id)
+                    .says_value();
                 if before != m.security && m.port.trim() == before.default_port().to_string() {
                     m.port = m.security.default_port().to_string();
                 }
@@ -565,7 +569,7 @@ impl ProviderPanel {
                         .labelled_by(label.id);
                     submit |= entered(ui, &r);
                     if ui
-                        .add_enabled(m.pick.is_none(), egui::Button::new("Choose…"))
+                        .add_if(m.pick.is_none(), egui::Button::new("Choose…"))
                         .clicked()
                     {
                         m.pick = Some(FilePick::open(

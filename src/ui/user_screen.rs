@@ -5,6 +5,9 @@
 //! viewport) or, handed over, in the main window.
 
 use crate::core::secret::Secret;
+use crate::ui::a11y::AddIf as _;
+use crate::ui::a11y::ListOption as _;
+use crate::ui::a11y::SaysValue as _;
 use chrono::Utc;
 use egui::{RichText, Ui};
 
@@ -371,7 +374,7 @@ impl UserScreen {
         to: Page,
     ) -> bool {
         ui.horizontal(|ui| {
-            let clicked = ui.add_enabled(!busy, egui::Button::new(button)).clicked();
+            let clicked = ui.add_if(!busy, egui::Button::new(button)).clicked();
             ui.add_space(16.0);
             if ui.link(link).clicked() {
                 self.go(to);
@@ -490,7 +493,7 @@ impl UserScreen {
         ui.add_space(6.0);
         let mut resend = false;
         ui.horizontal(|ui| {
-            submit |= ui.add_enabled(!busy, egui::Button::new("Submit")).clicked();
+            submit |= ui.add_if(!busy, egui::Button::new("Submit")).clicked();
             ui.add_space(16.0);
             resend = ui
                 .link("Resend")
@@ -591,11 +594,12 @@ impl UserScreen {
                                 if c.is_retired_on(Utc::now().date_naive()) {
                                     text.push_str(" (retired)");
                                 }
-                                ui.selectable_value(&mut self.carrier, c.name.clone(), text);
+                                ui.list_option(&mut self.carrier, c.name.clone(), text);
                             }
                         })
                         .response
-                        .labelled_by(label.id);
+                        .labelled_by(label.id)
+                        .says_value();
                     ui.end_row();
                 });
                 fill |= ui.button("Fill in Phone/Text Message Email").clicked();

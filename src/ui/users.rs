@@ -11,8 +11,11 @@ mod details;
 mod import;
 
 use crate::core::secret::Secret;
+use crate::ui::a11y::AddIf as _;
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
+use crate::ui::a11y::ListOption as _;
+use crate::ui::a11y::SaysValue as _;
 use egui::{Key, KeyboardShortcut, Modifiers, RichText, TextEdit, Ui};
 use egui_extras::{Column, TableBuilder};
 
@@ -169,12 +172,13 @@ fn tri_combo(ui: &mut Ui, label: &str, value: &mut Option<bool>, yes: &str, no: 
             .selected_text(text)
             .width(90.0)
             .show_ui(ui, |ui| {
-                ui.selectable_value(value, None, "Any");
-                ui.selectable_value(value, Some(true), yes);
-                ui.selectable_value(value, Some(false), no);
+                ui.list_option(value, None, "Any");
+                ui.list_option(value, Some(true), yes);
+                ui.list_option(value, Some(false), no);
             })
             .response
-            .labelled_by(combo_label.id);
+            .labelled_by(combo_label.id)
+            .says_value();
     });
 }
 
@@ -543,13 +547,14 @@ impl UsersPanel {
                 egui::ComboBox::from_id_salt("Provider")
                     .selected_text(current)
                     .show_ui(ui, |ui| {
-                        ui.selectable_value(&mut self.provider_id, None, "All");
+                        ui.list_option(&mut self.provider_id, None, "All");
                         for p in providers {
-                            ui.selectable_value(&mut self.provider_id, Some(p.id), p.code.as_str());
+                            ui.list_option(&mut self.provider_id, Some(p.id), p.code.as_str());
                         }
                     })
                     .response
-                    .labelled_by(combo_label.id);
+                    .labelled_by(combo_label.id)
+                    .says_value();
             });
             let status = self.status.map_or("All but Deleted", Status::label);
             ui.horizontal(|ui| {
@@ -557,13 +562,14 @@ impl UsersPanel {
                 egui::ComboBox::from_id_salt("Status")
                     .selected_text(status)
                     .show_ui(ui, |ui| {
-                        ui.selectable_value(&mut self.status, None, "All but Deleted");
+                        ui.list_option(&mut self.status, None, "All but Deleted");
                         for s in Status::ALL {
-                            ui.selectable_value(&mut self.status, Some(s), s.label());
+                            ui.list_option(&mut self.status, Some(s), s.label());
                         }
                     })
                     .response
-                    .labelled_by(combo_label.id);
+                    .labelled_by(combo_label.id)
+                    .says_value();
             });
             tri_combo(ui, "SPR enabled", &mut self.spr, "Enabled", "Disabled");
             tri_combo(
@@ -629,7 +635,7 @@ impl UsersPanel {
                 for on in [true, false] {
                     let word = if on { "Enable" } else { "Disable" };
                     if ui
-                        .add_enabled(
+                        .add_if(
                             n > 0,
                             egui::Button::new(format!("{word} SPR for {n} selected")),
                         )
@@ -646,7 +652,7 @@ impl UsersPanel {
                     let word = if on { "Enable" } else { "Disable" };
                     // The question names the count, so it waits for the exact one.
                     let exact = self.total.filter(|t| t.exact && t.n > 0);
-                    let r = ui.add_enabled(
+                    let r = ui.add_if(
                         exact.is_some(),
                         egui::Button::new(format!("{word} SPR for all matching")),
                     );
@@ -658,7 +664,7 @@ impl UsersPanel {
                 }
                 ui.separator();
                 if ui
-                    .add_enabled(
+                    .add_if(
                         self.import_progress.is_none(),
                         egui::Button::new("Import CSV…"),
                     )
@@ -692,7 +698,7 @@ impl UsersPanel {
                 }
             }
             if ui
-                .add_enabled(
+                .add_if(
                     self.export_progress.is_none(),
                     egui::Button::new("Export CSV…"),
                 )
