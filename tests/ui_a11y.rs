@@ -234,3 +234,26 @@ fn filters_say_their_value_and_offer_options_disabled_buttons_take_no_focus_the_
     assert_eq!(focusable(&h, "Enable SPR for 0 selected"), (true, false));
     assert_eq!(focusable(&h, "Add user…"), (false, true));
 }
+
+#[test]
+fn the_overview_reads_its_providers_as_a_table_and_its_chart_as_a_named_picture() {
+    let (_dir, path) = world();
+    let mut h = console(&path);
+    sign_in_as(&mut h, ADMIN, ADMIN_PW);
+    wait_for(&mut h, "can reset their password on their own");
+    let rows = table_rows(&h, "Providers");
+    assert_eq!(rows.len(), 2, "{rows:#?}");
+    assert_eq!(
+        rows[0].1[0],
+        (Role::ColumnHeader, "Provider Code".to_owned())
+    );
+    assert_eq!(rows[1].1[0], (Role::Cell, "ACME".to_owned()));
+    let chart = h.get_by_label_contains("Chart: lockouts and completed resets");
+    assert_eq!(chart.accesskit_node().role(), Role::Image);
+    assert!(
+        !chart
+            .accesskit_node()
+            .data()
+            .supports_action(egui::accesskit::Action::Focus)
+    );
+}
