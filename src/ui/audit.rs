@@ -203,6 +203,10 @@ impl AuditView {
                     .says_value();
             });
             for (label, value) in [("From", &mut self.since), ("Before", &mut self.until)] {
+                // A label and its field stay on one line, and whole on screen.
+                if ui.available_size_before_wrap().x < 220.0 {
+                    ui.end_row();
+                }
                 ui.horizontal(|ui| {
                     let l = ui.label(label);
                     ui.add(
@@ -297,20 +301,27 @@ impl AuditView {
     fn table_ui(&mut self, ui: &mut Ui) {
         let events = &self.events;
         super::a11y::table(ui, "Audit events", events.len(), 10, |ui, tree| {
+            // At 1024 points the full widths push Detail, the column that says most, out of
+            // sight: narrower ones (clipped, the whole text on hover) keep it on screen.
+            let w: [f32; 9] = if ui.available_width() < 1150.0 {
+                [150.0, 60.0, 110.0, 60.0, 80.0, 55.0, 110.0, 70.0, 70.0]
+            } else {
+                [160.0, 80.0, 120.0, 70.0, 100.0, 60.0, 140.0, 90.0, 110.0]
+            };
             TableBuilder::new(ui)
                 .id_salt("audit-table")
                 .striped(true)
                 .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-                .column(Column::initial(160.0))
-                .column(Column::initial(80.0).clip(true))
-                .column(Column::initial(120.0).clip(true))
-                .column(Column::initial(70.0).clip(true))
-                .column(Column::initial(100.0).clip(true))
-                .column(Column::initial(60.0))
-                .column(Column::initial(140.0).clip(true))
-                .column(Column::initial(90.0).clip(true))
-                .column(Column::initial(110.0).clip(true))
-                .column(Column::remainder().clip(true))
+                .column(Column::initial(w[0]))
+                .column(Column::initial(w[1]).clip(true))
+                .column(Column::initial(w[2]).clip(true))
+                .column(Column::initial(w[3]).clip(true))
+                .column(Column::initial(w[4]).clip(true))
+                .column(Column::initial(w[5]))
+                .column(Column::initial(w[6]).clip(true))
+                .column(Column::initial(w[7]).clip(true))
+                .column(Column::initial(w[8]).clip(true))
+                .column(Column::remainder().at_least(120.0).clip(true))
                 .header(22.0, |mut h| {
                     for t in [
                         "Time (UTC)",

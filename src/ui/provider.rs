@@ -420,7 +420,16 @@ impl ProviderPanel {
                     match text.parse::<u32>() {
                         Ok(n) if (f.min..=f.max).contains(&n) => {
                             parsed[i] = Some(n);
-                            ui.label(format!("{}  ({}–{})", policy_words(f.key, n), f.min, f.max));
+                            // Wrapped: at 1024 points the sentence would be cut at the edge.
+                            ui.add(
+                                egui::Label::new(format!(
+                                    "{}  ({}–{})",
+                                    policy_words(f.key, n),
+                                    f.min,
+                                    f.max
+                                ))
+                                .wrap(),
+                            );
                         }
                         _ => {
                             ui.label(

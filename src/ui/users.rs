@@ -866,13 +866,18 @@ impl UsersPanel {
                                 (None, None) => "not configured".into(),
                             };
                             if has_retired_only_contacts(u) {
-                                ui.colored_label(
-                                    warn_color(ui),
-                                    format!("Retired gateway: {text}"),
+                                // One tooltip, with the whole address: a clipped label
+                                // would add its own with the text alone.
+                                ui.add(
+                                    egui::Label::new(
+                                        RichText::new(format!("Retired gateway: {text}"))
+                                            .color(warn_color(ui)),
+                                    )
+                                    .show_tooltip_when_elided(false),
                                 )
-                                .on_hover_text(
-                                    "Only a retired text gateway: a token cannot reach this user",
-                                );
+                                .on_hover_text(format!(
+                                    "{text}\nOnly a retired text gateway: a token cannot reach this user"
+                                ));
                             } else if u.is_configured() {
                                 ui.label(text);
                             } else {
