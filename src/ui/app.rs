@@ -831,7 +831,13 @@ impl ConsoleApp {
         let central = egui::CentralPanel::default();
         match m.panel {
             Panel::Overview => m.overview.ui(ui, &mut sh),
-            Panel::Provider => m.provider.ui(ui, &mut sh),
+            Panel::Provider => {
+                m.provider.ui(ui, &mut sh);
+                if let Some((provider_id, card)) = m.provider.open_users.take() {
+                    m.data.users.show_count(provider_id, card);
+                    m.panel = Panel::Users;
+                }
+            }
             Panel::Reset => {
                 m.reset.suggest_code(m.provider.selected.as_deref());
                 reset_action = m.reset.ui(ui, &mut sh);

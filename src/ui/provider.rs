@@ -34,6 +34,44 @@ pub struct ProviderPanel {
     policy_loaded: Option<(String, Policy)>,
     add: Option<AddForm>,
     mail: MailForm,
+    /// A count card was clicked: the app opens Users on those users of this provider.
+    pub open_users: Option<(i64, CountCard)>,
+}
+
+/// The counts at a glance above a provider; each opens the users it counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CountCard {
+    Users,
+    SprEnabled,
+    Configured,
+    AdminLocked,
+}
+
+impl CountCard {
+    pub const ALL: [CountCard; 4] = [
+        CountCard::Users,
+        CountCard::SprEnabled,
+        CountCard::Configured,
+        CountCard::AdminLocked,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            CountCard::Users => "Users",
+            CountCard::SprEnabled => "SPR enabled",
+            CountCard::Configured => "Configured",
+            CountCard::AdminLocked => "Admin Locked",
+        }
+    }
+
+    fn count(self, c: &crate::core::model::ProviderCounts) -> u64 {
+        match self {
+            CountCard::Users => c.users,
+            CountCard::SprEnabled => c.spr_enabled,
+            CountCard::Configured => c.configured,
+            CountCard::AdminLocked => c.admin_locked,
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -329,27 +367,45 @@ impl ProviderPanel {
         super::widgets::heading(ui, format!("{} — {}", p.code, p.name));
         ui.add_space(6.0);
 
-        // Counts at a glance.
+        // Counts at a glance; a click (or Enter on a card) lists those users in Users.
         ui.horizontal(|ui| {
-            for (label, n) in [
-                ("Users", v.counts.users),
-                ("SPR enabled", v.counts.spr_enabled),
-                ("Configured", v.counts.configured),
-                ("Admin Locked", v.counts.admin_locked),
-            ] {
-                egui::Frame::group(ui.style())
+            for card in CountCard::ALL {
+                let n = card.count(&v.counts);
+                let label = card.label();
+                let r = egui::Frame::group(ui.style())
                     .inner_margin(10.0)
                     .show(ui, |ui| {
                         ui.set_min_width(110.0);
                         ui.vertical(|ui| {
-                            let mut num = RichText::new(n.to_string()).size(22.0).strong();
-                            if label == "Admin Locked" && n > 0 {
+                            let mut num = RichText::new(super::widgets::thousands(n))
+                                .size(22.0)
+                                .strong();
+                            if card == CountCard::AdminLocked && n > 0 {
                                 num = num.color(super::widgets::error_color(ui));
                             }
                             ui.label(num);
                             ui.label(RichText::new(label).weak());
                         });
-                    });
+                    })
+                    .response
+                    .interact(egui::Sense::click())
+                    .on_hover_cursor(egui::CursorIcon::PointingHand)
+                    .on_hover_text(format!("Show these users in Users: {label}, {}", p.code));
+                let name = format!("{} {label}: show these users", super::widgets::thousands(n));
+                r.widget_info(|| {
+                    egui::WidgetInfo::labeled(egui::accesskit::Role::Button, true, &name)
+                });
+                if r.hovered() || r.has_focus() {
+                    ui.painter().rect_stroke(
+                        r.rect,
+                        4.0,
+                        ui.visuals().widgets.hovered.bg_stroke,
+                        egui::StrokeKind::Inside,
+                    );
+                }
+                if r.clicked() {
+                    self.open_users = Some((p.id, card));
+                }
             }
         });
         ui.add_space(12.0);

@@ -441,6 +441,24 @@ impl UsersPanel {
     }
 
     /// Draws the panel.
+    /// Lists the users a Provider count card counts: that provider, that filter, nothing
+    /// else (a search typed earlier would give another number than the card's).
+    pub fn show_count(&mut self, provider_id: i64, card: super::provider::CountCard) {
+        use super::provider::CountCard;
+        self.search.clear();
+        self.provider_id = Some(provider_id);
+        self.status = None;
+        self.spr = None;
+        self.configured = None;
+        self.retired_only = false;
+        match card {
+            CountCard::Users => {}
+            CountCard::SprEnabled => self.spr = Some(true),
+            CountCard::Configured => self.configured = Some(true),
+            CountCard::AdminLocked => self.status = Some(Status::AdminLocked),
+        }
+    }
+
     pub fn ui(&mut self, ui: &mut Ui, sh: &mut Shell<'_>) {
         let actor = sh.operator;
         let jobs = &mut *sh.jobs;

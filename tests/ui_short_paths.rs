@@ -1,0 +1,43 @@
+//! Short paths of daily use (issue 12): a Provider count card opens the users it counts.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::ui::*;
+use egui::accesskit::Role;
+use egui_kittest::kittest::Queryable;
+use spr_console::ui::app::Panel;
+
+fn click_card(h: &mut Console, name: &str) {
+    h.get_by_role_and_label(Role::Button, name).click();
+    h.step();
+    h.step();
+}
+
+#[test]
+fn a_count_card_opens_users_on_exactly_the_users_it_counts() {
+    let (_dir, path) = world();
+    let mut h = console(&path);
+    sign_in(&mut h, ADMIN, ADMIN_PW);
+    wait_for(&mut h, "ACME — Acme Care");
+    wait_for(&mut h, "Configured: show these users");
+    // ACME: jdoe has an email, mlopez has none.
+    click_card(&mut h, "1 Configured: show these users");
+    assert_eq!(h.state().panel(), Some(Panel::Users));
+    wait_for(&mut h, "1 user matches");
+    assert!(has(&h, "jdoe"));
+    assert!(!has(&h, "mlopez"));
+    // A search typed in Users does not survive the next card: the card's number is what shows.
+    fill(&mut h, "Search", "zzz");
+    wait_for(&mut h, "0 users match");
+    open_panel(&mut h, "Provider");
+    wait_for(&mut h, "Users: show these users");
+    click_card(&mut h, "2 Users: show these users");
+    wait_for(&mut h, "2 users match");
+    assert!(has(&h, "jdoe") && has(&h, "mlopez"));
+    open_panel(&mut h, "Provider");
+    wait_for(&mut h, "Admin Locked: show these users");
+    click_card(&mut h, "0 Admin Locked: show these users");
+    wait_for(&mut h, "0 users match");
+}
