@@ -41,3 +41,49 @@ fn a_count_card_opens_users_on_exactly_the_users_it_counts() {
     click_card(&mut h, "0 Admin Locked: show these users");
     wait_for(&mut h, "0 users match");
 }
+
+#[test]
+fn arrow_keys_home_and_end_move_through_the_audit_table_and_show_the_event_in_full() {
+    use spr_console::core::Service;
+    use spr_console::core::audit::AuditFilter;
+    use spr_console::ui::widgets::short_time;
+    let (_dir, path) = world();
+    let mut h = console(&path);
+    sign_in_as(&mut h, ADMIN, ADMIN_PW);
+    open_panel(&mut h, "Audit");
+    wait_for(&mut h, "operator_login");
+    settle(&mut h);
+    let mut events = Service::open(&path)
+        .unwrap()
+        .audit_events(&AuditFilter::default())
+        .unwrap();
+    events.sort_by_key(|e| std::cmp::Reverse(e.seq));
+    let shown = |n: usize| {
+        let e = &events[n];
+        format!("{} · {} · {}", short_time(&e.at), e.actor, e.action)
+    };
+    let key = |h: &mut Console, k: egui::Key| {
+        h.key_press(k);
+        h.step();
+        h.step();
+    };
+    let last = events.len() - 1;
+    assert!(last >= 3, "{events:?}");
+    key(&mut h, egui::Key::ArrowDown);
+    wait_for(&mut h, &shown(0));
+    key(&mut h, egui::Key::ArrowDown);
+    wait_for(&mut h, &shown(1));
+    assert!(!has(&h, &shown(0)));
+    key(&mut h, egui::Key::End);
+    wait_for(&mut h, &shown(last));
+    key(&mut h, egui::Key::ArrowUp);
+    wait_for(&mut h, &shown(last - 1));
+    key(&mut h, egui::Key::Home);
+    wait_for(&mut h, &shown(0));
+    // The selected row says so to a screen reader.
+    let selected: Vec<_> = h
+        .get_all_by_role(Role::Row)
+        .filter(|r| egui_kittest::kittest::NodeT::accesskit_node(r).is_selected() == Some(true))
+        .collect();
+    assert_eq!(selected.len(), 1);
+}

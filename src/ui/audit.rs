@@ -36,6 +36,11 @@ pub struct AuditView {
     generation: u64,
     total: u64,
     events: Vec<AuditEvent>,
+    /// The event the keyboard (or a click) is on, by its sequence number: a refresh that
+    /// brings newer events keeps it.
+    selected_seq: Option<i64>,
+    /// The selection moved by a key: bring its row on screen.
+    scroll_to_selected: bool,
     note: Option<Note>,
     pub dialogs: Dialogs,
 }
@@ -294,11 +299,70 @@ impl AuditView {
         if let Some(n) = &self.note {
             n.ui(ui);
         }
+        self.selected_ui(ui);
         ui.separator();
         self.table_ui(ui);
     }
 
+    /// The selected event in full, wrapped (the table clips its columns at 1024 points).
+    fn selected_ui(&self, ui: &mut Ui) {
+        let Some(e) = self
+            .selected_seq
+            .and_then(|s| self.events.iter().find(|e| e.seq == s))
+        else {
+            return;
+        };
+        let mut facts = vec![
+            short_time(&e.at),
+            format!("{} · {}", e.actor, e.action),
+            e.outcome.clone(),
+        ];
+        if let Some(p) = &e.provider {
+            facts.push(format!("provider {p}"));
+        }
+        if let Some(l) = &e.login {
+            facts.push(format!("login {l}"));
+        }
+        if let Some(r) = &e.reason {
+            facts.push(r.clone());
+        }
+        if let Some(s) = &e.session {
+            facts.push(format!(
+                "session {s} (supervised by {})",
+                e.supervisor.as_deref().unwrap_or("—")
+            ));
+        }
+        ui.add(egui::Label::new(RichText::new(facts.join(" · ")).strong()).wrap());
+        ui.add(egui::Label::new(&e.detail).wrap());
+    }
+
     fn table_ui(&mut self, ui: &mut Ui) {
+        // Arrows, Page Up/Down, Home and End move the selection (when no field has the keys).
+        let row_pitch = 20.0 + ui.spacing().item_spacing.y;
+        let page_rows = ((ui.available_height() - 24.0) / row_pitch)
+            .floor()
+            .max(1.0) as u64;
+        let cursor = self
+            .selected_seq
+            .and_then(|s| self.events.iter().position(|e| e.seq == s));
+        if let Some(key) = super::table_keys::read(ui)
+            && let Some(to) = super::table_keys::moved(
+                cursor.map(|c| c as u64),
+                key,
+                self.events.len() as u64,
+                page_rows,
+            )
+            && let Some(e) = self.events.get(to as usize)
+        {
+            self.selected_seq = Some(e.seq);
+            self.scroll_to_selected = true;
+        }
+        let cursor = self
+            .selected_seq
+            .and_then(|s| self.events.iter().position(|e| e.seq == s));
+        let scroll_to = cursor.filter(|_| std::mem::take(&mut self.scroll_to_selected));
+        let mut clicked: Option<i64> = None;
+        let ctx = ui.ctx().clone();
         let events = &self.events;
         super::a11y::table(ui, "Audit events", events.len(), 10, |ui, tree| {
             // At 1024 points the full widths push Detail, the column that says most, out of
@@ -308,9 +372,11 @@ impl AuditView {
             } else {
                 [160.0, 80.0, 120.0, 70.0, 100.0, 60.0, 140.0, 90.0, 110.0]
             };
-            TableBuilder::new(ui)
+            let mut table = TableBuilder::new(ui)
                 .id_salt("audit-table")
                 .striped(true)
+                // A click selects the row; Tab does not stop on every cell.
+                .sense(egui::Sense::CLICK)
                 .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
                 .column(Column::initial(w[0]))
                 .column(Column::initial(w[1]).clip(true))
@@ -321,7 +387,11 @@ impl AuditView {
                 .column(Column::initial(w[6]).clip(true))
                 .column(Column::initial(w[7]).clip(true))
                 .column(Column::initial(w[8]).clip(true))
-                .column(Column::remainder().at_least(120.0).clip(true))
+                .column(Column::remainder().at_least(120.0).clip(true));
+            if let Some(row) = scroll_to {
+                table = table.scroll_to_row(row, None);
+            }
+            table
                 .header(22.0, |mut h| {
                     for t in [
                         "Time (UTC)",
@@ -345,8 +415,10 @@ impl AuditView {
                     body.rows(20.0, events.len(), |mut row| {
                         let i = row.index();
                         let e = &events[i];
+                        let selected = cursor == Some(i);
+                        row.set_selected(selected);
                         row.col(|ui| {
-                            tree.cell(ui, i, false);
+                            tree.cell(ui, i, selected);
                             ui.label(short_time(&e.at));
                         });
                         for v in [
@@ -356,12 +428,12 @@ impl AuditView {
                             e.login.as_deref().unwrap_or("—"),
                         ] {
                             row.col(|ui| {
-                                tree.cell(ui, i, false);
+                                tree.cell(ui, i, selected);
                                 ui.label(v);
                             });
                         }
                         row.col(|ui| {
-                            tree.cell(ui, i, false);
+                            tree.cell(ui, i, selected);
                             if e.outcome == "ok" {
                                 ui.label("ok");
                             } else {
@@ -370,12 +442,12 @@ impl AuditView {
                         });
                         for v in [e.reason.as_deref(), e.supervisor.as_deref()] {
                             row.col(|ui| {
-                                tree.cell(ui, i, false);
+                                tree.cell(ui, i, selected);
                                 ui.label(v.unwrap_or("—"));
                             });
                         }
                         row.col(|ui| {
-                            tree.cell(ui, i, false);
+                            tree.cell(ui, i, selected);
                             let cell = ui.label(e.session.as_deref().unwrap_or("—"));
                             // How the caller was verified, and the ticket, ride on the session.
                             if let Some(v) = &e.verification {
@@ -388,13 +460,19 @@ impl AuditView {
                             }
                         });
                         row.col(|ui| {
-                            tree.cell(ui, i, false);
+                            tree.cell(ui, i, selected);
                             // A clipped label shows its whole text on hover by itself.
                             ui.label(&e.detail);
                         });
+                        if row.response().clicked() || tree.row_clicked(&ctx, i) {
+                            clicked = Some(e.seq);
+                        }
                     });
                 });
         });
+        if clicked.is_some() {
+            self.selected_seq = clicked;
+        }
     }
 }
 
