@@ -8,8 +8,8 @@ AT-SPI), for scripts/a11y-check.sh. Each call is a new process, so nothing read 
   a11y_check.py selected TAB        exit 0 when the tab named TAB is the selected one
   a11y_check.py check NAME          walk the tree; write $A11Y_OUT/tree-NAME.txt; exit 1 and
                                     print why on an unnamed control, a combo box without its
-                                    value, a table without rows, a focusable disabled control
-                                    or a window without a name
+                                    value, a table without rows, a focusable disabled control,
+                                    a tab that reads as a toggle or a window without a name
 Modelled on ../shared/tools/a11y/dump.py.
 """
 import os
@@ -107,6 +107,8 @@ def check(name):
                 problems.append("unnamed interactive node: %s" % where)
             if "focusable" in st and "enabled" not in st:
                 problems.append("a disabled control takes focus: %s %r" % (where, acc.name))
+        if role == "page tab" and "checked" in st:
+            problems.append("a tab reads as a checked toggle: %r (%s)" % (acc.name, where))
         if role == "combo box" and not (acc.description or "").strip():
             problems.append("a combo box without its value: %r (%s)" % (acc.name, where))
         if role == "table":

@@ -200,6 +200,9 @@ fn filters_say_their_value_and_offer_options_disabled_buttons_take_no_focus_the_
         h.root().accesskit_node().label().as_deref(),
         Some("spr-console — console.sqlite3")
     );
+    // The panel tabs are selected or not, never "checked" like a toggle button.
+    let users_tab = h.get_by_role_and_label(Role::Tab, "Users");
+    assert_eq!(users_tab.accesskit_node().toggled(), None);
     open_panel(&mut h, "Users");
     wait_for(&mut h, "mlopez");
     let description = |h: &Console, combo: &str| {

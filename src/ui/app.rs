@@ -2,7 +2,6 @@
 //! panels, the status line, and the lock after idle time.
 
 use crate::core::secret::Secret;
-use crate::ui::a11y::AddIf as _;
 use std::path::Path;
 
 use crate::store::Location;
@@ -11,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use egui::{RichText, Ui};
 
+use super::a11y::AddIf as _;
 use super::login::{FirstRunForm, LoginForm};
 use super::provider::ProviderPanel;
 use super::reset::{ResetAction, ResetPanel};
@@ -688,6 +688,8 @@ impl ConsoleApp {
                     // The panel switcher reads as tabs, the shown panel as the selected one.
                     ui.ctx().accesskit_node_builder(tab.id, |n| {
                         n.set_role(egui::accesskit::Role::Tab);
+                        // Selected, not "checked": a tab is no toggle button.
+                        n.clear_toggled();
                         n.set_selected(m.panel == p);
                     });
                     if tab.clicked() {

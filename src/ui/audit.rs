@@ -1,12 +1,10 @@
 //! The Audit view: newest first, filters (provider, login, action, outcome, time range),
 //! pages of events, and CSV and JSON exports (oldest first, SPEC §3.10).
 
-use crate::ui::a11y::AddIf as _;
-use crate::ui::a11y::ListOption as _;
-use crate::ui::a11y::SaysValue as _;
 use egui::{RichText, TextEdit, Ui};
 use egui_extras::{Column, TableBuilder};
 
+use super::a11y::{AddIf as _, ListOption as _, SaysValue as _};
 use super::data::{AuditAnswer, AuditFormat, DataJob};
 use super::file_menu::{Dialogs, Purpose};
 use super::view::Shell;

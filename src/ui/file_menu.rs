@@ -5,12 +5,12 @@
 //! `None` at once, exactly as if the operator had pressed Cancel. So before asking rfd we
 //! look for either, and without them we say so and offer a text field for the path.
 
-use crate::ui::a11y::AddIf as _;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
 
 use egui::{RichText, TextEdit, Ui};
 
+use super::a11y::AddIf as _;
 use super::data::{DataJob, FilesAnswer, Progress};
 use super::view::Shell;
 use super::widgets::{Note, entered};

@@ -1,10 +1,10 @@
 //! The first start (create the first super admin) and the operator's sign-in screen.
 
-use crate::ui::a11y::AddIf as _;
 use std::time::{Duration, Instant};
 
 use egui::{RichText, Ui};
 
+use super::a11y::AddIf as _;
 use super::widgets::{Note, entered, field_row, form_grid};
 use super::worker::Job;
 use crate::core::console::ConsoleSignIn;

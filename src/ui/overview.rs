@@ -2,11 +2,11 @@
 //! their own, every provider at a glance, lockouts and resets per day, and last night's locks
 //! grouped into incidents that can be unlocked together.
 
-use crate::ui::a11y::AddIf as _;
 use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 use egui_plot::{Bar, BarChart, Legend, Plot};
 
+use super::a11y::AddIf as _;
 use super::view::Shell;
 use super::widgets::{Note, count_of, error_color, ok_color, short_time, thousands, warn_color};
 use super::worker::{Job, OverviewAnswer};

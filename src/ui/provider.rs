@@ -2,13 +2,11 @@
 //! counts at a glance, and the console's mail settings with a test send.
 
 use crate::core::secret::Secret;
-use crate::ui::a11y::AddIf as _;
 use std::path::PathBuf;
 
-use crate::ui::a11y::ListOption as _;
-use crate::ui::a11y::SaysValue as _;
 use egui::{RichText, Ui};
 
+use super::a11y::{AddIf as _, ListOption as _, SaysValue as _};
 use super::view::Shell;
 use super::widgets::{FIELD_WIDTH, FilePick, Note, entered, error_color, field_row, form_grid};
 use super::worker::{Job, MailView, ProviderAnswer, ProviderView};

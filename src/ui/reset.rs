@@ -5,12 +5,12 @@
 //! user's password, token or new password, and outside a training database it never shows a
 //! token: where a message went is shown masked.
 
-use crate::ui::a11y::AddIf as _;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use egui::{RichText, TextEdit, Ui};
 
+use super::a11y::AddIf as _;
 use super::user_screen::UserScreen;
 use super::view::Shell;
 use super::widgets::{

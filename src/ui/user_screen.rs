@@ -5,12 +5,10 @@
 //! viewport) or, handed over, in the main window.
 
 use crate::core::secret::Secret;
-use crate::ui::a11y::AddIf as _;
-use crate::ui::a11y::ListOption as _;
-use crate::ui::a11y::SaysValue as _;
 use chrono::Utc;
 use egui::{RichText, Ui};
 
+use super::a11y::{AddIf as _, ListOption as _, SaysValue as _};
 use super::widgets::{
     FIELD_WIDTH, Note, entered, error_color, field_row, form_grid, mm_ss, warn_color,
 };

@@ -11,14 +11,12 @@ mod details;
 mod import;
 
 use crate::core::secret::Secret;
-use crate::ui::a11y::AddIf as _;
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
-use crate::ui::a11y::ListOption as _;
-use crate::ui::a11y::SaysValue as _;
 use egui::{Key, KeyboardShortcut, Modifiers, RichText, TextEdit, Ui};
 use egui_extras::{Column, TableBuilder};
 
+use super::a11y::{AddIf as _, ListOption as _, SaysValue as _};
 use super::data::{BulkTarget, DataJob, Progress, ScrollMark, USER_PAGE, UserChange, UsersAnswer};
 use super::file_menu::{Dialogs, Purpose, progress_ui};
 use super::view::{Jobs, Shell};
