@@ -64,7 +64,7 @@ run() { # run NAME EXPECTED_SCREEN ARGS...
     # Wait for the ready line (or the end of the process), polling; never a fixed sleep.
     local ready= deadline=$((SECONDS + wait_secs))
     while ((SECONDS < deadline)); do
-        ready=$(grep -m1 '^ready: ' "$log" | cut -c8-)
+        ready=$(grep -s -m1 '^ready: ' "$log" | cut -c8-)
         [[ -n $ready ]] && break
         kill -0 "$apid" 2>/dev/null || break
         sleep 0.1
