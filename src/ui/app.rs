@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use egui::{RichText, Ui};
 
+use super::a11y::AddIf as _;
 use super::login::{FirstRunForm, LoginForm};
 use super::provider::ProviderPanel;
 use super::reset::{ResetAction, ResetPanel};
@@ -310,6 +311,7 @@ impl ConsoleApp {
 
     fn frame_ui(&mut self, ui: &mut Ui) -> Option<super::file_menu::FileAction> {
         let ctx = ui.ctx().clone();
+        super::a11y::name_window(&ctx, &super::window_title(&self.location));
         if !std::mem::replace(&mut self.fonts_ready, true) {
             super::widgets::install_symbol_font(&ctx);
             super::widgets::readable_light_theme(&ctx);
@@ -619,9 +621,7 @@ impl ConsoleApp {
                         )
                         .labelled_by(l.id);
                     go |= super::widgets::entered(ui, &r);
-                    go |= ui
-                        .add_enabled(!busy, egui::Button::new("Take back"))
-                        .clicked();
+                    go |= ui.add_if(!busy, egui::Button::new("Take back")).clicked();
                     if ui.button("Cancel").clicked() {
                         t.open = false;
                         t.password.as_mut_string().clear();
@@ -688,6 +688,8 @@ impl ConsoleApp {
                     // The panel switcher reads as tabs, the shown panel as the selected one.
                     ui.ctx().accesskit_node_builder(tab.id, |n| {
                         n.set_role(egui::accesskit::Role::Tab);
+                        // Selected, not "checked": a tab is no toggle button.
+                        n.clear_toggled();
                         n.set_selected(m.panel == p);
                     });
                     if tab.clicked() {
@@ -831,7 +833,13 @@ impl ConsoleApp {
         let central = egui::CentralPanel::default();
         match m.panel {
             Panel::Overview => m.overview.ui(ui, &mut sh),
-            Panel::Provider => m.provider.ui(ui, &mut sh),
+            Panel::Provider => {
+                m.provider.ui(ui, &mut sh);
+                if let Some((provider_id, card)) = m.provider.open_users.take() {
+                    m.data.users.show_count(provider_id, card);
+                    m.panel = Panel::Users;
+                }
+            }
             Panel::Reset => {
                 m.reset.suggest_code(m.provider.selected.as_deref());
                 reset_action = m.reset.ui(ui, &mut sh);

@@ -4,6 +4,7 @@
 use egui::{RichText, TextEdit, Ui};
 use egui_extras::{Column, TableBuilder};
 
+use super::a11y::{AddIf as _, ListOption as _, SaysValue as _};
 use super::data::{AuditAnswer, AuditFormat, DataJob};
 use super::file_menu::{Dialogs, Purpose};
 use super::view::Shell;
@@ -33,6 +34,11 @@ pub struct AuditView {
     generation: u64,
     total: u64,
     events: Vec<AuditEvent>,
+    /// The event the keyboard (or a click) is on, by its sequence number: a refresh that
+    /// brings newer events keeps it.
+    selected_seq: Option<i64>,
+    /// The selection moved by a key: bring its row on screen.
+    scroll_to_selected: bool,
     note: Option<Note>,
     pub dialogs: Dialogs,
 }
@@ -164,9 +170,9 @@ impl AuditView {
                     .selected_text(action_words(&self.action))
                     .height(420.0)
                     .show_ui(ui, |ui| {
-                        ui.selectable_value(&mut self.action, String::new(), "Any");
+                        ui.list_option(&mut self.action, String::new(), "Any");
                         for (family, words) in action::FAMILIES {
-                            ui.selectable_value(
+                            ui.list_option(
                                 &mut self.action,
                                 (*family).to_owned(),
                                 format!("{family} ({words})"),
@@ -174,11 +180,12 @@ impl AuditView {
                         }
                         ui.separator();
                         for a in action::ALL {
-                            ui.selectable_value(&mut self.action, (*a).to_owned(), *a);
+                            ui.list_option(&mut self.action, (*a).to_owned(), *a);
                         }
                     })
                     .response
-                    .labelled_by(l.id);
+                    .labelled_by(l.id)
+                    .says_value();
             });
             ui.horizontal(|ui| {
                 let combo_label = ui.label("Outcome");
@@ -189,15 +196,20 @@ impl AuditView {
                         &self.outcome
                     })
                     .show_ui(ui, |ui| {
-                        ui.selectable_value(&mut self.outcome, String::new(), "Any");
+                        ui.list_option(&mut self.outcome, String::new(), "Any");
                         for o in OUTCOMES {
-                            ui.selectable_value(&mut self.outcome, o.to_owned(), o);
+                            ui.list_option(&mut self.outcome, o.to_owned(), o);
                         }
                     })
                     .response
-                    .labelled_by(combo_label.id);
+                    .labelled_by(combo_label.id)
+                    .says_value();
             });
             for (label, value) in [("From", &mut self.since), ("Before", &mut self.until)] {
+                // A label and its field stay on one line, and whole on screen.
+                if ui.available_size_before_wrap().x < 220.0 {
+                    ui.end_row();
+                }
                 ui.horizontal(|ui| {
                     let l = ui.label(label);
                     ui.add(
@@ -245,14 +257,14 @@ impl AuditView {
                 .strong(),
             );
             if ui
-                .add_enabled(self.page > 0, egui::Button::new("Newer"))
+                .add_if(self.page > 0, egui::Button::new("Newer"))
                 .clicked()
             {
                 self.page -= 1;
             }
             ui.label(format!("Page {} of {pages}", self.page + 1));
             if ui
-                .add_enabled(u64::from(self.page + 1) < pages, egui::Button::new("Older"))
+                .add_if(u64::from(self.page + 1) < pages, egui::Button::new("Older"))
                 .clicked()
             {
                 self.page += 1;
@@ -285,89 +297,180 @@ impl AuditView {
         if let Some(n) = &self.note {
             n.ui(ui);
         }
+        self.selected_ui(ui);
         ui.separator();
         self.table_ui(ui);
     }
 
+    /// The selected event in full, wrapped (the table clips its columns at 1024 points).
+    fn selected_ui(&self, ui: &mut Ui) {
+        let Some(e) = self
+            .selected_seq
+            .and_then(|s| self.events.iter().find(|e| e.seq == s))
+        else {
+            return;
+        };
+        let mut facts = vec![
+            short_time(&e.at),
+            format!("{} · {}", e.actor, e.action),
+            e.outcome.clone(),
+        ];
+        if let Some(p) = &e.provider {
+            facts.push(format!("provider {p}"));
+        }
+        if let Some(l) = &e.login {
+            facts.push(format!("login {l}"));
+        }
+        if let Some(r) = &e.reason {
+            facts.push(r.clone());
+        }
+        if let Some(s) = &e.session {
+            facts.push(format!(
+                "session {s} (supervised by {})",
+                e.supervisor.as_deref().unwrap_or("—")
+            ));
+        }
+        ui.add(egui::Label::new(RichText::new(facts.join(" · ")).strong()).wrap());
+        ui.add(egui::Label::new(&e.detail).wrap());
+    }
+
     fn table_ui(&mut self, ui: &mut Ui) {
-        TableBuilder::new(ui)
-            .id_salt("audit-table")
-            .striped(true)
-            .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-            .column(Column::initial(160.0))
-            .column(Column::initial(80.0).clip(true))
-            .column(Column::initial(120.0).clip(true))
-            .column(Column::initial(70.0).clip(true))
-            .column(Column::initial(100.0).clip(true))
-            .column(Column::initial(60.0))
-            .column(Column::initial(140.0).clip(true))
-            .column(Column::initial(90.0).clip(true))
-            .column(Column::initial(110.0).clip(true))
-            .column(Column::remainder().clip(true))
-            .header(22.0, |mut h| {
-                for t in [
-                    "Time (UTC)",
-                    "Actor",
-                    "Action",
-                    "Provider",
-                    "Login Name",
-                    "Outcome",
-                    "Reason",
-                    "Supervisor",
-                    "Session",
-                    "Detail",
-                ] {
-                    h.col(|ui| {
-                        ui.strong(t);
-                    });
-                }
-            })
-            .body(|body| {
-                body.rows(20.0, self.events.len(), |mut row| {
-                    let e = &self.events[row.index()];
-                    row.col(|ui| {
-                        ui.label(short_time(&e.at));
-                    });
-                    for v in [
-                        e.actor.as_str(),
-                        e.action.as_str(),
-                        e.provider.as_deref().unwrap_or("—"),
-                        e.login.as_deref().unwrap_or("—"),
+        // Arrows, Page Up/Down, Home and End move the selection (when no field has the keys).
+        let row_pitch = 20.0 + ui.spacing().item_spacing.y;
+        let page_rows = ((ui.available_height() - 24.0) / row_pitch)
+            .floor()
+            .max(1.0) as u64;
+        let cursor = self
+            .selected_seq
+            .and_then(|s| self.events.iter().position(|e| e.seq == s));
+        if let Some(key) = super::table_keys::read(ui)
+            && let Some(to) = super::table_keys::moved(
+                cursor.map(|c| c as u64),
+                key,
+                self.events.len() as u64,
+                page_rows,
+            )
+            && let Some(e) = self.events.get(to as usize)
+        {
+            self.selected_seq = Some(e.seq);
+            self.scroll_to_selected = true;
+        }
+        let cursor = self
+            .selected_seq
+            .and_then(|s| self.events.iter().position(|e| e.seq == s));
+        let scroll_to = cursor.filter(|_| std::mem::take(&mut self.scroll_to_selected));
+        let mut clicked: Option<i64> = None;
+        let ctx = ui.ctx().clone();
+        let events = &self.events;
+        super::a11y::table(ui, "Audit events", events.len(), 10, |ui, tree| {
+            // At 1024 points the full widths push Detail, the column that says most, out of
+            // sight: narrower ones (clipped, the whole text on hover) keep it on screen.
+            let w: [f32; 9] = if ui.available_width() < 1150.0 {
+                [150.0, 60.0, 110.0, 60.0, 80.0, 55.0, 110.0, 70.0, 70.0]
+            } else {
+                [160.0, 80.0, 120.0, 70.0, 100.0, 60.0, 140.0, 90.0, 110.0]
+            };
+            let mut table = TableBuilder::new(ui)
+                .id_salt("audit-table")
+                .striped(true)
+                // A click selects the row; Tab does not stop on every cell.
+                .sense(egui::Sense::CLICK)
+                .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+                .column(Column::initial(w[0]))
+                .column(Column::initial(w[1]).clip(true))
+                .column(Column::initial(w[2]).clip(true))
+                .column(Column::initial(w[3]).clip(true))
+                .column(Column::initial(w[4]).clip(true))
+                .column(Column::initial(w[5]))
+                .column(Column::initial(w[6]).clip(true))
+                .column(Column::initial(w[7]).clip(true))
+                .column(Column::initial(w[8]).clip(true))
+                .column(Column::remainder().at_least(120.0).clip(true));
+            if let Some(row) = scroll_to {
+                table = table.scroll_to_row(row, None);
+            }
+            table
+                .header(22.0, |mut h| {
+                    for t in [
+                        "Time (UTC)",
+                        "Actor",
+                        "Action",
+                        "Provider",
+                        "Login Name",
+                        "Outcome",
+                        "Reason",
+                        "Supervisor",
+                        "Session",
+                        "Detail",
                     ] {
-                        row.col(|ui| {
-                            ui.label(v);
+                        h.col(|ui| {
+                            tree.header_cell(ui);
+                            ui.strong(t);
                         });
                     }
-                    row.col(|ui| {
-                        if e.outcome == "ok" {
-                            ui.label("ok");
-                        } else {
-                            ui.colored_label(error_color(ui), &e.outcome);
-                        }
-                    });
-                    for v in [e.reason.as_deref(), e.supervisor.as_deref()] {
+                })
+                .body(|body| {
+                    body.rows(20.0, events.len(), |mut row| {
+                        let i = row.index();
+                        let e = &events[i];
+                        let selected = cursor == Some(i);
+                        row.set_selected(selected);
                         row.col(|ui| {
-                            ui.label(v.unwrap_or("—"));
+                            tree.cell(ui, i, selected);
+                            ui.label(short_time(&e.at));
                         });
-                    }
-                    row.col(|ui| {
-                        let cell = ui.label(e.session.as_deref().unwrap_or("—"));
-                        // How the caller was verified, and the ticket, ride on the session.
-                        if let Some(v) = &e.verification {
-                            let ticket = e
-                                .ticket
-                                .as_deref()
-                                .map(|t| format!("; ticket {t}"))
-                                .unwrap_or_default();
-                            cell.on_hover_text(format!("Identity verified: {v}{ticket}"));
+                        for v in [
+                            e.actor.as_str(),
+                            e.action.as_str(),
+                            e.provider.as_deref().unwrap_or("—"),
+                            e.login.as_deref().unwrap_or("—"),
+                        ] {
+                            row.col(|ui| {
+                                tree.cell(ui, i, selected);
+                                ui.label(v);
+                            });
                         }
-                    });
-                    row.col(|ui| {
-                        // A clipped label shows its whole text on hover by itself.
-                        ui.label(&e.detail);
+                        row.col(|ui| {
+                            tree.cell(ui, i, selected);
+                            if e.outcome == "ok" {
+                                ui.label("ok");
+                            } else {
+                                ui.colored_label(error_color(ui), &e.outcome);
+                            }
+                        });
+                        for v in [e.reason.as_deref(), e.supervisor.as_deref()] {
+                            row.col(|ui| {
+                                tree.cell(ui, i, selected);
+                                ui.label(v.unwrap_or("—"));
+                            });
+                        }
+                        row.col(|ui| {
+                            tree.cell(ui, i, selected);
+                            let cell = ui.label(e.session.as_deref().unwrap_or("—"));
+                            // How the caller was verified, and the ticket, ride on the session.
+                            if let Some(v) = &e.verification {
+                                let ticket = e
+                                    .ticket
+                                    .as_deref()
+                                    .map(|t| format!("; ticket {t}"))
+                                    .unwrap_or_default();
+                                cell.on_hover_text(format!("Identity verified: {v}{ticket}"));
+                            }
+                        });
+                        row.col(|ui| {
+                            tree.cell(ui, i, selected);
+                            // A clipped label shows its whole text on hover by itself.
+                            ui.label(&e.detail);
+                        });
+                        if row.response().clicked() || tree.row_clicked(&ctx, i) {
+                            clicked = Some(e.seq);
+                        }
                     });
                 });
-            });
+        });
+        if clicked.is_some() {
+            self.selected_seq = clicked;
+        }
     }
 }
 

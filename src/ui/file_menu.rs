@@ -10,6 +10,7 @@ use std::sync::mpsc::{Receiver, TryRecvError, channel};
 
 use egui::{RichText, TextEdit, Ui};
 
+use super::a11y::AddIf as _;
 use super::data::{DataJob, FilesAnswer, Progress};
 use super::view::Shell;
 use super::widgets::{Note, entered};
@@ -273,7 +274,7 @@ impl FileMenu {
             }
             let busy = self.backup.is_some();
             if ui
-                .add_enabled(
+                .add_if(
                     may_backup && !busy,
                     egui::Button::new("Save a backup copy…"),
                 )

@@ -4,6 +4,7 @@ use std::time::{Duration, Instant};
 
 use egui::{RichText, Ui};
 
+use super::a11y::AddIf as _;
 use super::widgets::{Note, entered, field_row, form_grid};
 use super::worker::Job;
 use crate::core::console::ConsoleSignIn;
@@ -96,7 +97,7 @@ impl FirstRunForm {
             );
             ui.add_space(8.0);
             submit |= ui
-                .add_enabled(!busy, egui::Button::new("Create super admin"))
+                .add_if(!busy, egui::Button::new("Create super admin"))
                 .clicked();
             if let Some(n) = &self.note {
                 ui.add_space(8.0);
@@ -204,9 +205,7 @@ impl LoginForm {
             });
             ui.add_space(8.0);
             let can_try = !busy && wait == 0;
-            submit |= ui
-                .add_enabled(can_try, egui::Button::new("Sign in"))
-                .clicked();
+            submit |= ui.add_if(can_try, egui::Button::new("Sign in")).clicked();
             if submit && wait > 0 {
                 self.queued = true;
             }

@@ -1,6 +1,7 @@
 //! The eframe desktop console (SPEC §5). The `Service` lives on a worker thread; the UI
 //! thread only draws and sends jobs (see `worker`).
 
+pub mod a11y; // tables, combo values, tab order and the window name for screen readers
 pub mod app;
 pub mod audit; // the Audit view
 pub mod chrome; // the panel list, the status line, the training banner
@@ -23,9 +24,9 @@ use crate::store::Location;
 
 pub use app::ConsoleApp;
 
-/// Opens the console window on the database at `path`; returns when the window closes.
-pub fn run(location: &Location) -> Result<(), String> {
-    no_display_check()?;
+/// The window's title, which is also its name for a screen reader: the console and its
+/// database ("spr-console — demo.sqlite3").
+pub fn window_title(location: &Location) -> String {
     let name = match location {
         Location::File(path) => path.file_name().map_or_else(
             || path.display().to_string(),
@@ -33,6 +34,13 @@ pub fn run(location: &Location) -> Result<(), String> {
         ),
         server => server.to_string(),
     };
+    format!("spr-console — {name}")
+}
+
+/// Opens the console window on the database at `path`; returns when the window closes.
+pub fn run(location: &Location) -> Result<(), String> {
+    no_display_check()?;
+    let title = window_title(location);
     let memory = window_state::default_path();
     let loaded = memory
         .as_deref()
@@ -41,7 +49,7 @@ pub fn run(location: &Location) -> Result<(), String> {
     let options = eframe::NativeOptions {
         viewport: loaded.viewport(
             egui::ViewportBuilder::default()
-                .with_title(format!("spr-console — {name}"))
+                .with_title(title.clone())
                 .with_app_id("spr-console")
                 .with_icon(window_icon()),
         ),
@@ -54,7 +62,7 @@ pub fn run(location: &Location) -> Result<(), String> {
         app = app.with_memory(window_state::Remember::new(p, loaded));
     }
     eframe::run_native(
-        &format!("spr-console — {name}"),
+        &title,
         options,
         Box::new(move |cc| {
             if let Some(t) = theme {

@@ -6,6 +6,7 @@ use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 use egui_plot::{Bar, BarChart, Legend, Plot};
 
+use super::a11y::AddIf as _;
 use super::view::Shell;
 use super::widgets::{Note, count_of, error_color, ok_color, short_time, thousands, warn_color};
 use super::worker::{Job, OverviewAnswer};
@@ -182,7 +183,7 @@ impl OverviewPanel {
             ui.add_space(8.0);
             ui.horizontal(|ui| {
                 submit |= ui
-                    .add_enabled(
+                    .add_if(
                         !busy,
                         egui::Button::new(format!("Unlock {}", count_of(n, "account", "accounts"))),
                     )
@@ -265,54 +266,64 @@ fn providers_table(ui: &mut Ui, v: &Overview) {
     let height = 24.0 * (v.providers.len().min(8) as f32 + 1.0) + 8.0;
     ui.push_id("overview-providers", |ui| {
         ui.set_max_height(height);
-        TableBuilder::new(ui)
-            .id_salt("overview-providers-table")
-            .striped(true)
-            .vscroll(v.providers.len() > 8)
-            .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-            .column(Column::auto().at_least(90.0).clip(true))
-            .column(Column::auto().at_least(120.0).at_most(260.0).clip(true))
-            .columns(Column::auto().at_least(40.0), 8)
-            .header(22.0, |mut h| {
-                for t in headers {
-                    h.col(|ui| {
-                        ui.strong(t);
-                    });
-                }
-            })
-            .body(|body| {
-                body.rows(24.0, v.providers.len(), |mut row| {
-                    let p = &v.providers[row.index()];
-                    row.col(|ui| {
-                        ui.label(p.provider.code.as_str());
-                    });
-                    row.col(|ui| {
-                        ui.label(&p.provider.name);
-                    });
-                    row.col(|ui| {
-                        ui.label(if p.provider.spr_enabled { "On" } else { "Off" });
-                    });
-                    for n in [
-                        p.counts.users,
-                        p.counts.spr_enabled,
-                        p.counts.configured,
-                        p.ready,
-                        p.retired_only,
-                    ] {
-                        row.col(|ui| {
-                            ui.label(thousands(n));
+        let n = v.providers.len();
+        super::a11y::table(ui, "Providers", n, headers.len(), |ui, tree| {
+            TableBuilder::new(ui)
+                .id_salt("overview-providers-table")
+                .striped(true)
+                .vscroll(v.providers.len() > 8)
+                .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+                .column(Column::auto().at_least(90.0).clip(true))
+                .column(Column::auto().at_least(120.0).at_most(260.0).clip(true))
+                .columns(Column::auto().at_least(40.0), 8)
+                .header(22.0, |mut h| {
+                    for t in headers {
+                        h.col(|ui| {
+                            tree.header_cell(ui);
+                            ui.strong(t);
                         });
                     }
-                    row.col(|ui| {
-                        let n = p.counts.admin_locked;
-                        let mut t = RichText::new(thousands(n));
-                        if n > 0 {
-                            t = t.color(error_color(ui)).strong();
+                })
+                .body(|body| {
+                    body.rows(24.0, v.providers.len(), |mut row| {
+                        let i = row.index();
+                        let p = &v.providers[i];
+                        row.col(|ui| {
+                            tree.cell(ui, i, false);
+                            ui.label(p.provider.code.as_str());
+                        });
+                        row.col(|ui| {
+                            tree.cell(ui, i, false);
+                            ui.label(&p.provider.name);
+                        });
+                        row.col(|ui| {
+                            tree.cell(ui, i, false);
+                            ui.label(if p.provider.spr_enabled { "On" } else { "Off" });
+                        });
+                        for n in [
+                            p.counts.users,
+                            p.counts.spr_enabled,
+                            p.counts.configured,
+                            p.ready,
+                            p.retired_only,
+                        ] {
+                            row.col(|ui| {
+                                tree.cell(ui, i, false);
+                                ui.label(thousands(n));
+                            });
                         }
-                        ui.label(t);
+                        row.col(|ui| {
+                            tree.cell(ui, i, false);
+                            let n = p.counts.admin_locked;
+                            let mut t = RichText::new(thousands(n));
+                            if n > 0 {
+                                t = t.color(error_color(ui)).strong();
+                            }
+                            ui.label(t);
+                        });
                     });
                 });
-            });
+        });
     });
 }
 
@@ -332,14 +343,15 @@ fn activity_plot(ui: &mut Ui, v: &Overview) {
     let days: Vec<String> = v.days.iter().map(|d| d.day.clone()).collect();
     let total_locks: u64 = v.days.iter().map(|d| d.lockouts).sum();
     let total_resets: u64 = v.days.iter().map(|d| d.resets).sum();
-    ui.label(format!(
+    let summary = format!(
         "{} and {} in the last {ACTIVITY_DAYS} days (UTC days).",
         count_of(total_locks, "lockout", "lockouts"),
         count_of(total_resets, "completed reset", "completed resets"),
-    ));
+    );
+    ui.label(&summary);
     let lock_color = error_color(ui);
     let reset_color = ok_color(ui);
-    Plot::new("overview-activity")
+    let chart = Plot::new("overview-activity")
         .height(180.0)
         .legend(Legend::default())
         .allow_zoom(false)
@@ -361,7 +373,18 @@ fn activity_plot(ui: &mut Ui, v: &Overview) {
         .show(ui, |plot| {
             plot.bar_chart(BarChart::new("Lockouts", lockouts).color(lock_color));
             plot.bar_chart(BarChart::new("Completed resets", resets).color(reset_color));
-        });
+        })
+        .response;
+    // For a screen reader the chart is a named picture, not a Tab stop: the sentence above
+    // says what it shows.
+    ui.ctx().accesskit_node_builder(chart.id, |n| {
+        n.set_role(egui::accesskit::Role::Image);
+        n.set_label(format!(
+            "Chart: lockouts and completed resets per day, last {ACTIVITY_DAYS} days"
+        ));
+        n.set_description(summary.clone());
+        n.remove_action(egui::accesskit::Action::Focus);
+    });
 }
 
 /// Lists the incidents; returns the one whose Unlock was clicked.

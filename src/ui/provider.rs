@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use egui::{RichText, Ui};
 
+use super::a11y::{AddIf as _, ListOption as _, SaysValue as _};
 use super::view::Shell;
 use super::widgets::{FIELD_WIDTH, FilePick, Note, entered, error_color, field_row, form_grid};
 use super::worker::{Job, MailView, ProviderAnswer, ProviderView};
@@ -31,6 +32,44 @@ pub struct ProviderPanel {
     policy_loaded: Option<(String, Policy)>,
     add: Option<AddForm>,
     mail: MailForm,
+    /// A count card was clicked: the app opens Users on those users of this provider.
+    pub open_users: Option<(i64, CountCard)>,
+}
+
+/// The counts at a glance above a provider; each opens the users it counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CountCard {
+    Users,
+    SprEnabled,
+    Configured,
+    AdminLocked,
+}
+
+impl CountCard {
+    pub const ALL: [CountCard; 4] = [
+        CountCard::Users,
+        CountCard::SprEnabled,
+        CountCard::Configured,
+        CountCard::AdminLocked,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            CountCard::Users => "Users",
+            CountCard::SprEnabled => "SPR enabled",
+            CountCard::Configured => "Configured",
+            CountCard::AdminLocked => "Admin Locked",
+        }
+    }
+
+    fn count(self, c: &crate::core::model::ProviderCounts) -> u64 {
+        match self {
+            CountCard::Users => c.users,
+            CountCard::SprEnabled => c.spr_enabled,
+            CountCard::Configured => c.configured,
+            CountCard::AdminLocked => c.admin_locked,
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -304,7 +343,7 @@ impl ProviderPanel {
             }
             ui.add_space(8.0);
             ui.horizontal(|ui| {
-                submit |= ui.add_enabled(!busy, egui::Button::new("Add")).clicked();
+                submit |= ui.add_if(!busy, egui::Button::new("Add")).clicked();
                 cancel |= ui.button("Cancel").clicked();
             });
         });
@@ -327,27 +366,45 @@ impl ProviderPanel {
         super::widgets::heading(ui, format!("{} — {}", p.code, p.name));
         ui.add_space(6.0);
 
-        // Counts at a glance.
+        // Counts at a glance; a click (or Enter on a card) lists those users in Users.
         ui.horizontal(|ui| {
-            for (label, n) in [
-                ("Users", v.counts.users),
-                ("SPR enabled", v.counts.spr_enabled),
-                ("Configured", v.counts.configured),
-                ("Admin Locked", v.counts.admin_locked),
-            ] {
-                egui::Frame::group(ui.style())
+            for card in CountCard::ALL {
+                let n = card.count(&v.counts);
+                let label = card.label();
+                let r = egui::Frame::group(ui.style())
                     .inner_margin(10.0)
                     .show(ui, |ui| {
                         ui.set_min_width(110.0);
                         ui.vertical(|ui| {
-                            let mut num = RichText::new(n.to_string()).size(22.0).strong();
-                            if label == "Admin Locked" && n > 0 {
+                            let mut num = RichText::new(super::widgets::thousands(n))
+                                .size(22.0)
+                                .strong();
+                            if card == CountCard::AdminLocked && n > 0 {
                                 num = num.color(super::widgets::error_color(ui));
                             }
                             ui.label(num);
                             ui.label(RichText::new(label).weak());
                         });
-                    });
+                    })
+                    .response
+                    .interact(egui::Sense::click())
+                    .on_hover_cursor(egui::CursorIcon::PointingHand)
+                    .on_hover_text(format!("Show these users in Users: {label}, {}", p.code));
+                let name = format!("{} {label}: show these users", super::widgets::thousands(n));
+                r.widget_info(|| {
+                    egui::WidgetInfo::labeled(egui::accesskit::Role::Button, true, &name)
+                });
+                if r.hovered() || r.has_focus() {
+                    ui.painter().rect_stroke(
+                        r.rect,
+                        4.0,
+                        ui.visuals().widgets.hovered.bg_stroke,
+                        egui::StrokeKind::Inside,
+                    );
+                }
+                if r.clicked() {
+                    self.open_users = Some((p.id, card));
+                }
             }
         });
         ui.add_space(12.0);
@@ -415,7 +472,16 @@ impl ProviderPanel {
                     match text.parse::<u32>() {
                         Ok(n) if (f.min..=f.max).contains(&n) => {
                             parsed[i] = Some(n);
-                            ui.label(format!("{}  ({}–{})", policy_words(f.key, n), f.min, f.max));
+                            // Wrapped: at 1024 points the sentence would be cut at the edge.
+                            ui.add(
+                                egui::Label::new(format!(
+                                    "{}  ({}–{})",
+                                    policy_words(f.key, n),
+                                    f.min,
+                                    f.max
+                                ))
+                                .wrap(),
+                            );
                         }
                         _ => {
                             ui.label(
@@ -435,10 +501,10 @@ impl ProviderPanel {
             let changed = self.policy_text != policy_texts(&p.policy);
             ui.horizontal(|ui| {
                 submit |= ui
-                    .add_enabled(changed, egui::Button::new("Save policy"))
+                    .add_if(changed, egui::Button::new("Save policy"))
                     .clicked();
                 if ui
-                    .add_enabled(changed, egui::Button::new("Undo changes"))
+                    .add_if(changed, egui::Button::new("Undo changes"))
                     .clicked()
                 {
                     self.policy_text = policy_texts(&p.policy);
@@ -534,11 +600,12 @@ impl ProviderPanel {
                     .width(FIELD_WIDTH)
                     .show_ui(ui, |ui| {
                         for s in Security::ALL {
-                            ui.selectable_value(&mut m.security, s, security_words(s));
+                            ui.list_option(&mut m.security, s, security_words(s));
                         }
                     })
                     .response
-                    .labelled_by(label.id);
+                    .labelled_by(label.id)
+                    .says_value();
                 if before != m.security && m.port.trim() == before.default_port().to_string() {
                     m.port = m.security.default_port().to_string();
                 }
@@ -563,7 +630,7 @@ impl ProviderPanel {
                         .labelled_by(label.id);
                     submit |= entered(ui, &r);
                     if ui
-                        .add_enabled(m.pick.is_none(), egui::Button::new("Choose…"))
+                        .add_if(m.pick.is_none(), egui::Button::new("Choose…"))
                         .clicked()
                     {
                         m.pick = Some(FilePick::open(

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use egui::{RichText, TextEdit, Ui};
 
+use super::a11y::AddIf as _;
 use super::user_screen::UserScreen;
 use super::view::Shell;
 use super::widgets::{
@@ -349,6 +350,7 @@ impl ResetPanel {
                 egui::ViewportId::from_hash_of("user-screen"),
                 builder,
                 |ui, _class| {
+                    super::a11y::name_window(ui.ctx(), USER_SCREEN_TITLE);
                     let job = egui::CentralPanel::default().show(ui, |ui| draw(ui)).inner;
                     (job, ui.ctx().input(|i| i.viewport().close_requested()))
                 },
@@ -473,7 +475,7 @@ impl ResetPanel {
         ui.add_space(8.0);
         let busy = sh.busy;
         submit |= ui
-            .add_enabled(!busy, egui::Button::new("Start session"))
+            .add_if(!busy, egui::Button::new("Start session"))
             .clicked();
         if let Some(n) = &self.start_note {
             n.ui(ui);
@@ -813,7 +815,7 @@ impl ResetPanel {
                 go |= entered(ui, &r);
             });
             go |= ui
-                .add_enabled(
+                .add_if(
                     !self.unlock_reason.trim().is_empty(),
                     egui::Button::new("Unlock"),
                 )

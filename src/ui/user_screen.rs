@@ -8,6 +8,7 @@ use crate::core::secret::Secret;
 use chrono::Utc;
 use egui::{RichText, Ui};
 
+use super::a11y::{AddIf as _, ListOption as _, SaysValue as _};
 use super::widgets::{
     FIELD_WIDTH, Note, entered, error_color, field_row, form_grid, mm_ss, warn_color,
 };
@@ -16,6 +17,13 @@ use crate::core::CoreError;
 use crate::core::Reason;
 use crate::core::error::{PASSWORD_RESET_ERROR, PASSWORD_RESET_ERROR_CAUSES};
 use crate::mail::carriers;
+
+/// The labels of the fields a refusal sends the cursor back to.
+const PASSWORD: &str = "Password";
+const ADDRESS: &str = "Email/Text";
+const TOKEN: &str = "Password Token";
+const NEW_PASSWORD: &str = "New Password";
+const CURRENT_PASSWORD: &str = "Current Password";
 
 /// The link that leaves a step of the flow.
 const BACK_TO_LOGIN: &str = "Back to the login page";
@@ -44,6 +52,17 @@ impl Page {
     }
 }
 
+/// Where the cursor goes on the next frames, until the field has it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Focus {
+    /// Nowhere new: the cursor stays where the person put it.
+    Stay,
+    /// The page's first empty field (else its first): a page just opened.
+    FirstEmpty,
+    /// The field of this label: the one to retype after a refusal.
+    Field(&'static str),
+}
+
 /// What the person at the form is shown after a step.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum PersonNote {
@@ -56,8 +75,9 @@ enum PersonNote {
 #[derive(Debug)]
 pub struct UserScreen {
     pub page: Page,
-    /// Put the cursor in the page's first empty field on the next frame.
-    focus_first: bool,
+    /// Where the cursor goes next: a new page's first empty field, or after a refusal the
+    /// field to retype (a person who types again must not type into nothing).
+    focus: Focus,
     login: String,
     code: String,
     password: Secret,
@@ -83,7 +103,7 @@ impl UserScreen {
     pub fn for_session(session: &str, code: &str, login: &str) -> Self {
         Self {
             page: Page::Login,
-            focus_first: true,
+            focus: Focus::FirstEmpty,
             login: login.to_owned(),
             code: code.to_owned(),
             password: Secret::default(),
@@ -114,7 +134,7 @@ impl UserScreen {
 
     fn go(&mut self, page: Page) {
         self.page = page;
-        self.focus_first = true;
+        self.focus = Focus::FirstEmpty;
         self.person = None;
         self.password.as_mut_string().clear();
         self.token.as_mut_string().clear();
@@ -146,6 +166,7 @@ impl UserScreen {
                     (FlowStep::Request, Err(CoreError::Refused(r)))
                         if r.reason != Reason::DeliveryFailed =>
                     {
+                        self.focus = Focus::Field(ADDRESS);
                         self.person = Some(PersonNote::ResetError);
                     }
                     (FlowStep::Resend, Ok(ok)) => {
@@ -160,9 +181,7 @@ impl UserScreen {
                         self.person = Some(PersonNote::Plain(Note::Ok(ok.message.clone())));
                     }
                     (_, Err(e)) => {
-                        if *step == FlowStep::Login {
-                            self.password.as_mut_string().clear();
-                        }
+                        self.retype_after(*step, e);
                         self.person = Some(PersonNote::Plain(Note::Error(e.to_string())));
                     }
                 }
@@ -170,7 +189,7 @@ impl UserScreen {
             ResetAnswer::Verified(r) => match r {
                 Ok(u) => {
                     self.page = Page::SettingsConfigure;
-                    self.focus_first = true;
+                    self.focus = Focus::FirstEmpty;
                     self.email = u
                         .email
                         .as_ref()
@@ -187,6 +206,7 @@ impl UserScreen {
                 }
                 Err(e) => {
                     self.current_password.as_mut_string().clear();
+                    self.focus = Focus::Field(CURRENT_PASSWORD);
                     self.person = Some(PersonNote::Plain(Note::Error(e.to_string())));
                 }
             },
@@ -205,6 +225,33 @@ impl UserScreen {
                 Err(e) => self.person = Some(PersonNote::Plain(Note::Error(e.to_string()))),
             },
             _ => {}
+        }
+    }
+
+    /// After a refused step: clears what must be typed again and puts the cursor in it. A
+    /// wrong or spent token is retyped (the new password stays); a refused new password is
+    /// chosen again in both fields; a refused login asks for the password again.
+    fn retype_after(&mut self, step: FlowStep, e: &CoreError) {
+        match step {
+            FlowStep::Login => {
+                self.password.as_mut_string().clear();
+                self.focus = Focus::Field(PASSWORD);
+            }
+            FlowStep::Complete => match e.reason() {
+                Some(Reason::TokenIncorrect | Reason::TokenExpired | Reason::NoActiveToken) => {
+                    self.token.as_mut_string().clear();
+                    self.focus = Focus::Field(TOKEN);
+                }
+                Some(Reason::PasswordPolicy) | None => {
+                    self.new_password.as_mut_string().clear();
+                    self.confirm.as_mut_string().clear();
+                    self.focus = Focus::Field(NEW_PASSWORD);
+                }
+                // Locked, disabled and the like: nothing to retype.
+                Some(_) => {}
+            },
+            FlowStep::Request => self.focus = Focus::Field(ADDRESS),
+            FlowStep::Resend => {}
         }
     }
 
@@ -325,7 +372,7 @@ impl UserScreen {
         to: Page,
     ) -> bool {
         ui.horizontal(|ui| {
-            let clicked = ui.add_enabled(!busy, egui::Button::new(button)).clicked();
+            let clicked = ui.add_if(!busy, egui::Button::new(button)).clicked();
             ui.add_space(16.0);
             if ui.link(link).clicked() {
                 self.go(to);
@@ -339,11 +386,11 @@ impl UserScreen {
         let mut submit = fields_ui(
             ui,
             "login-page",
-            &mut self.focus_first,
+            &mut self.focus,
             [
                 ("Login Name", &mut self.login, false),
                 ("Provider Code", &mut self.code, false),
-                ("Password", self.password.as_mut_string(), true),
+                (PASSWORD, self.password.as_mut_string(), true),
             ],
         );
         ui.add_space(6.0);
@@ -367,11 +414,11 @@ impl UserScreen {
         let mut submit = fields_ui(
             ui,
             "forgot-page",
-            &mut self.focus_first,
+            &mut self.focus,
             [
                 ("Login Name", &mut self.login, false),
                 ("Provider Code", &mut self.code, false),
-                ("Email/Text", &mut self.address, false),
+                (ADDRESS, &mut self.address, false),
             ],
         );
         ui.add_space(6.0);
@@ -434,17 +481,17 @@ impl UserScreen {
         let mut submit = fields_ui(
             ui,
             "change-page",
-            &mut self.focus_first,
+            &mut self.focus,
             [
-                ("Password Token", self.token.as_mut_string(), false),
-                ("New Password", self.new_password.as_mut_string(), true),
+                (TOKEN, self.token.as_mut_string(), false),
+                (NEW_PASSWORD, self.new_password.as_mut_string(), true),
                 ("Confirm New Password", self.confirm.as_mut_string(), true),
             ],
         );
         ui.add_space(6.0);
         let mut resend = false;
         ui.horizontal(|ui| {
-            submit |= ui.add_enabled(!busy, egui::Button::new("Submit")).clicked();
+            submit |= ui.add_if(!busy, egui::Button::new("Submit")).clicked();
             ui.add_space(16.0);
             resend = ui
                 .link("Resend")
@@ -488,12 +535,12 @@ impl UserScreen {
         let mut submit = fields_ui(
             ui,
             "verify-page",
-            &mut self.focus_first,
+            &mut self.focus,
             [
                 ("Login Name", &mut self.login, false),
                 ("Provider Code", &mut self.code, false),
                 (
-                    "Current Password",
+                    CURRENT_PASSWORD,
                     self.current_password.as_mut_string(),
                     true,
                 ),
@@ -518,7 +565,7 @@ impl UserScreen {
         let mut submit = fields_ui(
             ui,
             "configure-page",
-            &mut self.focus_first,
+            &mut self.focus,
             [
                 ("Email", &mut self.email, false),
                 ("Phone/Text Message Email", &mut self.text_email, false),
@@ -545,11 +592,12 @@ impl UserScreen {
                                 if c.is_retired_on(Utc::now().date_naive()) {
                                     text.push_str(" (retired)");
                                 }
-                                ui.selectable_value(&mut self.carrier, c.name.clone(), text);
+                                ui.list_option(&mut self.carrier, c.name.clone(), text);
                             }
                         })
                         .response
-                        .labelled_by(label.id);
+                        .labelled_by(label.id)
+                        .says_value();
                     ui.end_row();
                 });
                 fill |= ui.button("Fill in Phone/Text Message Email").clicked();
@@ -589,14 +637,22 @@ impl UserScreen {
 }
 
 /// A form of labelled fields (label, value, hidden); true when Enter was pressed in one.
-/// With `focus` set, the first empty field (else the first) takes the cursor, once.
+/// `focus` says which field takes the cursor (once it has it, `focus` goes back to Stay).
 fn fields_ui<const N: usize>(
     ui: &mut Ui,
     id: &str,
-    focus: &mut bool,
+    focus: &mut Focus,
     fields: [(&str, &mut String, bool); N],
 ) -> bool {
-    let first_empty = fields.iter().position(|f| f.1.is_empty()).unwrap_or(0);
+    let target = match *focus {
+        Focus::Stay => None,
+        Focus::FirstEmpty => Some(fields.iter().position(|f| f.1.is_empty()).unwrap_or(0)),
+        Focus::Field(label) => fields.iter().position(|f| f.0 == label),
+    };
+    if target.is_none() {
+        // Not a field of this form: nothing to put the cursor in.
+        *focus = Focus::Stay;
+    }
     // The fields' ids must not depend on what shows above the form (the countdown comes
     // and goes with the live view): a field whose id changes loses the cursor.
     let scope = egui::UiBuilder::new().scope_id(ui.make_persistent_id(("form", id)));
@@ -608,9 +664,9 @@ fn fields_ui<const N: usize>(
                     let r = field_row(ui, label, value, password);
                     // A new form's first pass only sizes the grid (its widgets cannot take focus
                     // yet), so keep asking until the field has it.
-                    if *focus && i == first_empty {
+                    if target == Some(i) {
                         if r.has_focus() {
-                            *focus = false;
+                            *focus = Focus::Stay;
                         } else {
                             r.request_focus();
                         }

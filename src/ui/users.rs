@@ -16,6 +16,7 @@ use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use egui::{Key, KeyboardShortcut, Modifiers, RichText, TextEdit, Ui};
 use egui_extras::{Column, TableBuilder};
 
+use super::a11y::{AddIf as _, ListOption as _, SaysValue as _};
 use super::data::{BulkTarget, DataJob, Progress, ScrollMark, USER_PAGE, UserChange, UsersAnswer};
 use super::file_menu::{Dialogs, Purpose, progress_ui};
 use super::view::{Jobs, Shell};
@@ -169,12 +170,13 @@ fn tri_combo(ui: &mut Ui, label: &str, value: &mut Option<bool>, yes: &str, no: 
             .selected_text(text)
             .width(90.0)
             .show_ui(ui, |ui| {
-                ui.selectable_value(value, None, "Any");
-                ui.selectable_value(value, Some(true), yes);
-                ui.selectable_value(value, Some(false), no);
+                ui.list_option(value, None, "Any");
+                ui.list_option(value, Some(true), yes);
+                ui.list_option(value, Some(false), no);
             })
             .response
-            .labelled_by(combo_label.id);
+            .labelled_by(combo_label.id)
+            .says_value();
     });
 }
 
@@ -437,6 +439,24 @@ impl UsersPanel {
     }
 
     /// Draws the panel.
+    /// Lists the users a Provider count card counts: that provider, that filter, nothing
+    /// else (a search typed earlier would give another number than the card's).
+    pub fn show_count(&mut self, provider_id: i64, card: super::provider::CountCard) {
+        use super::provider::CountCard;
+        self.search.clear();
+        self.provider_id = Some(provider_id);
+        self.status = None;
+        self.spr = None;
+        self.configured = None;
+        self.retired_only = false;
+        match card {
+            CountCard::Users => {}
+            CountCard::SprEnabled => self.spr = Some(true),
+            CountCard::Configured => self.configured = Some(true),
+            CountCard::AdminLocked => self.status = Some(Status::AdminLocked),
+        }
+    }
+
     pub fn ui(&mut self, ui: &mut Ui, sh: &mut Shell<'_>) {
         let actor = sh.operator;
         let jobs = &mut *sh.jobs;
@@ -543,13 +563,14 @@ impl UsersPanel {
                 egui::ComboBox::from_id_salt("Provider")
                     .selected_text(current)
                     .show_ui(ui, |ui| {
-                        ui.selectable_value(&mut self.provider_id, None, "All");
+                        ui.list_option(&mut self.provider_id, None, "All");
                         for p in providers {
-                            ui.selectable_value(&mut self.provider_id, Some(p.id), p.code.as_str());
+                            ui.list_option(&mut self.provider_id, Some(p.id), p.code.as_str());
                         }
                     })
                     .response
-                    .labelled_by(combo_label.id);
+                    .labelled_by(combo_label.id)
+                    .says_value();
             });
             let status = self.status.map_or("All but Deleted", Status::label);
             ui.horizontal(|ui| {
@@ -557,13 +578,14 @@ impl UsersPanel {
                 egui::ComboBox::from_id_salt("Status")
                     .selected_text(status)
                     .show_ui(ui, |ui| {
-                        ui.selectable_value(&mut self.status, None, "All but Deleted");
+                        ui.list_option(&mut self.status, None, "All but Deleted");
                         for s in Status::ALL {
-                            ui.selectable_value(&mut self.status, Some(s), s.label());
+                            ui.list_option(&mut self.status, Some(s), s.label());
                         }
                     })
                     .response
-                    .labelled_by(combo_label.id);
+                    .labelled_by(combo_label.id)
+                    .says_value();
             });
             tri_combo(ui, "SPR enabled", &mut self.spr, "Enabled", "Disabled");
             tri_combo(
@@ -629,7 +651,7 @@ impl UsersPanel {
                 for on in [true, false] {
                     let word = if on { "Enable" } else { "Disable" };
                     if ui
-                        .add_enabled(
+                        .add_if(
                             n > 0,
                             egui::Button::new(format!("{word} SPR for {n} selected")),
                         )
@@ -646,7 +668,7 @@ impl UsersPanel {
                     let word = if on { "Enable" } else { "Disable" };
                     // The question names the count, so it waits for the exact one.
                     let exact = self.total.filter(|t| t.exact && t.n > 0);
-                    let r = ui.add_enabled(
+                    let r = ui.add_if(
                         exact.is_some(),
                         egui::Button::new(format!("{word} SPR for all matching")),
                     );
@@ -658,7 +680,7 @@ impl UsersPanel {
                 }
                 ui.separator();
                 if ui
-                    .add_enabled(
+                    .add_if(
                         self.import_progress.is_none(),
                         egui::Button::new("Import CSV…"),
                     )
@@ -692,7 +714,7 @@ impl UsersPanel {
                 }
             }
             if ui
-                .add_enabled(
+                .add_if(
                     self.export_progress.is_none(),
                     egui::Button::new("Export CSV…"),
                 )
@@ -755,123 +777,151 @@ impl UsersPanel {
         } else {
             [140.0, 160.0, 220.0, 90.0]
         };
-        let mut table = TableBuilder::new(ui)
-            .id_salt("users-table")
-            .striped(true)
-            .sense(egui::Sense::click())
-            .cell_layout(egui::Layout::left_to_right(egui::Align::Center));
-        if let Some(row) = self.scroll_to.take() {
-            // An offset, not `scroll_to_row`: it moves the view in this very frame, so the
-            // rows there are asked for now (the scroll area clamps it at the end).
-            let row = row.min(total.saturating_sub(1)) as f32;
-            table = table.vertical_scroll_offset(row * row_pitch);
-        } else if let Some(row) = cursor {
-            table = table.scroll_to_row(row as usize, None);
-        }
-        if bulk {
-            table = table.column(Column::exact(24.0));
-        }
-        table
-            .column(Column::auto().at_least(60.0))
-            .column(Column::initial(login_w).at_least(80.0).clip(true))
-            .column(Column::initial(name_w).at_least(80.0).clip(true))
-            .column(Column::initial(contacts_w).at_least(80.0).clip(true))
-            .column(Column::initial(spr_w))
-            .column(Column::remainder().at_least(120.0).clip(true))
-            .header(24.0, |mut h| {
-                if bulk {
-                    h.col(|_| {});
-                }
-                for title in [
-                    "Provider",
-                    "Login Name",
-                    "Name",
-                    "Contacts",
-                    "SPR",
-                    "Status",
-                ] {
-                    h.col(|ui| {
-                        ui.strong(title);
-                    });
-                }
-            })
-            .body(|body| {
-                body.rows(ROW_HEIGHT, total as usize, |mut row| {
-                    let i = row.index() as u64;
-                    first_shown = Some(first_shown.map_or(i, |f| f.min(i)));
-                    let Some(u) = self
-                        .pages
-                        .get(&(i / USER_PAGE))
-                        .and_then(|p| p.get((i % USER_PAGE) as usize))
-                    else {
-                        wanted.insert(i / USER_PAGE);
-                        row.col(|ui| {
-                            ui.weak("…");
-                        });
-                        return;
-                    };
-                    if cursor == Some(i) {
-                        reached = Some(u.clone());
-                    }
-                    row.set_selected(Some(u.id) == selected_id);
+        let columns = if bulk { 7 } else { 6 };
+        let ctx = ui.ctx().clone();
+        super::a11y::table(ui, "Users", total as usize, columns, |ui, tree| {
+            let mut table = TableBuilder::new(ui)
+                .id_salt("users-table")
+                .striped(true)
+                // Clicks but no keyboard focus: Tab must not stop on every cell (the arrows move
+                // the selection instead).
+                .sense(egui::Sense::CLICK)
+                .cell_layout(egui::Layout::left_to_right(egui::Align::Center));
+            if let Some(row) = self.scroll_to.take() {
+                // An offset, not `scroll_to_row`: it moves the view in this very frame, so the
+                // rows there are asked for now (the scroll area clamps it at the end).
+                let row = row.min(total.saturating_sub(1)) as f32;
+                table = table.vertical_scroll_offset(row * row_pitch);
+            } else if let Some(row) = cursor {
+                table = table.scroll_to_row(row as usize, None);
+            }
+            if bulk {
+                table = table.column(Column::exact(24.0));
+            }
+            table
+                .column(Column::auto().at_least(60.0))
+                .column(Column::initial(login_w).at_least(80.0).clip(true))
+                .column(Column::initial(name_w).at_least(80.0).clip(true))
+                .column(Column::initial(contacts_w).at_least(80.0).clip(true))
+                .column(Column::initial(spr_w))
+                .column(Column::remainder().at_least(120.0).clip(true))
+                .header(24.0, |mut h| {
                     if bulk {
+                        h.col(|ui| {
+                            tree.header_cell(ui);
+                            ui.label("").on_hover_text("Selected for a bulk change");
+                        });
+                    }
+                    for title in [
+                        "Provider",
+                        "Login Name",
+                        "Name",
+                        "Contacts",
+                        "SPR",
+                        "Status",
+                    ] {
+                        h.col(|ui| {
+                            tree.header_cell(ui);
+                            ui.strong(title);
+                        });
+                    }
+                })
+                .body(|body| {
+                    body.rows(ROW_HEIGHT, total as usize, |mut row| {
+                        let i = row.index() as u64;
+                        first_shown = Some(first_shown.map_or(i, |f| f.min(i)));
+                        let Some(u) = self
+                            .pages
+                            .get(&(i / USER_PAGE))
+                            .and_then(|p| p.get((i % USER_PAGE) as usize))
+                        else {
+                            wanted.insert(i / USER_PAGE);
+                            row.col(|ui| {
+                                tree.cell(ui, i as usize, false);
+                                ui.weak("…");
+                            });
+                            return;
+                        };
+                        if cursor == Some(i) {
+                            reached = Some(u.clone());
+                        }
+                        let is_selected = Some(u.id) == selected_id;
+                        row.set_selected(is_selected);
+                        let mut tree_cell = |ui: &mut Ui| tree.cell(ui, i as usize, is_selected);
+                        if bulk {
+                            row.col(|ui| {
+                                tree_cell(ui);
+                                let mut on = self.checked.contains(&u.id);
+                                if ui
+                                    .checkbox(&mut on, "")
+                                    .on_hover_text(format!("Select {} for a bulk change", u.login))
+                                    .changed()
+                                {
+                                    toggles.push((u.id, on));
+                                }
+                            });
+                        }
                         row.col(|ui| {
-                            let mut on = self.checked.contains(&u.id);
-                            if ui
-                                .checkbox(&mut on, "")
-                                .on_hover_text(format!("Select {} for a bulk change", u.login))
-                                .changed()
-                            {
-                                toggles.push((u.id, on));
+                            tree_cell(ui);
+                            ui.label(u.provider_code.as_str());
+                        });
+                        row.col(|ui| {
+                            tree_cell(ui);
+                            ui.label(u.login.as_str());
+                        });
+                        row.col(|ui| {
+                            tree_cell(ui);
+                            ui.label(format!("{} {}", u.first, u.last));
+                        });
+                        row.col(|ui| {
+                            tree_cell(ui);
+                            let text = match (&u.email, &u.text_email) {
+                                (Some(e), Some(t)) => format!("{e}, {t}"),
+                                (Some(e), None) => e.to_string(),
+                                (None, Some(t)) => t.to_string(),
+                                (None, None) => "not configured".into(),
+                            };
+                            if has_retired_only_contacts(u) {
+                                // One tooltip, with the whole address: a clipped label
+                                // would add its own with the text alone.
+                                ui.add(
+                                    egui::Label::new(
+                                        RichText::new(format!("Retired gateway: {text}"))
+                                            .color(warn_color(ui)),
+                                    )
+                                    .show_tooltip_when_elided(false),
+                                )
+                                .on_hover_text(format!(
+                                    "{text}\nOnly a retired text gateway: a token cannot reach this user"
+                                ));
+                            } else if u.is_configured() {
+                                ui.label(text);
+                            } else {
+                                ui.weak(text);
                             }
                         });
-                    }
-                    row.col(|ui| {
-                        ui.label(u.provider_code.as_str());
-                    });
-                    row.col(|ui| {
-                        ui.label(u.login.as_str());
-                    });
-                    row.col(|ui| {
-                        ui.label(format!("{} {}", u.first, u.last));
-                    });
-                    row.col(|ui| {
-                        let text = match (&u.email, &u.text_email) {
-                            (Some(e), Some(t)) => format!("{e}, {t}"),
-                            (Some(e), None) => e.to_string(),
-                            (None, Some(t)) => t.to_string(),
-                            (None, None) => "not configured".into(),
-                        };
-                        if has_retired_only_contacts(u) {
-                            ui.colored_label(warn_color(ui), format!("Retired gateway: {text}"))
-                                .on_hover_text(
-                                    "Only a retired text gateway: a token cannot reach this user",
-                                );
-                        } else if u.is_configured() {
-                            ui.label(text);
-                        } else {
-                            ui.weak(text);
+                        row.col(|ui| {
+                            tree_cell(ui);
+                            ui.label(if u.spr_enabled { "Enabled" } else { "Disabled" });
+                        });
+                        row.col(|ui| {
+                            tree_cell(ui);
+                            if u.status == Status::AdminLocked && is_selected {
+                                // Red on the selection's blue cannot be read: strong text there.
+                                ui.label(RichText::new(lock_words(u)).strong());
+                            } else if u.status == Status::AdminLocked {
+                                ui.colored_label(error_color(ui), lock_words(u));
+                            } else {
+                                ui.label(u.status.label());
+                            }
+                        });
+                        // A click, or a screen reader's click on the row, opens the user.
+                        if row.response().clicked() || tree.row_clicked(&ctx, i as usize) {
+                            clicked = Some((i, u.clone()));
                         }
                     });
-                    row.col(|ui| {
-                        ui.label(if u.spr_enabled { "Enabled" } else { "Disabled" });
-                    });
-                    let is_selected = Some(u.id) == selected_id;
-                    row.col(|ui| {
-                        if u.status == Status::AdminLocked && is_selected {
-                            // Red on the selection's blue cannot be read: strong text there.
-                            ui.label(RichText::new(lock_words(u)).strong());
-                        } else if u.status == Status::AdminLocked {
-                            ui.colored_label(error_color(ui), lock_words(u));
-                        } else {
-                            ui.label(u.status.label());
-                        }
-                    });
-                    if row.response().clicked() {
-                        clicked = Some((i, u.clone()));
-                    }
                 });
-            });
+        });
         for (id, on) in toggles {
             if on {
                 self.checked.insert(id);

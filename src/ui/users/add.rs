@@ -27,11 +27,12 @@ impl UsersPanel {
                     })
                     .show_ui(ui, |ui| {
                         for p in providers {
-                            ui.selectable_value(&mut f.code, p.code.to_string(), p.code.as_str());
+                            ui.list_option(&mut f.code, p.code.to_string(), p.code.as_str());
                         }
                     })
                     .response
-                    .labelled_by(combo_label.id);
+                    .labelled_by(combo_label.id)
+.says_value();
                 ui.end_row();
                 let r = field_row(ui, "Login Name", &mut f.login, false);
                 if !std::mem::replace(&mut f.focused, true) {
@@ -75,7 +76,7 @@ impl UsersPanel {
             ui.add_space(8.0);
             ui.horizontal(|ui| {
                 let can = !f.adding && !f.code.is_empty();
-                submit |= ui.add_enabled(can, egui::Button::new("Add")).clicked();
+                submit |= ui.add_if(can, egui::Button::new("Add")).clicked();
                 cancel |= ui.button("Cancel").clicked();
             });
         });

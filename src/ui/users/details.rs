@@ -54,7 +54,7 @@ impl UsersPanel {
         let admin = actor.is_super_admin();
         let mut spr = u.spr_enabled;
         if ui
-            .add_enabled(
+            .add_if(
                 admin,
                 egui::Checkbox::new(&mut spr, "Self Password Reset enabled"),
             )
@@ -71,7 +71,7 @@ impl UsersPanel {
             .show(ui, |ui| {
                 let l = ui.label("Email");
                 let r = ui
-                    .add_enabled(
+                    .add_if(
                         admin,
                         TextEdit::singleline(&mut d.email).desired_width(220.0),
                     )
@@ -80,7 +80,7 @@ impl UsersPanel {
                 ui.end_row();
                 let l = ui.label("Phone/Text Message Email");
                 let r = ui
-                    .add_enabled(
+                    .add_if(
                         admin,
                         TextEdit::singleline(&mut d.text_email).desired_width(220.0),
                     )
@@ -102,7 +102,7 @@ impl UsersPanel {
                         ui.add(TextEdit::singleline(&mut d.phone).desired_width(140.0))
                             .labelled_by(l.id);
                         ui.end_row();
-                        ui.label("Carrier");
+                        let carrier_label = ui.label("Carrier");
                         egui::ComboBox::from_id_salt("carrier")
                             .selected_text(if d.carrier.is_empty() {
                                 "Choose…"
@@ -117,9 +117,12 @@ impl UsersPanel {
                                     } else {
                                         c.name.clone()
                                     };
-                                    ui.selectable_value(&mut d.carrier, c.name.clone(), text);
+                                    ui.list_option(&mut d.carrier, c.name.clone(), text);
                                 }
-                            });
+                            })
+                            .response
+                            .labelled_by(carrier_label.id)
+                            .says_value();
                         ui.end_row();
                     });
                 if ui.button("Fill in the Phone/Text Message Email").clicked() {
@@ -163,7 +166,7 @@ impl UsersPanel {
                 go |= entered(ui, &r);
             });
             go |= ui
-                .add_enabled(
+                .add_if(
                     !d.unlock_reason.trim().is_empty(),
                     egui::Button::new("Unlock"),
                 )

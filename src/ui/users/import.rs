@@ -23,13 +23,14 @@ impl UsersPanel {
                     })
                     .show_ui(ui, |ui| {
                         for p in &self.providers {
-                            ui.selectable_value(&mut self.import_code, p.code.to_string(), p.code.as_str());
+                            ui.list_option(&mut self.import_code, p.code.to_string(), p.code.as_str());
                         }
                     })
                     .response
-                    .labelled_by(combo_label.id);
+                    .labelled_by(combo_label.id)
+.says_value();
                 let can = !self.import_code.is_empty() && self.import_progress.is_none();
-                if ui.add_enabled(can, egui::Button::new("Choose file…")).clicked() {
+                if ui.add_if(can, egui::Button::new("Choose file…")).clicked() {
                     self.dialogs.ask(ui.ctx(), Purpose::ImportUsers);
                 }
                 if ui.button("Close").clicked() {
