@@ -13,7 +13,10 @@ use super::StoreError;
 use super::db::{Db, PgConn};
 
 /// Append-only migrations: never edit or remove one; add the next at the end.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/postgres/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/postgres/0001_initial.sql"),
+    include_str!("migrations/postgres/0002_prefix_search.sql"),
+];
 
 /// The schema version this build writes into `spr_schema`.
 pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
@@ -263,7 +266,11 @@ pub(super) fn open(url: &str, mode: Mode) -> Result<PgConn, StoreError> {
 fn prepare(conn: &PgConn, shown: &str, mode: Mode) -> Result<(), StoreError> {
     let db = Db::Postgres(conn);
     // A stuck writer elsewhere is "busy" after 5 s, as a locked file is.
-    db.execute_batch("SET lock_timeout = '5s'; SET client_min_messages = warning")?;
+    // Plans made for each search's own prefix: a generic plan cannot turn `LIKE $1` into an
+    // index range, and these queries are cheap to plan.
+    db.execute_batch(
+        "SET lock_timeout = '5s'; SET client_min_messages = warning; SET plan_cache_mode = force_custom_plan",
+    )?;
     let tables: Vec<String> = db.query_map(
         "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema()",
         &[],

@@ -250,11 +250,25 @@ pub(super) fn where_clause(
         // 1.5–2× faster than a UNION of subqueries at 100,000 users.
         args.push(OwnedValue::Text(format!("{}%", escape_like(q))));
         let n = args.len();
-        sql += &format!(
-            " AND ({plus}u.login LIKE ?{n} ESCAPE '\\' OR {plus}u.first LIKE ?{n} ESCAPE '\\'
-               OR {plus}u.last LIKE ?{n} ESCAPE '\\' OR {plus}u.email LIKE ?{n} ESCAPE '\\'
-               OR {plus}u.text_email LIKE ?{n} ESCAPE '\\')"
-        );
+        sql += &match engine {
+            Engine::Sqlite => format!(
+                " AND ({plus}u.login LIKE ?{n} ESCAPE '\\' OR {plus}u.first LIKE ?{n} ESCAPE '\\'
+                   OR {plus}u.last LIKE ?{n} ESCAPE '\\' OR {plus}u.email LIKE ?{n} ESCAPE '\\'
+                   OR {plus}u.text_email LIKE ?{n} ESCAPE '\\')"
+            ),
+            // The text_pattern_ops indexes of lower(column) (PostgreSQL migration 0002).
+            Engine::Postgres => {
+                let like = |col: &str| format!("lower(u.{col}::text) LIKE lower(?{n}) ESCAPE '\\'");
+                format!(
+                    " AND ({} OR {} OR {} OR {} OR {})",
+                    like("login"),
+                    like("first"),
+                    like("last"),
+                    like("email"),
+                    like("text_email")
+                )
+            }
+        };
     }
     if filter.retired_gateway_only {
         let today = chrono::Utc::now().date_naive();
