@@ -6,6 +6,9 @@
 // Test code may unwrap: a failure is a failed test with its location.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
+use common::{TestDb, engines};
 use spr_console::core::Service;
 use spr_console::core::demo;
 use spr_console::core::model::{Operator, Status};
@@ -41,9 +44,11 @@ fn logins(rows: &[spr_console::core::model::User]) -> Vec<String> {
     rows.iter().map(|u| u.login.as_str().to_owned()).collect()
 }
 
-#[test]
-fn every_page_of_both_plans_is_the_sorted_list() {
-    let (_dir, svc, _) = database();
+/// On both engines: PostgreSQL walks each provider's Login Name index through a LATERAL
+/// join where SQLite walks it through CROSS JOIN; both must give the plain sorted list.
+fn every_page_of_both_plans_is_the_sorted_list(db: TestDb) {
+    demo::create(db.location(), GENERATED).unwrap();
+    let svc = db.open_service();
     let c = svc.store().conn();
     let filters = [
         search("", true),
@@ -275,3 +280,5 @@ fn the_table_counts_later_jumps_to_the_end_and_a_new_search_starts_at_the_top() 
     let first = users::list(svc.store().conn(), &panel.filter(), 0, 1).unwrap();
     assert_eq!(panel.row(0), Some(&first[0]));
 }
+
+engines!(every_page_of_both_plans_is_the_sorted_list);

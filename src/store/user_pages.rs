@@ -109,6 +109,28 @@ fn part_sql(
         None if backwards => " ORDER BY p.code DESC, u.login DESC",
         None => " ORDER BY p.code, u.login",
     };
+    if walk && engine == Engine::Postgres {
+        // PostgreSQL cannot see that providers in code order, each with its users in Login
+        // Name order, is the list's order, and would sort every match. So each provider's
+        // first `offset + limit` matches are taken by a LATERAL walk of its (provider_id,
+        // login) index, and only those few are sorted.
+        let inner_order = if backwards { " DESC" } else { "" };
+        let inner = format!(
+            "SELECT u.* FROM users u{clause} AND u.provider_id = p.id ORDER BY u.login{inner_order} LIMIT {}",
+            offset.saturating_add(limit)
+        );
+        let select = SELECT.replace(
+            FROM_JOIN,
+            &format!("FROM providers p CROSS JOIN LATERAL ({inner}) u"),
+        );
+        args.push(OwnedValue::Int(i64::try_from(limit).unwrap_or(i64::MAX)));
+        args.push(OwnedValue::Int(i64::try_from(offset).unwrap_or(i64::MAX)));
+        let n = args.len();
+        return (
+            format!("{select}{order} LIMIT ?{} OFFSET ?{n}", n - 1),
+            args,
+        );
+    }
     let select = if walk {
         SELECT.replace(FROM_JOIN, from_walk(engine))
     } else {
