@@ -110,6 +110,9 @@ pub fn copy(
         }
         Ok(())
     })?;
+    // The server's planner knows nothing of the rows until they are analysed; without it a
+    // search on the copy scans every user until autovacuum comes round.
+    to.conn().execute_batch("ANALYZE")?;
     verify(from.conn(), to.conn(), tables)
 }
 
