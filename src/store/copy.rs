@@ -112,7 +112,8 @@ pub fn copy(
     })?;
     // The server's planner knows nothing of the rows until they are analysed; without it a
     // search on the copy scans every user until autovacuum comes round.
-    to.conn().execute_batch("ANALYZE")?;
+    to.conn()
+        .execute_batch("ANALYZE providers, users, password_history, tokens, audit")?;
     verify(from.conn(), to.conn(), tables)
 }
 
