@@ -449,3 +449,62 @@ fn a_header_click_sorts_the_table_by_that_column_and_a_second_click_reverses_it(
         ["Young", "adams", "Moss", "Baker", "Ortiz"]
     );
 }
+
+#[test]
+fn cancel_during_a_long_bulk_change_rolls_the_whole_batch_back_and_says_so() {
+    use spr_console::core::demo;
+    use spr_console::core::model::UserFilter;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bulk.sqlite3");
+    demo::create(&path, 5_000).unwrap();
+    let enabled = |path: &std::path::Path| {
+        Service::open(path)
+            .unwrap()
+            .count_users(&UserFilter {
+                spr_enabled: Some(true),
+                ..UserFilter::default()
+            })
+            .unwrap()
+    };
+    let audit_rows = |path: &std::path::Path| {
+        Service::open(path)
+            .unwrap()
+            .audit_events(&spr_console::core::audit::AuditFilter::default())
+            .unwrap()
+            .len()
+    };
+    let before = enabled(&path);
+    assert!(before > 1_000, "{before} users with SPR to change");
+
+    let mut h = sign_in_to_users(&path, demo::OPERATOR, demo::OPERATOR_PASSWORD);
+    // After the sign-in's own event.
+    let events_before = audit_rows(&path);
+    settle(&mut h, "the exact count", |h| {
+        h.query_by_label("Disable SPR for all matching")
+            .is_some_and(|b| !b.accesskit_node().is_disabled())
+    });
+    h.get_by_label("Disable SPR for all matching").click();
+    settle(&mut h, "the question", |h| {
+        h.query_all_by_label_contains("Disable for ")
+            .next()
+            .is_some()
+    });
+    h.query_all_by_label_contains("Disable for ")
+        .next()
+        .unwrap()
+        .click();
+    // The bar and its Cancel show while the worker runs the batch.
+    settle(&mut h, "the progress bar's Cancel", |h| {
+        h.query_by_label("Cancel the change").is_some()
+    });
+    h.get_by_label("Cancel the change").click();
+    settle(&mut h, "the cancelled change", |h| {
+        has(h, "Cancelled: nothing changed.")
+    });
+    assert!(
+        h.query_by_label("Cancel the change").is_none(),
+        "the bar is gone"
+    );
+    assert_eq!(enabled(&path), before, "nothing changed");
+    assert_eq!(audit_rows(&path), events_before, "no audit row either");
+}

@@ -12,6 +12,8 @@ mod import;
 
 use crate::core::secret::Secret;
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use egui::{Key, KeyboardShortcut, Modifiers, RichText, TextEdit, Ui};
 use egui_extras::{Column, TableBuilder};
@@ -22,9 +24,10 @@ use super::file_menu::{Dialogs, Purpose, progress_ui};
 use super::view::{Jobs, Shell};
 use super::widgets::{Note, entered, error_color, field_row, form_grid, short_time, warn_color};
 use crate::core::clock::rfc3339;
+use crate::core::error::CoreError;
 use crate::core::model::{Matches, SortColumn, SortDirection, UserFilter, UserSort};
 use crate::core::model::{Operator, Provider, Status, User};
-use crate::core::service::UserInput;
+use crate::core::service::{CANCELLED, UserInput};
 use crate::core::transfer::{BadRow, ImportError};
 use crate::mail::carriers;
 
@@ -91,6 +94,13 @@ fn non_empty(s: &str) -> Option<String> {
     Some(s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
+/// A bulk change running on the worker: how far it is, and the flag its Cancel sets.
+#[derive(Debug, Default)]
+struct BulkRun {
+    progress: Progress,
+    cancel: Arc<AtomicBool>,
+}
+
 /// A switch that starts on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OnByDefault(pub bool);
@@ -153,6 +163,8 @@ pub struct UsersPanel {
     focus_search: bool,
     /// A bulk change of SPR waiting for the operator's yes (SPEC §5: it names the count).
     confirm_bulk: Option<(BulkTarget, bool, u64)>,
+    /// The bulk change on the worker: its progress bar and its Cancel.
+    bulk_run: Option<BulkRun>,
     /// A refresh's query is running: the old rows show until its first page comes.
     keep_rows: bool,
     /// The selected user is read again at the next frame (after a change).
@@ -407,6 +419,7 @@ impl UsersPanel {
                 Err(e) => self.note = Some(Note::Error(e.to_string())),
             },
             UsersAnswer::BulkDone { on, result } => {
+                self.bulk_run = None;
                 match result {
                     Ok(n) => {
                         self.note = Some(Note::Ok(format!(
@@ -415,6 +428,9 @@ impl UsersPanel {
                             super::widgets::count_of(n as u64, "user", "users")
                         )));
                         self.checked.clear();
+                    }
+                    Err(CoreError::Invalid(m)) if m == CANCELLED => {
+                        self.note = Some(Note::Info(m));
                     }
                     Err(e) => self.note = Some(Note::Error(e.to_string())),
                 }
@@ -710,11 +726,15 @@ impl UsersPanel {
         if no || modal.should_close() {
             self.confirm_bulk = None;
         } else if yes && let Some((target, on, _)) = self.confirm_bulk.take() {
+            let run = BulkRun::default();
             jobs.push(DataJob::BulkSpr {
                 actor: actor.clone(),
                 target,
                 on,
+                progress: run.progress.clone(),
+                cancel: run.cancel.clone(),
             });
+            self.bulk_run = Some(run);
         }
     }
 
@@ -725,14 +745,31 @@ impl UsersPanel {
                 Some(m) => ui.label(RichText::new(m.to_string()).strong()),
                 None => ui.label("Counting…"),
             };
+            if let Some(run) = &self.bulk_run {
+                ui.separator();
+                // The worker reads the flag every few users and rolls the batch back.
+                if run.cancel.load(Ordering::Relaxed) {
+                    progress_ui(ui, "Cancelling", &run.progress);
+                } else {
+                    progress_ui(ui, "Changing Self Password Reset", &run.progress);
+                    if ui
+                        .button("Cancel the change")
+                        .on_hover_text("Stops it and rolls it back: nothing will have changed")
+                        .clicked()
+                    {
+                        run.cancel.store(true, Ordering::Relaxed);
+                    }
+                }
+            }
             if actor.is_super_admin() {
                 ui.separator();
+                let idle = self.bulk_run.is_none();
                 let n = self.checked.len();
                 for on in [true, false] {
                     let word = if on { "Enable" } else { "Disable" };
                     if ui
                         .add_if(
-                            n > 0,
+                            idle && n > 0,
                             egui::Button::new(format!("{word} SPR for {n} selected")),
                         )
                         .clicked()
@@ -749,7 +786,7 @@ impl UsersPanel {
                     // The question names the count, so it waits for the exact one.
                     let exact = self.total.filter(|t| t.exact && t.n > 0);
                     let r = ui.add_if(
-                        exact.is_some(),
+                        idle && exact.is_some(),
                         egui::Button::new(format!("{word} SPR for all matching")),
                     );
                     if let Some(t) = exact
