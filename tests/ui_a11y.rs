@@ -99,7 +99,12 @@ fn table_rows(h: &Console, name: &str) -> Vec<(Role, Vec<(Role, String)>)> {
         if n.role() == Role::Row {
             let cells = n
                 .children()
-                .map(|c| (c.role(), texts(&c).join(" ")))
+                // A cell's texts; a named column header, its name (a sorting header's
+                // button names the order).
+                .map(|c| match c.label() {
+                    Some(name) if c.role() == Role::ColumnHeader => (c.role(), name),
+                    _ => (c.role(), texts(&c).join(" ")),
+                })
                 .collect();
             rows.push((n.role(), cells, n.data().row_index()));
             continue;
@@ -130,7 +135,8 @@ fn the_users_table_reads_as_a_table_of_rows_and_cells_under_column_headers() {
         [
             "Provider",
             "Login Name",
-            "Name",
+            "First name",
+            "Last name",
             "Contacts",
             "SPR",
             "Status"
@@ -142,8 +148,27 @@ fn the_users_table_reads_as_a_table_of_rows_and_cells_under_column_headers() {
     }
     let logins: Vec<&str> = rows[1..].iter().map(|(_, c)| c[2].1.as_str()).collect();
     assert_eq!(logins, ["jdoe", "mlopez"]);
-    assert_eq!(rows[2].1[3].1, "Maria Lopez");
-    assert_eq!(rows[2].1[6].1, "Active");
+    assert_eq!(rows[2].1[3].1, "Maria");
+    assert_eq!(rows[2].1[4].1, "Lopez");
+    assert_eq!(rows[2].1[7].1, "Active");
+    // The headers are buttons that sort; none says an order while Admin Locked come first.
+    let last = h.get_by_role_and_label(Role::Button, "Last name");
+    assert!(
+        last.accesskit_node()
+            .parent()
+            .is_some_and(|p| p.role() == Role::ColumnHeader)
+    );
+    assert_eq!(header[4].0, Role::ColumnHeader);
+    last.click();
+    wait_for(&mut h, "Last name, sorted ascending");
+    let header = h
+        .get_all_by_role(Role::ColumnHeader)
+        .find(|c| c.accesskit_node().label().as_deref() == Some("Last name"))
+        .unwrap();
+    assert_eq!(
+        header.accesskit_node().data().sort_direction(),
+        Some(egui::accesskit::SortDirection::Ascending)
+    );
     // The table says how big it is, not only the rows on screen.
     let table = h.get_by_role_and_label(Role::Table, "Users");
     assert_eq!(table.accesskit_node().data().row_count(), Some(3));

@@ -306,3 +306,69 @@ fn a_helpdesk_operator_starts_on_the_provider_panel_and_may_open_the_overview() 
         "1 of 2 users can reset their password on their own (50%), across 1 provider.",
     );
 }
+
+#[test]
+fn cancel_during_a_large_incident_unlock_rolls_it_all_back_and_says_so() {
+    use spr_console::core::demo;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("incident.sqlite3");
+    demo::create(&path, 3_000).unwrap();
+    // Seeding only: 3,000 accounts locked by token guessing within the same minute.
+    let night = spr_console::core::clock::rfc3339(Utc::now() - Duration::hours(8));
+    let seeded = rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute(
+            "UPDATE users SET status = 'admin_locked', locked_at = ?1, lock_cause = 'token',
+             failed_attempts = 5 WHERE login LIKE 'user%'",
+            [&night],
+        )
+        .unwrap();
+    assert_eq!(seeded, 3_000);
+    let locked = |path: &Path| {
+        Service::open(path)
+            .unwrap()
+            .count_users(&spr_console::core::model::UserFilter {
+                status: Some(Status::AdminLocked),
+                ..Default::default()
+            })
+            .unwrap()
+    };
+    let before = locked(&path);
+
+    let mut h = console(&path);
+    sign_in_as(&mut h, demo::OPERATOR, demo::OPERATOR_PASSWORD);
+    wait_for(&mut h, "3,000 accounts locked within");
+    click_button(&mut h, "Unlock 3,000 accounts…");
+    wait_for(&mut h, "Unlock 3,000 accounts?");
+    fill(
+        &mut h,
+        "Reason (written to the audit log)",
+        "Token guessing; checking with the carrier first",
+    );
+    let events_before = Service::open(&path)
+        .unwrap()
+        .audit_events(&AuditFilter::default())
+        .unwrap()
+        .len();
+    // Another writer holds the database while Unlock and Cancel are clicked: the worker
+    // waits for it, so Cancel surely comes before the batch ends (3,000 unlocks take
+    // milliseconds).
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    click_button(&mut h, "Unlock 3,000 accounts");
+    // The dialog shows the bar and its Cancel while the worker unlocks.
+    h.run_steps(4);
+    click_button(&mut h, "Cancel the unlock");
+    wait_for(&mut h, "Cancelling");
+    other.execute_batch("ROLLBACK").unwrap();
+    drop(other);
+    wait_for(&mut h, "Cancelled: nothing changed.");
+    assert!(h.query_by_label("Cancel the unlock").is_none());
+    assert_eq!(locked(&path), before, "nothing was unlocked");
+    let events_after = Service::open(&path)
+        .unwrap()
+        .audit_events(&AuditFilter::default())
+        .unwrap()
+        .len();
+    assert_eq!(events_after, events_before, "no audit row either");
+}

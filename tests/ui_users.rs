@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use common::ui::{console_sized, has};
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT as _, Queryable};
 use spr_console::core::Service;
 use spr_console::core::model::Role;
 use spr_console::core::service::UserInput;
@@ -360,4 +360,157 @@ fn the_audit_view_filters_by_login_and_outcome() {
     settle(&mut h, "the refusals only", |h| has(h, "7 events match"));
     assert!(!has(&h, "user_add"));
     assert!(has(&h, "account_locked"));
+}
+
+/// Provider ACME with users whose Login Name order is not their last-name order.
+fn names_database() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sort.sqlite3");
+    let mut svc = Service::open(&path).unwrap();
+    let admin = svc.init_first_operator(ADMIN, ADMIN_PW).unwrap();
+    svc.add_provider(&admin, "ACME", "Acme Care").unwrap();
+    for (login, first, last) in [
+        ("aa", "Eve", "Young"),
+        ("bb", "Bob", "adams"),
+        ("cc", "Cy", "Moss"),
+        ("dd", "Di", "Baker"),
+        ("ee", "Al", "Ortiz"),
+    ] {
+        svc.add_user(
+            &admin,
+            "ACME",
+            &UserInput {
+                login: login.into(),
+                first: first.into(),
+                last: last.into(),
+                ..UserInput::default()
+            },
+        )
+        .unwrap();
+    }
+    (dir, path)
+}
+
+/// The last names in the table, top to bottom (those on screen: none while a new order's
+/// rows are on their way).
+fn last_names_shown(h: &Harness<'_, ConsoleApp>) -> Vec<String> {
+    let mut shown: Vec<(f32, String)> = ["Young", "adams", "Moss", "Baker", "Ortiz"]
+        .into_iter()
+        .filter_map(|n| Some((h.query_by_label(n)?.rect().min.y, n.to_owned())))
+        .collect();
+    shown.sort_by(|a, b| a.0.total_cmp(&b.0));
+    shown.into_iter().map(|(_, n)| n).collect()
+}
+
+#[test]
+fn a_header_click_sorts_the_table_by_that_column_and_a_second_click_reverses_it() {
+    let (_dir, path) = names_database();
+    let mut h = sign_in_to_users(&path, ADMIN, ADMIN_PW);
+    settle(&mut h, "all 5 users", |h| has(h, "5 users match"));
+    // Provider and Login Name order first.
+    assert_eq!(
+        last_names_shown(&h),
+        ["Young", "adams", "Moss", "Baker", "Ortiz"]
+    );
+
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Last name")
+        .click();
+    settle(&mut h, "last names A to Z", |h| {
+        last_names_shown(h) == ["adams", "Baker", "Moss", "Ortiz", "Young"]
+    });
+    // The header's name says the order to a screen reader (the eye sees ▲); the box it
+    // replaced is off.
+    assert!(
+        h.query_by_label("Last name, sorted ascending").is_some(),
+        "the header's name says the order"
+    );
+    assert_eq!(
+        h.get_by_label("Admin Locked first")
+            .accesskit_node()
+            .toggled(),
+        Some(egui::accesskit::Toggled::False)
+    );
+
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Last name, sorted ascending")
+        .click();
+    settle(&mut h, "last names Z to A", |h| {
+        last_names_shown(h) == ["Young", "Ortiz", "Moss", "Baker", "adams"]
+    });
+    assert!(h.query_by_label("Last name, sorted descending").is_some());
+
+    // Another column starts ascending.
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "First name")
+        .click();
+    settle(&mut h, "first names A to Z", |h| {
+        last_names_shown(h) == ["Ortiz", "adams", "Moss", "Baker", "Young"]
+    });
+    assert!(h.query_by_label("First name, sorted ascending").is_some());
+}
+
+#[test]
+fn cancel_during_a_long_bulk_change_rolls_the_whole_batch_back_and_says_so() {
+    use spr_console::core::demo;
+    use spr_console::core::model::UserFilter;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bulk.sqlite3");
+    demo::create(&path, 5_000).unwrap();
+    let enabled = |path: &std::path::Path| {
+        Service::open(path)
+            .unwrap()
+            .count_users(&UserFilter {
+                spr_enabled: Some(true),
+                ..UserFilter::default()
+            })
+            .unwrap()
+    };
+    let audit_rows = |path: &std::path::Path| {
+        Service::open(path)
+            .unwrap()
+            .audit_events(&spr_console::core::audit::AuditFilter::default())
+            .unwrap()
+            .len()
+    };
+    let before = enabled(&path);
+    assert!(before > 1_000, "{before} users with SPR to change");
+
+    let mut h = sign_in_to_users(&path, demo::OPERATOR, demo::OPERATOR_PASSWORD);
+    // After the sign-in's own event.
+    let events_before = audit_rows(&path);
+    settle(&mut h, "the exact count", |h| {
+        h.query_by_label("Disable SPR for all matching")
+            .is_some_and(|b| !b.accesskit_node().is_disabled())
+    });
+    h.get_by_label("Disable SPR for all matching").click();
+    settle(&mut h, "the question", |h| {
+        h.query_all_by_label_contains("Disable for ")
+            .next()
+            .is_some()
+    });
+    // Another writer holds the database while Disable and Cancel are clicked: the worker
+    // waits for it, so Cancel surely comes before the batch ends.
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    h.query_all_by_label_contains("Disable for ")
+        .next()
+        .unwrap()
+        .click();
+    // The bar and its Cancel show while the worker runs the batch.
+    settle(&mut h, "the progress bar's Cancel", |h| {
+        h.query_by_label("Cancel the change").is_some()
+    });
+    h.get_by_label("Cancel the change").click();
+    settle(&mut h, "the bar says it is cancelling", |h| {
+        h.query_by_label("Cancel the change").is_none()
+    });
+    other.execute_batch("ROLLBACK").unwrap();
+    drop(other);
+    settle(&mut h, "the cancelled change", |h| {
+        has(h, "Cancelled: nothing changed.")
+    });
+    assert!(
+        h.query_by_label("Cancel the change").is_none(),
+        "the bar is gone"
+    );
+    assert_eq!(enabled(&path), before, "nothing changed");
+    assert_eq!(audit_rows(&path), events_before, "no audit row either");
 }

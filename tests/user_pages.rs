@@ -11,7 +11,8 @@ mod common;
 use common::{TestDb, engines};
 use spr_console::core::Service;
 use spr_console::core::demo;
-use spr_console::core::model::{Operator, Status};
+use spr_console::core::model::{Operator, SortColumn, SortDirection, Status, UserSort};
+use spr_console::store::StoreError;
 use spr_console::store::user_pages::{self, COUNT_BOUND, Matches};
 use spr_console::store::users::{self, UserFilter};
 use spr_console::ui::data::{self, DataJob, ScrollMark, USER_PAGE, UsersAnswer};
@@ -279,6 +280,116 @@ fn the_table_counts_later_jumps_to_the_end_and_a_new_search_starts_at_the_top() 
     assert!(asked.iter().all(|p| *p <= 1), "{asked:?}");
     let first = users::list(svc.store().conn(), &panel.filter(), 0, 1).unwrap();
     assert_eq!(panel.row(0), Some(&first[0]));
+}
+
+/// The order a sort asks for, computed here from the users themselves (SQLite's NOCASE
+/// folds ASCII case; ties fall back to provider and Login Name).
+fn sorted_by_hand(
+    mut all: Vec<spr_console::core::model::User>,
+    sort: UserSort,
+) -> Vec<spr_console::core::model::User> {
+    let fold = |s: &str| s.to_ascii_lowercase();
+    all.sort_by_cached_key(|u| {
+        let tie = (u.provider_code.as_str().to_owned(), fold(u.login.as_str()));
+        let key: Vec<String> = match sort.column {
+            SortColumn::Provider => vec![],
+            SortColumn::LoginName => vec![tie.1.clone()],
+            SortColumn::FirstName => vec![fold(&u.first), fold(&u.last)],
+            SortColumn::LastName => vec![fold(&u.last), fold(&u.first)],
+            SortColumn::Contacts => vec![fold(
+                u.email
+                    .as_ref()
+                    .or(u.text_email.as_ref())
+                    .map_or("", |e| e.as_str()),
+            )],
+            SortColumn::Spr => vec![u.spr_enabled.to_string()],
+            SortColumn::Status => vec![u.status.as_str().to_owned()],
+        };
+        (key, tie)
+    });
+    if sort.direction == SortDirection::Descending {
+        all.reverse();
+    }
+    all
+}
+
+#[test]
+fn a_clicked_header_order_pages_through_every_match_in_that_order() {
+    let (_dir, svc, _) = database();
+    let c = svc.store().conn();
+    for base in [search("", true), search("b", false), search("nobody", true)] {
+        let mut all = Vec::new();
+        users::each(c, &search_of(&base), |u| -> Result<(), StoreError> {
+            all.push(u.clone());
+            Ok(())
+        })
+        .unwrap();
+        for column in [
+            SortColumn::Provider,
+            SortColumn::LoginName,
+            SortColumn::FirstName,
+            SortColumn::LastName,
+            SortColumn::Contacts,
+            SortColumn::Spr,
+            SortColumn::Status,
+        ] {
+            for direction in [SortDirection::Ascending, SortDirection::Descending] {
+                let sort = UserSort { column, direction };
+                if sort.is_default() && base.locked_first {
+                    // Admin Locked first, then the default order: the tests above.
+                    continue;
+                }
+                let f = UserFilter {
+                    sort,
+                    ..base.clone()
+                };
+                let want = logins(&sorted_by_hand(all.clone(), sort));
+                // The whole list at once, and page by page with a bounded then an exact count.
+                let mut every = Vec::new();
+                users::each(c, &f, |u| -> Result<(), StoreError> {
+                    every.push(u.login.as_str().to_owned());
+                    Ok(())
+                })
+                .unwrap();
+                assert!(
+                    every == want,
+                    "each(), {sort:?} {base:?}: {:?}",
+                    &every[..9.min(every.len())]
+                );
+                let bounded = user_pages::count_bounded(c, &f, COUNT_BOUND).unwrap();
+                let exact = Matches {
+                    n: want.len() as u64,
+                    exact: true,
+                };
+                for m in [bounded, exact] {
+                    let mut paged = Vec::new();
+                    let mut offset = 0;
+                    loop {
+                        let rows = user_pages::page(c, &f, m, offset, 1000).unwrap();
+                        if rows.is_empty() {
+                            break;
+                        }
+                        offset += rows.len() as u64;
+                        paged.extend(logins(&rows));
+                    }
+                    assert!(
+                        paged == want,
+                        "pages, {sort:?} {base:?} {m:?}: {:?}",
+                        &paged[..9.min(paged.len())]
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The filter without its order or "locked first": what is matched, not how it is ordered.
+fn search_of(f: &UserFilter) -> UserFilter {
+    UserFilter {
+        locked_first: false,
+        sort: UserSort::default(),
+        ..f.clone()
+    }
 }
 
 engines!(every_page_of_both_plans_is_the_sorted_list);

@@ -479,6 +479,91 @@ pub struct UserFilter {
     /// Only users whose contacts are all on retired text gateways (SPEC §3.12: they cannot
     /// receive a token).
     pub retired_gateway_only: bool,
+    /// The order of the list. Any order but the default replaces "Admin Locked first".
+    pub sort: UserSort,
+}
+
+/// A column the Users list can be ordered by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum SortColumn {
+    /// Provider Code, then Login Name (the default order).
+    #[default]
+    Provider,
+    LoginName,
+    FirstName,
+    LastName,
+    Contacts,
+    Spr,
+    Status,
+}
+
+impl SortColumn {
+    /// The column's header, in the Users table's order.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Provider => "Provider",
+            Self::LoginName => "Login Name",
+            Self::FirstName => "First name",
+            Self::LastName => "Last name",
+            Self::Contacts => "Contacts",
+            Self::Spr => "SPR",
+            Self::Status => "Status",
+        }
+    }
+}
+
+/// Which way a column is ordered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum SortDirection {
+    #[default]
+    Ascending,
+    Descending,
+}
+
+impl SortDirection {
+    /// The other way.
+    pub fn reversed(self) -> Self {
+        match self {
+            Self::Ascending => Self::Descending,
+            Self::Descending => Self::Ascending,
+        }
+    }
+}
+
+/// The order of the Users list: a column and a direction. The default (Provider, ascending)
+/// is provider and Login Name order, the one the fast page plans serve.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct UserSort {
+    pub column: SortColumn,
+    pub direction: SortDirection,
+}
+
+impl UserSort {
+    /// Ordered by `column`, ascending.
+    pub fn by(column: SortColumn) -> Self {
+        Self {
+            column,
+            direction: SortDirection::Ascending,
+        }
+    }
+
+    /// Whether this is the default order (provider, then Login Name, ascending).
+    pub fn is_default(self) -> bool {
+        self == Self::default()
+    }
+
+    /// What a click on `column`'s header gives: that column ascending, or the other way
+    /// round when it is already the order.
+    pub fn clicked(self, column: SortColumn) -> Self {
+        if self.column == column {
+            Self {
+                column,
+                direction: self.direction.reversed(),
+            }
+        } else {
+            Self::by(column)
+        }
+    }
 }
 
 /// Counts at a glance for the Provider panel.

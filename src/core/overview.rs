@@ -6,11 +6,13 @@ use chrono::{DateTime, Duration, Utc};
 use super::audit::{NewEvent, action};
 use super::clock::{parse_rfc3339, rfc3339};
 use super::model::{Operator, Policy, Provider, Status};
+use super::service::{BULK_STEP, CANCELLED};
 use super::{CoreError, Service};
 use crate::store::overview::{DayCount, LockedAccount};
 use crate::store::providers::ProviderCounts;
 use crate::store::users::UserFilter;
 use crate::store::{self};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Locks of one cause this close to the previous one belong to the same incident.
 pub const INCIDENT_GAP_MINUTES: i64 = 10;
@@ -252,6 +254,22 @@ impl Service {
         user_ids: &[i64],
         reason: &str,
     ) -> Result<usize, CoreError> {
+        let cancel = AtomicBool::new(false);
+        self.unlock_accounts_with(actor, user_ids, reason, &mut |_, _| {}, &cancel)
+    }
+
+    /// [`Service::unlock_accounts`] for a large incident: `progress(done, total)` every
+    /// [`BULK_STEP`] accounts, and `cancel` read as often; a cancel rolls the whole unlock
+    /// back (one transaction) and answers [`CANCELLED`].
+    pub fn unlock_accounts_with(
+        &mut self,
+        actor: &Operator,
+        user_ids: &[i64],
+        reason: &str,
+        progress: &mut dyn FnMut(u64, u64),
+        cancel: &AtomicBool,
+    ) -> Result<usize, CoreError> {
+        let total = user_ids.len() as u64;
         let reason = reason.trim();
         if reason.is_empty() {
             return Err(CoreError::Invalid(
@@ -277,7 +295,14 @@ impl Service {
             let mut events = Vec::new();
             let mut unlocked = 0usize;
             let mut skipped = 0usize;
-            for &id in user_ids {
+            for (i, &id) in user_ids.iter().enumerate() {
+                if i % BULK_STEP == 0 {
+                    progress(i as u64, total);
+                    if cancel.load(Ordering::Relaxed) {
+                        // The transaction ends with the error: nothing is written.
+                        return Err(CoreError::Invalid(CANCELLED.into()));
+                    }
+                }
                 let Some(u) = store::users::by_id(c, id)? else {
                     skipped += 1;
                     continue;
@@ -319,6 +344,10 @@ impl Service {
                 ..NewEvent::default()
             };
             events.push(summary);
+            if cancel.load(Ordering::Relaxed) {
+                return Err(CoreError::Invalid(CANCELLED.into()));
+            }
+            progress(total, total);
             Ok((unlocked, events))
         })
     }

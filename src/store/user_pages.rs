@@ -13,10 +13,13 @@
 //!
 //! With "Admin Locked first" the Admin Locked matches (few, found through the status index)
 //! come first, most recently locked first, then every other match by provider and Login Name.
+//!
+//! Any other order (a header clicked) uses the plain sorted plan: find the matches, sort
+//! them, skip to the page. The walks above serve only the default order.
 
 use super::StoreError;
 use super::db::{Db, Engine, OwnedValue, params_of};
-use super::users::{SELECT, UserFilter, from_row, where_clause};
+use super::users::{SELECT, UserFilter, from_row, list_sql, where_clause};
 pub use crate::core::model::Matches;
 use crate::core::model::{Status, User};
 
@@ -168,6 +171,10 @@ pub fn page(
     offset: u64,
     limit: u64,
 ) -> Result<Vec<User>, StoreError> {
+    if !filter.sort.is_default() {
+        let (sql, args) = list_sql(c.engine(), filter, offset, limit);
+        return query(c, &sql, args);
+    }
     let walk = dense(matches);
     let (has_locked, has_rest) = locked_part(filter);
     let mut out = Vec::new();
@@ -225,8 +232,12 @@ pub fn page_plan(
     matches: Matches,
     backwards: bool,
 ) -> Result<Vec<String>, StoreError> {
-    let part = locked_part(filter).0.then_some(false);
-    let (sql, args) = part_sql(c.engine(), filter, part, dense(matches), backwards, 0, 200);
+    let (sql, args) = if filter.sort.is_default() {
+        let part = locked_part(filter).0.then_some(false);
+        part_sql(c.engine(), filter, part, dense(matches), backwards, 0, 200)
+    } else {
+        list_sql(c.engine(), filter, 0, 200)
+    };
     match c.engine() {
         Engine::Sqlite => c.query_map(
             &format!("EXPLAIN QUERY PLAN {sql}"),

@@ -4,6 +4,7 @@ use super::StoreError;
 use super::db::{Db, Engine, OwnedValue, Row, params, params_of};
 pub use crate::core::model::UserFilter;
 use crate::core::model::{Email, LoginName, ProviderCode, Status, User, parse_rfc3339};
+use crate::core::model::{SortColumn, SortDirection, UserSort};
 
 pub(super) const SELECT: &str = "SELECT u.id, u.provider_id, p.code, u.login, u.first, u.last, u.status, u.spr_enabled,
         u.email, u.text_email, u.failed_attempts, u.locked_at, u.lock_cause, u.password_hash IS NOT NULL
@@ -300,11 +301,40 @@ pub(super) fn where_clause(
     (sql, args)
 }
 
-fn list_order(filter: &UserFilter) -> &'static str {
-    if filter.locked_first {
-        " ORDER BY (u.status = 'admin_locked') DESC, u.locked_at DESC, p.code, u.login"
+/// The ORDER BY of a sort other than the default, the same SQL on SQLite and PostgreSQL.
+/// Ties fall back to provider and Login Name (unique together), so every order is total and
+/// a page boundary never repeats or skips a row; the whole key turns round when descending.
+pub(super) fn sort_order(sort: UserSort) -> String {
+    let keys: &[&str] = match sort.column {
+        SortColumn::Provider => &["p.code", "u.login"],
+        SortColumn::LoginName => &["u.login", "p.code"],
+        SortColumn::FirstName => &["u.first", "u.last", "p.code", "u.login"],
+        SortColumn::LastName => &["u.last", "u.first", "p.code", "u.login"],
+        // Users without contacts ('') first when ascending, on both engines (NULLs would
+        // sort first on SQLite and last on PostgreSQL).
+        SortColumn::Contacts => &[
+            "lower(COALESCE(u.email, u.text_email, ''))",
+            "p.code",
+            "u.login",
+        ],
+        SortColumn::Spr => &["u.spr_enabled", "p.code", "u.login"],
+        SortColumn::Status => &["u.status", "p.code", "u.login"],
+    };
+    let dir = match sort.direction {
+        SortDirection::Ascending => "",
+        SortDirection::Descending => " DESC",
+    };
+    let keys: Vec<String> = keys.iter().map(|k| format!("{k}{dir}")).collect();
+    format!(" ORDER BY {}", keys.join(", "))
+}
+
+fn list_order(filter: &UserFilter) -> String {
+    if !filter.sort.is_default() {
+        sort_order(filter.sort)
+    } else if filter.locked_first {
+        " ORDER BY (u.status = 'admin_locked') DESC, u.locked_at DESC, p.code, u.login".into()
     } else {
-        " ORDER BY p.code, u.login"
+        " ORDER BY p.code, u.login".into()
     }
 }
 
@@ -326,20 +356,35 @@ pub fn each<E: From<StoreError>>(
     Ok(n)
 }
 
-/// One page of users matching the filter, ordered by provider and Login Name.
+/// One page of users matching the filter, in the filter's order (by default provider and
+/// Login Name).
 pub fn list(
     c: Db<'_>,
     filter: &UserFilter,
     offset: u64,
     limit: u64,
 ) -> Result<Vec<User>, StoreError> {
-    let (clause, mut args) = where_clause(filter, c.engine(), true);
-    let order = list_order(filter);
-    args.push(OwnedValue::Int(limit as i64));
-    args.push(OwnedValue::Int(offset as i64));
-    let n = args.len();
-    let sql = format!("{SELECT}{clause}{order} LIMIT ?{} OFFSET ?{n}", n - 1);
+    let (sql, args) = list_sql(c.engine(), filter, offset, limit);
     c.query_map(&sql, &params_of(&args), from_row)
+}
+
+/// The SQL of [`list`]'s page and its arguments (LIMIT and OFFSET last): the plain sorted
+/// plan, which the Users table also uses for any order but the default.
+pub(super) fn list_sql(
+    engine: Engine,
+    filter: &UserFilter,
+    offset: u64,
+    limit: u64,
+) -> (String, Vec<OwnedValue>) {
+    let (clause, mut args) = where_clause(filter, engine, true);
+    let order = list_order(filter);
+    args.push(OwnedValue::Int(i64::try_from(limit).unwrap_or(i64::MAX)));
+    args.push(OwnedValue::Int(i64::try_from(offset).unwrap_or(i64::MAX)));
+    let n = args.len();
+    (
+        format!("{SELECT}{clause}{order} LIMIT ?{} OFFSET ?{n}", n - 1),
+        args,
+    )
 }
 
 /// The engine's plan for counting the filter's matches, one line a step (for tests and

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use super::worker::Answer;
 use crate::core::audit::{AuditEvent, AuditFilter, write_audit_csv};
@@ -129,6 +129,9 @@ pub enum DataJob {
         actor: Operator,
         target: BulkTarget,
         on: bool,
+        progress: Progress,
+        /// Set by the panel's Cancel: the worker stops and rolls the whole batch back.
+        cancel: Arc<AtomicBool>,
     },
     /// One new user, entered in the Add user dialog.
     AddUser {
@@ -305,13 +308,26 @@ pub fn handle(svc: &mut Service, job: DataJob) -> Answer {
             };
             users(UsersAnswer::UserChanged { change, result })
         }
-        DataJob::BulkSpr { actor, target, on } => users(UsersAnswer::BulkDone {
+        DataJob::BulkSpr {
+            actor,
+            target,
             on,
-            result: match target {
-                BulkTarget::Ids(ids) => svc.set_spr_for(&actor, &ids, on),
-                BulkTarget::Matching(f) => svc.set_spr_matching(&actor, &f, on),
-            },
-        }),
+            progress,
+            cancel,
+        } => {
+            let mut report = |done, total| progress.set(done, total);
+            users(UsersAnswer::BulkDone {
+                on,
+                result: match target {
+                    BulkTarget::Ids(ids) => {
+                        svc.set_spr_for_with(&actor, &ids, on, &mut report, &cancel)
+                    }
+                    BulkTarget::Matching(f) => {
+                        svc.set_spr_matching_with(&actor, &f, on, &mut report, &cancel)
+                    }
+                },
+            })
+        }
         DataJob::AddUser { actor, code, input } => {
             users(UsersAnswer::UserAdded(svc.add_user(&actor, &code, &input)))
         }

@@ -6,11 +6,18 @@ use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 use egui_plot::{Bar, BarChart, Legend, Plot};
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use super::a11y::AddIf as _;
+use super::data::Progress;
+use super::file_menu::progress_ui;
 use super::view::Shell;
 use super::widgets::{Note, count_of, error_color, ok_color, short_time, thousands, warn_color};
 use super::worker::{Job, OverviewAnswer};
+use crate::core::error::CoreError;
 use crate::core::overview::{ACTIVITY_DAYS, INCIDENT_GAP_MINUTES, Incident, Overview};
+use crate::core::service::CANCELLED;
 
 /// The Overview panel.
 #[derive(Debug, Default)]
@@ -31,6 +38,8 @@ struct UnlockForm {
     reason: String,
     note: Option<Note>,
     focused: bool,
+    /// The unlock on the worker: its progress, and the flag the dialog's Cancel sets.
+    run: Option<(Progress, Arc<AtomicBool>)>,
 }
 
 impl OverviewPanel {
@@ -54,6 +63,11 @@ impl OverviewPanel {
                 }
             }
             OverviewAnswer::AccountsUnlocked(r) => match r {
+                Err(CoreError::Invalid(m)) if m == CANCELLED => {
+                    sh.status.ok(m);
+                    self.confirm = None;
+                    self.refresh();
+                }
                 Ok(n) => {
                     sh.status.ok(format!(
                         "{} unlocked; the reason is in the audit log.",
@@ -64,6 +78,7 @@ impl OverviewPanel {
                 }
                 Err(e) => {
                     if let Some(f) = &mut self.confirm {
+                        f.run = None;
                         f.note = Some(Note::Error(e.to_string()));
                     } else {
                         sh.status.error(e.to_string());
@@ -140,6 +155,7 @@ impl OverviewPanel {
                 reason: String::new(),
                 note: None,
                 focused: false,
+                run: None,
             });
         }
         ui.add_space(12.0);
@@ -181,6 +197,23 @@ impl OverviewPanel {
                 note.ui(ui);
             }
             ui.add_space(8.0);
+            if let Some((progress, stop)) = &f.run {
+                // Running: the bar (the dialog's width), and under it a Cancel that rolls
+                // the whole unlock back.
+                if stop.load(Ordering::Relaxed) {
+                    progress_ui(ui, "Cancelling", progress);
+                } else {
+                    progress_ui(ui, "Unlocking", progress);
+                    if ui
+                        .button("Cancel the unlock")
+                        .on_hover_text("Stops it and rolls it back: nothing will have changed")
+                        .clicked()
+                    {
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                }
+                return;
+            }
             ui.horizontal(|ui| {
                 submit |= ui
                     .add_if(
@@ -191,17 +224,25 @@ impl OverviewPanel {
                 cancel |= ui.button("Cancel").clicked();
             });
         });
+        // While it runs the dialog stays: its Cancel stops the work instead.
+        if f.run.is_some() {
+            return;
+        }
         if cancel || modal.should_close() {
             self.confirm = None;
             return;
         }
         if submit && !busy {
             f.note = None;
+            let run = (Progress::default(), Arc::new(AtomicBool::new(false)));
             sh.jobs.push(Job::UnlockAccounts {
                 actor: sh.operator.clone(),
                 ids: f.incident.accounts.iter().map(|a| a.user_id).collect(),
                 reason: f.reason.clone(),
+                progress: run.0.clone(),
+                cancel: run.1.clone(),
             });
+            f.run = Some(run);
         }
     }
 }

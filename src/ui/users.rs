@@ -12,6 +12,8 @@ mod import;
 
 use crate::core::secret::Secret;
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use egui::{Key, KeyboardShortcut, Modifiers, RichText, TextEdit, Ui};
 use egui_extras::{Column, TableBuilder};
@@ -22,9 +24,10 @@ use super::file_menu::{Dialogs, Purpose, progress_ui};
 use super::view::{Jobs, Shell};
 use super::widgets::{Note, entered, error_color, field_row, form_grid, short_time, warn_color};
 use crate::core::clock::rfc3339;
-use crate::core::model::{Matches, UserFilter};
+use crate::core::error::CoreError;
+use crate::core::model::{Matches, SortColumn, SortDirection, UserFilter, UserSort};
 use crate::core::model::{Operator, Provider, Status, User};
-use crate::core::service::UserInput;
+use crate::core::service::{CANCELLED, UserInput};
 use crate::core::transfer::{BadRow, ImportError};
 use crate::mail::carriers;
 
@@ -91,6 +94,13 @@ fn non_empty(s: &str) -> Option<String> {
     Some(s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
+/// A bulk change running on the worker: how far it is, and the flag its Cancel sets.
+#[derive(Debug, Default)]
+struct BulkRun {
+    progress: Progress,
+    cancel: Arc<AtomicBool>,
+}
+
 /// A switch that starts on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OnByDefault(pub bool);
@@ -113,6 +123,8 @@ pub struct UsersPanel {
     /// Admin Locked users at the top, newest lock first: on by default, since finding a
     /// locked account is what super admins come here for most.
     pub locked_first: OnByDefault,
+    /// The order a clicked header asked for (the default is provider and Login Name).
+    pub sort: UserSort,
     providers: Vec<Provider>,
     asked_providers: bool,
     /// The filter of the rows held, and a number that changes with it (late answers to an
@@ -151,6 +163,8 @@ pub struct UsersPanel {
     focus_search: bool,
     /// A bulk change of SPR waiting for the operator's yes (SPEC §5: it names the count).
     confirm_bulk: Option<(BulkTarget, bool, u64)>,
+    /// The bulk change on the worker: its progress bar and its Cancel.
+    bulk_run: Option<BulkRun>,
     /// A refresh's query is running: the old rows show until its first page comes.
     keep_rows: bool,
     /// The selected user is read again at the next frame (after a change).
@@ -196,6 +210,59 @@ fn lock_words(u: &User) -> String {
     }
 }
 
+/// The Users table's sortable columns, left to right.
+const SORT_COLUMNS: [SortColumn; 7] = [
+    SortColumn::Provider,
+    SortColumn::LoginName,
+    SortColumn::FirstName,
+    SortColumn::LastName,
+    SortColumn::Contacts,
+    SortColumn::Spr,
+    SortColumn::Status,
+];
+
+/// A column's header: a button that sorts by the column (again: the other way round), with
+/// an arrow for the order. Its name says the order to a screen reader, and the header cell
+/// carries the order as its sort direction. Returns whether it was clicked.
+fn sort_header(ui: &mut Ui, column: SortColumn, shown: Option<UserSort>) -> bool {
+    use egui::accesskit::SortDirection as Aria;
+    let title = column.title();
+    let dir = shown.filter(|s| s.column == column).map(|s| s.direction);
+    let (text, name, hint) = match dir {
+        Some(SortDirection::Ascending) => (
+            format!("{title} ▲"),
+            format!("{title}, sorted ascending"),
+            "Sorted ascending: click for descending",
+        ),
+        Some(SortDirection::Descending) => (
+            format!("{title} ▼"),
+            format!("{title}, sorted descending"),
+            "Sorted descending: click for ascending",
+        ),
+        None => (
+            title.to_owned(),
+            title.to_owned(),
+            "Click to sort by this column",
+        ),
+    };
+    let cell = ui.unique_id();
+    let r = ui
+        .add(egui::Button::new(RichText::new(text).strong()).frame(false))
+        .on_hover_text(hint);
+    r.ctx.accesskit_node_builder(r.id, |n| n.set_label(name));
+    // The header cell is named by its column (a cell is read with its header's name).
+    ui.ctx().accesskit_node_builder(cell, |n| {
+        n.set_label(title);
+        if let Some(dir) = dir {
+            n.set_sort_direction(match dir {
+                SortDirection::Ascending => Aria::Ascending,
+                SortDirection::Descending => Aria::Descending,
+            });
+        }
+    });
+    r.clicked()
+}
+
 fn has_retired_only_contacts(u: &User) -> bool {
     let contacts: Vec<&str> = [u.email.as_ref(), u.text_email.as_ref()]
         .into_iter()
@@ -216,7 +283,25 @@ impl UsersPanel {
             search: Some(self.search.trim().to_owned()).filter(|s| !s.is_empty()),
             locked_first: self.locked_first.0,
             retired_gateway_only: self.retired_only,
+            sort: self.sort,
         }
+    }
+
+    /// The order the table's headers show: none while Admin Locked users come first.
+    pub fn shown_sort(&self) -> Option<UserSort> {
+        (!(self.sort.is_default() && self.locked_first.0)).then_some(self.sort)
+    }
+
+    /// A click on a column's header: sorts by it, or the other way round when it is the
+    /// order already. Admin Locked first gives way (its box says so).
+    pub fn sort_by(&mut self, column: SortColumn) {
+        self.sort = match self.shown_sort() {
+            Some(s) => s.clicked(column),
+            None => UserSort::by(column),
+        };
+        self.locked_first.0 = false;
+        // A new order starts at the top, as a new search does.
+        self.scroll_to = Some(0);
     }
 
     /// How many rows the table has, once known (the bounded count until the exact one).
@@ -334,6 +419,7 @@ impl UsersPanel {
                 Err(e) => self.note = Some(Note::Error(e.to_string())),
             },
             UsersAnswer::BulkDone { on, result } => {
+                self.bulk_run = None;
                 match result {
                     Ok(n) => {
                         self.note = Some(Note::Ok(format!(
@@ -342,6 +428,9 @@ impl UsersPanel {
                             super::widgets::count_of(n as u64, "user", "users")
                         )));
                         self.checked.clear();
+                    }
+                    Err(CoreError::Invalid(m)) if m == CANCELLED => {
+                        self.note = Some(Note::Info(m));
                     }
                     Err(e) => self.note = Some(Note::Error(e.to_string())),
                 }
@@ -599,7 +688,14 @@ impl UsersPanel {
                 .on_hover_text(
                     "Users whose every contact is on a carrier gateway that no longer delivers",
                 );
-            ui.checkbox(&mut self.locked_first.0, "Admin Locked first");
+            // Admin Locked first is an order of its own: it takes over from a clicked header.
+            if ui
+                .checkbox(&mut self.locked_first.0, "Admin Locked first")
+                .changed()
+                && self.locked_first.0
+            {
+                self.sort = UserSort::default();
+            }
         });
     }
 
@@ -630,11 +726,15 @@ impl UsersPanel {
         if no || modal.should_close() {
             self.confirm_bulk = None;
         } else if yes && let Some((target, on, _)) = self.confirm_bulk.take() {
+            let run = BulkRun::default();
             jobs.push(DataJob::BulkSpr {
                 actor: actor.clone(),
                 target,
                 on,
+                progress: run.progress.clone(),
+                cancel: run.cancel.clone(),
             });
+            self.bulk_run = Some(run);
         }
     }
 
@@ -645,14 +745,31 @@ impl UsersPanel {
                 Some(m) => ui.label(RichText::new(m.to_string()).strong()),
                 None => ui.label("Counting…"),
             };
+            if let Some(run) = &self.bulk_run {
+                ui.separator();
+                // The worker reads the flag every few users and rolls the batch back.
+                if run.cancel.load(Ordering::Relaxed) {
+                    progress_ui(ui, "Cancelling", &run.progress);
+                } else {
+                    progress_ui(ui, "Changing Self Password Reset", &run.progress);
+                    if ui
+                        .button("Cancel the change")
+                        .on_hover_text("Stops it and rolls it back: nothing will have changed")
+                        .clicked()
+                    {
+                        run.cancel.store(true, Ordering::Relaxed);
+                    }
+                }
+            }
             if actor.is_super_admin() {
                 ui.separator();
+                let idle = self.bulk_run.is_none();
                 let n = self.checked.len();
                 for on in [true, false] {
                     let word = if on { "Enable" } else { "Disable" };
                     if ui
                         .add_if(
-                            n > 0,
+                            idle && n > 0,
                             egui::Button::new(format!("{word} SPR for {n} selected")),
                         )
                         .clicked()
@@ -669,7 +786,7 @@ impl UsersPanel {
                     // The question names the count, so it waits for the exact one.
                     let exact = self.total.filter(|t| t.exact && t.n > 0);
                     let r = ui.add_if(
-                        exact.is_some(),
+                        idle && exact.is_some(),
                         egui::Button::new(format!("{word} SPR for all matching")),
                     );
                     if let Some(t) = exact
@@ -772,12 +889,14 @@ impl UsersPanel {
         // With the details pane open at 1024 points the full widths would push Status out of
         // sight: narrower columns (clipped, whole text on hover) keep every column shown.
         let narrow = ui.available_width() < 820.0;
-        let [login_w, name_w, contacts_w, spr_w] = if narrow {
-            [105.0, 115.0, 130.0, 70.0]
+        let [login_w, first_w, last_w, contacts_w, spr_w] = if narrow {
+            [100.0, 70.0, 80.0, 115.0, 60.0]
         } else {
-            [140.0, 160.0, 220.0, 90.0]
+            [140.0, 100.0, 120.0, 220.0, 90.0]
         };
-        let columns = if bulk { 7 } else { 6 };
+        let columns = if bulk { 8 } else { 7 };
+        let shown_sort = self.shown_sort();
+        let mut sort_clicked: Option<SortColumn> = None;
         let ctx = ui.ctx().clone();
         super::a11y::table(ui, "Users", total as usize, columns, |ui, tree| {
             let mut table = TableBuilder::new(ui)
@@ -801,7 +920,8 @@ impl UsersPanel {
             table
                 .column(Column::auto().at_least(60.0))
                 .column(Column::initial(login_w).at_least(80.0).clip(true))
-                .column(Column::initial(name_w).at_least(80.0).clip(true))
+                .column(Column::initial(first_w).at_least(60.0).clip(true))
+                .column(Column::initial(last_w).at_least(60.0).clip(true))
                 .column(Column::initial(contacts_w).at_least(80.0).clip(true))
                 .column(Column::initial(spr_w))
                 .column(Column::remainder().at_least(120.0).clip(true))
@@ -812,17 +932,12 @@ impl UsersPanel {
                             ui.label("").on_hover_text("Selected for a bulk change");
                         });
                     }
-                    for title in [
-                        "Provider",
-                        "Login Name",
-                        "Name",
-                        "Contacts",
-                        "SPR",
-                        "Status",
-                    ] {
+                    for column in SORT_COLUMNS {
                         h.col(|ui| {
                             tree.header_cell(ui);
-                            ui.strong(title);
+                            if sort_header(ui, column, shown_sort) {
+                                sort_clicked = Some(column);
+                            }
                         });
                     }
                 })
@@ -871,7 +986,11 @@ impl UsersPanel {
                         });
                         row.col(|ui| {
                             tree_cell(ui);
-                            ui.label(format!("{} {}", u.first, u.last));
+                            ui.label(&u.first);
+                        });
+                        row.col(|ui| {
+                            tree_cell(ui);
+                            ui.label(&u.last);
                         });
                         row.col(|ui| {
                             tree_cell(ui);
@@ -922,6 +1041,9 @@ impl UsersPanel {
                     });
                 });
         });
+        if let Some(column) = sort_clicked {
+            self.sort_by(column);
+        }
         for (id, on) in toggles {
             if on {
                 self.checked.insert(id);

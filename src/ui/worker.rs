@@ -149,6 +149,9 @@ pub enum Job {
         actor: Operator,
         ids: Vec<i64>,
         reason: String,
+        progress: super::data::Progress,
+        /// Set by the dialog's Cancel: the worker stops and rolls the whole unlock back.
+        cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
     },
 }
 
@@ -729,8 +732,22 @@ fn handle(svc: &mut Service, job: Job) -> Answer {
         Job::Overview { actor } => {
             OverviewAnswer::Overview(svc.overview(&actor).map(Box::new)).into()
         }
-        Job::UnlockAccounts { actor, ids, reason } => {
-            OverviewAnswer::AccountsUnlocked(svc.unlock_accounts(&actor, &ids, &reason)).into()
+        Job::UnlockAccounts {
+            actor,
+            ids,
+            reason,
+            progress,
+            cancel,
+        } => {
+            let mut report = |done, total| progress.set(done, total);
+            OverviewAnswer::AccountsUnlocked(svc.unlock_accounts_with(
+                &actor,
+                &ids,
+                &reason,
+                &mut report,
+                &cancel,
+            ))
+            .into()
         }
     }
 }

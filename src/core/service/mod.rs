@@ -38,7 +38,7 @@ pub use super::wording::{
 pub use operators::{OPERATOR_MIN_PASSWORD, operator_delay};
 pub use providers::ProviderChanges;
 pub use reset::TokenInfo;
-pub use users::{ContactChange, StatusChange, UserInput};
+pub use users::{BULK_STEP, CANCELLED, ContactChange, StatusChange, UserInput};
 
 /// What a flow step tells the person when it succeeds.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -2,6 +2,14 @@
 
 use super::*;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// A long bulk change reports its progress, and reads its cancel flag, once this many users.
+pub const BULK_STEP: usize = 100;
+
+/// What a cancelled bulk change answers: it was one transaction, rolled back whole.
+pub const CANCELLED: &str = "Cancelled: nothing changed.";
+
 /// A new user as an operator enters it. `Debug` never shows the password.
 #[derive(Clone, Default)]
 pub struct UserInput {
@@ -210,7 +218,23 @@ impl Service {
         ids: &[i64],
         on: bool,
     ) -> Result<usize, CoreError> {
+        let cancel = AtomicBool::new(false);
+        self.set_spr_for_with(actor, ids, on, &mut |_, _| {}, &cancel)
+    }
+
+    /// [`Service::set_spr_for`] for a long batch: `progress(done, total)` every
+    /// [`BULK_STEP`] users, and `cancel` read as often. A cancel rolls the whole batch back
+    /// (it is one transaction) and answers [`CANCELLED`].
+    pub fn set_spr_for_with(
+        &mut self,
+        actor: &Operator,
+        ids: &[i64],
+        on: bool,
+        progress: &mut dyn FnMut(u64, u64),
+        cancel: &AtomicBool,
+    ) -> Result<usize, CoreError> {
         Self::require_super_admin(actor)?;
+        let total = ids.len() as u64;
         // A change to many users shares a batch id and ends with one summary event (SPEC §5).
         let batch = (ids.len() > 1).then(|| crate::core::audit::batch_id(self.clock.now()));
         let in_batch = batch
@@ -220,7 +244,14 @@ impl Service {
         self.write(|c, _| {
             let mut events = Vec::new();
             let mut changed = 0;
-            for &id in ids {
+            for (i, &id) in ids.iter().enumerate() {
+                if i % BULK_STEP == 0 {
+                    progress(i as u64, total);
+                    if cancel.load(Ordering::Relaxed) {
+                        // The transaction ends with the error: nothing is written.
+                        return Err(CoreError::Invalid(CANCELLED.into()));
+                    }
+                }
                 let Some(u) = store::users::by_id(c, id)? else {
                     continue;
                 };
@@ -261,6 +292,10 @@ impl Service {
                 );
                 events.push(e);
             }
+            if cancel.load(Ordering::Relaxed) {
+                return Err(CoreError::Invalid(CANCELLED.into()));
+            }
+            progress(total, total);
             Ok((changed, events))
         })
     }
@@ -272,9 +307,23 @@ impl Service {
         filter: &UserFilter,
         on: bool,
     ) -> Result<usize, CoreError> {
+        let cancel = AtomicBool::new(false);
+        self.set_spr_matching_with(actor, filter, on, &mut |_, _| {}, &cancel)
+    }
+
+    /// [`Service::set_spr_matching`] with progress and cancel, as
+    /// [`Service::set_spr_for_with`].
+    pub fn set_spr_matching_with(
+        &mut self,
+        actor: &Operator,
+        filter: &UserFilter,
+        on: bool,
+        progress: &mut dyn FnMut(u64, u64),
+        cancel: &AtomicBool,
+    ) -> Result<usize, CoreError> {
         Self::require_super_admin(actor)?;
         let ids = store::users::ids(self.store.conn(), filter)?;
-        self.set_spr_for(actor, &ids, on)
+        self.set_spr_for_with(actor, &ids, on, progress, cancel)
     }
 
     /// Sets a user's SPR contacts as an administrator (no current password needed).
