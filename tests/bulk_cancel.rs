@@ -135,3 +135,47 @@ fn a_cancel_midway_through_an_incident_unlock_leaves_every_account_locked() {
     assert_eq!(count(&svc, locked), before, "every account still locked");
     assert_eq!(events(&svc), events_before, "no audit row either");
 }
+
+#[test]
+fn a_cancel_midway_through_an_import_adds_no_user_and_no_event() {
+    let (dir, path) = database(0);
+    let mut svc = Service::open(&path).unwrap();
+    let op = svc
+        .operator_login(demo::OPERATOR, demo::OPERATOR_PASSWORD)
+        .unwrap();
+    let csv = dir.path().join("many.csv");
+    let mut text = String::from("login,first,last,email,text_email,spr\n");
+    for i in 0..20_000 {
+        text.push_str(&format!("imp{i:05},First,Last,imp{i:05}@example.org,,on\n"));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let (users_before, events_before) = (count(&svc, UserFilter::default()), events(&svc));
+    let cancel = AtomicBool::new(false);
+    let reports = Cell::new(0);
+    // The operator presses Cancel once the first rows have been written.
+    let result = svc.import_users_file_with(
+        &op,
+        demo::PROVIDER,
+        &csv,
+        |done, _| {
+            if done > 0 {
+                reports.set(reports.get() + 1);
+                cancel.store(true, Ordering::Relaxed);
+            }
+        },
+        &cancel,
+    );
+    match result {
+        Err(spr_console::core::transfer::ImportError::Core(CoreError::Invalid(m))) => {
+            assert_eq!(m, CANCELLED)
+        }
+        other => panic!("expected the import to be cancelled, got {other:?}"),
+    }
+    assert!(reports.get() >= 1, "the cancel came mid-import");
+    assert_eq!(count(&svc, UserFilter::default()), users_before);
+    assert_eq!(
+        events(&svc),
+        events_before,
+        "no event for a cancelled import"
+    );
+}

@@ -14,7 +14,23 @@ use super::Service;
 use super::audit::{NewEvent, action};
 use super::clock::rfc3339;
 use super::model::{Email, LoginName, Operator, ProviderCode};
-use super::service::check_name;
+use super::service::{CANCELLED, check_name};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// A reader that fails once `cancel` is set, so a streaming import stops at its next read.
+struct CancelRead<'a, R> {
+    inner: R,
+    cancel: &'a AtomicBool,
+}
+
+impl<R: Read> Read for CancelRead<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.cancel.load(Ordering::Relaxed) {
+            return Err(std::io::Error::other("cancelled"));
+        }
+        self.inner.read(buf)
+    }
+}
 use crate::store::transfer::{ImportedUser, existing_user, insert_imported};
 use crate::store::users::UserFilter;
 use crate::store::{self};
@@ -442,17 +458,41 @@ impl Service {
         path: &std::path::Path,
         progress: impl FnMut(u64, u64),
     ) -> Result<ImportReport, ImportError> {
+        self.import_users_file_with(actor, code, path, progress, &AtomicBool::new(false))
+    }
+
+    /// As [`Service::import_users_file`], stopping when `cancel` is set (the console's
+    /// Cancel): the import is one transaction, so a cancelled import changes nothing, writes
+    /// no event, and answers [`CANCELLED`].
+    pub fn import_users_file_with(
+        &mut self,
+        actor: &Operator,
+        code: &str,
+        path: &std::path::Path,
+        progress: impl FnMut(u64, u64),
+        cancel: &AtomicBool,
+    ) -> Result<ImportReport, ImportError> {
         let file = std::fs::File::open(path)
             .map_err(|e| CoreError::Invalid(format!("Cannot open {}: {e}.", path.display())))?;
         let size = file.metadata().map_or(0, |m| m.len());
-        self.import_users(
+        let result = self.import_users(
             actor,
             code,
             &path.display().to_string(),
-            file,
+            CancelRead {
+                inner: file,
+                cancel,
+            },
             size,
             progress,
-        )
+        );
+        match result {
+            // The read that saw the flag failed, and the transaction was rolled back.
+            Err(_) if cancel.load(Ordering::Relaxed) => {
+                Err(CoreError::Invalid(CANCELLED.into()).into())
+            }
+            other => other,
+        }
     }
 
     /// Writes the users matching `filter` as CSV (helpdesk or super admin); returns how many.

@@ -145,6 +145,8 @@ pub enum DataJob {
         code: String,
         path: PathBuf,
         progress: Progress,
+        /// Set by the panel's Cancel: the import stops and rolls back.
+        cancel: Arc<AtomicBool>,
     },
     /// CSV export of the users matching a filter.
     Export {
@@ -336,11 +338,13 @@ pub fn handle(svc: &mut Service, job: DataJob) -> Answer {
             code,
             path,
             progress,
-        } => users(UsersAnswer::Imported(svc.import_users_file(
+            cancel,
+        } => users(UsersAnswer::Imported(svc.import_users_file_with(
             &actor,
             &code,
             &path,
             |d, t| progress.set(d, t),
+            &cancel,
         ))),
         DataJob::Export {
             actor,

@@ -157,6 +157,8 @@ pub struct UsersPanel {
     import_code: String,
     import_open: bool,
     import_progress: Option<Progress>,
+    /// The running import's Cancel flag.
+    import_cancel: Option<Arc<AtomicBool>>,
     export_progress: Option<Progress>,
     add_user: Option<AddUserForm>,
     pub dialogs: Dialogs,
@@ -458,6 +460,7 @@ impl UsersPanel {
             },
             UsersAnswer::Imported(result) => {
                 self.import_progress = None;
+                self.import_cancel = None;
                 self.bad_rows.clear();
                 match result {
                     Ok(r) => {
@@ -590,13 +593,16 @@ impl UsersPanel {
             match purpose {
                 Purpose::ImportUsers => {
                     let progress = Progress::default();
+                    let cancel = Arc::new(AtomicBool::new(false));
                     self.import_progress = Some(progress.clone());
+                    self.import_cancel = Some(cancel.clone());
                     self.bad_rows.clear();
                     jobs.push(DataJob::Import {
                         actor: actor.clone(),
                         code: self.import_code.clone(),
                         path,
                         progress,
+                        cancel,
                     });
                 }
                 Purpose::ExportUsers => {

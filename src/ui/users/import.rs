@@ -39,7 +39,20 @@ impl UsersPanel {
                 }
             });
             if let Some(p) = &self.import_progress {
-                progress_ui(ui, "Importing", p);
+                let cancelling = self
+                    .import_cancel
+                    .as_ref()
+                    .is_some_and(|c| c.load(Ordering::Relaxed));
+                ui.horizontal(|ui| {
+                    progress_ui(ui, if cancelling { "Cancelling" } else { "Importing" }, p);
+                    if let Some(c) = &self.import_cancel
+                        && ui
+                            .add_if(!cancelling, egui::Button::new("Cancel the import"))
+                            .clicked()
+                    {
+                        c.store(true, Ordering::Relaxed);
+                    }
+                });
             }
             if !self.bad_rows.is_empty() {
                 ui.label(RichText::new("Fix these rows and import the file again:").color(error_color(ui)));
