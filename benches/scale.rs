@@ -263,6 +263,9 @@ fn reset_ratio() -> (f64, f64) {
     let admin = svc
         .init_first_operator("root", "orange-Kettle-93-violet")
         .unwrap();
+    // A new database delivers nothing until a way is chosen (SPEC §3.11): the outbox.
+    svc.set_mail_settings(&admin, &spr_console::mail::MailSettings::Outbox)
+        .unwrap();
     svc.add_provider(&admin, "ACME", "Acme").unwrap();
     let policy = ProviderChanges {
         spr_enabled: Some(true),
