@@ -161,6 +161,8 @@ fn the_users_table_reads_as_a_table_of_rows_and_cells_under_column_headers() {
     assert_eq!(header[4].0, Role::ColumnHeader);
     last.click();
     wait_for(&mut h, "Last name, sorted ascending");
+    // The header names the order at once; the rows in that order come from the worker.
+    settle(&mut h);
     let header = h
         .get_all_by_role(Role::ColumnHeader)
         .find(|c| c.accesskit_node().label().as_deref() == Some("Last name"))
