@@ -607,7 +607,7 @@ fn flow_result(out: &mut Out, r: Result<FlowOk, CoreError>) -> Result<(), CliErr
             Ok(())
         }
         Err(CoreError::Refused(refusal)) => {
-            let mut v = json!({"outcome": refusal.outcome(), "message": refusal.message});
+            let mut v = json!({"outcome": refusal.outcome().as_str(), "message": refusal.message});
             if let Some(n) = refusal.tries_left {
                 v["tries_left"] = json!(n);
             }

@@ -8,8 +8,8 @@ use super::CliError;
 use crate::core::Service;
 use crate::core::audit::{AuditEvent, ChainReport, write_audit_csv};
 use crate::core::clock::rfc3339;
-use crate::core::model::User;
 use crate::core::model::UserFilter;
+use crate::core::model::{IncorrectEntry, User};
 use crate::core::text::escape_controls;
 use crate::mail::carriers;
 
@@ -98,7 +98,7 @@ pub fn user_text(u: &User) -> String {
         s += &format!(
             "\n  Admin Locked at: {} (wrong {})",
             rfc3339(t),
-            u.lock_cause.as_deref().unwrap_or("entry")
+            u.lock_cause.map_or("entry", IncorrectEntry::as_str)
         );
     }
     for e in [u.email.as_ref(), u.text_email.as_ref()]

@@ -151,6 +151,33 @@ pub struct ChainReport {
     pub first_bad: Option<i64>,
 }
 
+/// How an audited action ended: the `outcome` column (SPEC §3.10).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Outcome {
+    /// Done as asked.
+    #[default]
+    Ok,
+    /// Refused by a rule.
+    Denied,
+    /// Failed for a reason outside the rules (a failed delivery, a backup that could not be
+    /// written).
+    Error,
+}
+
+impl Outcome {
+    /// Every outcome, in the order the Audit filter lists them.
+    pub const ALL: [Outcome; 3] = [Outcome::Ok, Outcome::Denied, Outcome::Error];
+
+    /// The word stored in the log and shown everywhere.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Denied => "denied",
+            Outcome::Error => "error",
+        }
+    }
+}
+
 /// An event about to be written; `at` and `seq` are set by the store.
 #[derive(Clone, Debug, Default)]
 pub struct NewEvent {
@@ -158,7 +185,7 @@ pub struct NewEvent {
     pub action: &'static str,
     pub provider: Option<String>,
     pub login: Option<String>,
-    pub outcome: &'static str,
+    pub outcome: Outcome,
     pub reason: Option<&'static str>,
     pub detail: String,
     /// The operator supervising the session (flow events of a supervised session only).

@@ -145,11 +145,12 @@ impl Refusal {
     }
 
     /// The audit outcome of this refusal: `error` for a failed delivery, else `denied`.
-    pub fn outcome(&self) -> &'static str {
+    pub fn outcome(&self) -> crate::core::audit::Outcome {
+        use crate::core::audit::Outcome;
         if self.reason == Reason::DeliveryFailed {
-            "error"
+            Outcome::Error
         } else {
-            "denied"
+            Outcome::Denied
         }
     }
 }

@@ -409,6 +409,25 @@ impl IncorrectEntry {
             Self::Token => "token",
         }
     }
+
+    /// The stored lock cause; anything else is a damaged row.
+    pub fn parse(s: &str) -> Result<Self, CoreError> {
+        match s {
+            "password" => Ok(Self::Password),
+            "token" => Ok(Self::Token),
+            other => Err(CoreError::Internal(format!(
+                "An account has the unknown lock cause \"{other}\"."
+            ))),
+        }
+    }
+
+    /// The wrong entries of this kind, in words: "wrong password tokens", "wrong passwords".
+    pub fn plural_words(self) -> &'static str {
+        match self {
+            Self::Password => "wrong passwords",
+            Self::Token => "wrong password tokens",
+        }
+    }
 }
 
 /// A provider (agency).
@@ -436,8 +455,8 @@ pub struct User {
     pub text_email: Option<Email>,
     pub failed_attempts: u32,
     pub locked_at: Option<DateTime<Utc>>,
-    /// `token` or `password`: the kind of entry that locked the account.
-    pub lock_cause: Option<String>,
+    /// The kind of entry that locked the account.
+    pub lock_cause: Option<IncorrectEntry>,
     pub has_password: bool,
 }
 

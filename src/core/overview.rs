@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::audit::{NewEvent, action};
+use super::audit::{NewEvent, Outcome, action};
 use super::clock::{parse_rfc3339, rfc3339};
 use super::model::{Operator, Policy, Provider, Status};
 use super::service::{BULK_STEP, CANCELLED};
@@ -317,7 +317,7 @@ impl Service {
                     action: action::USER_UNLOCK,
                     provider: Some(u.provider_code.as_str().to_owned()),
                     login: Some(u.login.as_str().to_owned()),
-                    outcome: "ok",
+                    outcome: Outcome::Ok,
                     reason: None,
                     detail: format!("unlocked: {reason} (batch {batch})"),
                     ..NewEvent::default()
@@ -335,7 +335,7 @@ impl Service {
                 action: action::UNLOCK_BATCH,
                 provider: None,
                 login: None,
-                outcome: "ok",
+                outcome: Outcome::Ok,
                 reason: None,
                 detail: format!(
                     "unlocked {unlocked} {}: {reason} (batch {batch}{skipped_words})",

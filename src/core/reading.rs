@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::CoreError;
-use super::audit::{ChainReport, NewEvent, action};
+use super::audit::{ChainReport, NewEvent, Outcome, action};
 use super::clock::SystemClock;
 use super::hashing::Hasher;
 use super::model::Operator;
@@ -65,14 +65,14 @@ impl Service {
         let mut e = NewEvent {
             actor: actor.login.clone(),
             action: action::BACKUP,
-            outcome: "ok",
+            outcome: Outcome::Ok,
             ..NewEvent::default()
         };
         let result = self.store().backup_to(dest, progress);
         match &result {
             Ok(()) => e.detail = format!("backup copy saved to {}", dest.display()),
             Err(err) => {
-                e.outcome = "error";
+                e.outcome = Outcome::Error;
                 e.detail = format!("backup copy to {} failed: {err}", dest.display());
             }
         }

@@ -11,7 +11,7 @@ use std::io::{BufRead, Read, Write};
 
 use super::CoreError;
 use super::Service;
-use super::audit::{NewEvent, action};
+use super::audit::{NewEvent, Outcome, action};
 use super::clock::rfc3339;
 use super::model::{Email, LoginName, Operator, ProviderCode};
 use super::service::{CANCELLED, check_name};
@@ -433,7 +433,7 @@ impl Service {
             action: action::USER_IMPORT,
             provider: Some(p.code.as_str().to_owned()),
             login: None,
-            outcome: "ok",
+            outcome: Outcome::Ok,
             reason: None,
             detail: format!(
                 "{total} user{} imported from {source} without a password, {spr_enabled} with Self Password Reset enabled",
@@ -566,7 +566,7 @@ impl Service {
             action: action::USER_EXPORT,
             provider: provider.map(|c| c.as_str().to_owned()),
             login: None,
-            outcome: "ok",
+            outcome: Outcome::Ok,
             reason: None,
             detail: format!(
                 "{done} user{} exported to {destination}",

@@ -2,6 +2,7 @@
 
 use super::StoreError;
 use super::db::{Db, params};
+use crate::core::model::TokenState;
 
 /// A stored token (its hash, never the token).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -12,8 +13,7 @@ pub struct TokenRow {
     pub address: String,
     pub sent_at: String,
     pub expires_at: String,
-    /// `live`, `used` or `invalidated`.
-    pub state: String,
+    pub state: TokenState,
     /// `pending`, `sent` or `failed`.
     pub delivery: String,
 }
@@ -32,7 +32,10 @@ pub fn latest(c: Db<'_>, user_id: i64) -> Result<Option<TokenRow>, StoreError> {
                 address: r.get(3)?,
                 sent_at: r.get(4)?,
                 expires_at: r.get(5)?,
-                state: r.get(6)?,
+                state: r
+                    .get::<String>(6)?
+                    .parse()
+                    .map_err(|e| StoreError::Other(format!("column 6: {e}")))?,
                 delivery: r.get(7)?,
             })
         },

@@ -3,7 +3,9 @@
 use super::StoreError;
 use super::db::{Db, Engine, OwnedValue, Row, params, params_of};
 pub use crate::core::model::UserFilter;
-use crate::core::model::{Email, LoginName, ProviderCode, Status, User, parse_rfc3339};
+use crate::core::model::{
+    Email, IncorrectEntry, LoginName, ProviderCode, Status, User, parse_rfc3339,
+};
 use crate::core::model::{SortColumn, SortDirection, UserSort};
 
 pub(super) const SELECT: &str = "SELECT u.id, u.provider_id, p.code, u.login, u.first, u.last, u.status, u.spr_enabled,
@@ -42,7 +44,12 @@ pub(crate) fn from_row(r: &Row<'_>) -> Result<User, StoreError> {
             .map_err(|e| conversion(9, e))?,
         failed_attempts: r.get(10)?,
         locked_at: locked_at.as_deref().and_then(parse_rfc3339),
-        lock_cause: r.get(12)?,
+        lock_cause: r
+            .get::<Option<String>>(12)?
+            .as_deref()
+            .map(IncorrectEntry::parse)
+            .transpose()
+            .map_err(|e| conversion(12, e))?,
         has_password: r.get(13)?,
     })
 }

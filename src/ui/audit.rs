@@ -9,14 +9,11 @@ use super::data::{AuditAnswer, AuditFormat, DataJob};
 use super::file_menu::{Dialogs, Purpose};
 use super::view::Shell;
 use super::widgets::{Note, count_of, error_color, short_time};
-use crate::core::audit::{AuditEvent, AuditFilter, action};
+use crate::core::audit::{AuditEvent, AuditFilter, Outcome, action};
 use crate::core::clock::{parse_rfc3339, rfc3339};
 
 /// Events per page of the view.
 pub const AUDIT_PAGE: u32 = 500;
-
-/// Every outcome, for the filter.
-const OUTCOMES: [&str; 3] = ["ok", "denied", "error"];
 
 /// The Audit view.
 #[derive(Debug, Default)]
@@ -197,7 +194,7 @@ impl AuditView {
                     })
                     .show_ui(ui, |ui| {
                         ui.list_option(&mut self.outcome, String::new(), "Any");
-                        for o in OUTCOMES {
+                        for o in Outcome::ALL.map(Outcome::as_str) {
                             ui.list_option(&mut self.outcome, o.to_owned(), o);
                         }
                     })
@@ -508,7 +505,6 @@ mod tests {
             let e = crate::core::audit::NewEvent {
                 actor: "user".into(),
                 action: a,
-                outcome: "ok",
                 ..Default::default()
             };
             crate::store::audit::append(c, "2026-11-28T09:00:00Z", &e).expect("append");

@@ -18,7 +18,7 @@ use super::widgets::{
     short_time, warn_color,
 };
 use super::worker::{FlowStep, Job, ResetAnswer, WatchView};
-use crate::core::model::Status;
+use crate::core::model::{IncorrectEntry, Status};
 use crate::core::policy::lockout_in_words;
 use crate::core::session::{Session, SessionEnd, SessionStart, VerificationMethod};
 use crate::core::{CoreError, Refusal};
@@ -669,7 +669,7 @@ impl ResetPanel {
                     ui.label(format!(
                         "{} (wrong {})",
                         at.format("%Y-%m-%d %H:%M:%S UTC"),
-                        u.lock_cause.as_deref().unwrap_or("entries")
+                        u.lock_cause.map_or("entries", IncorrectEntry::as_str)
                     ));
                     ui.end_row();
                 }

@@ -27,8 +27,8 @@ use super::view::{Jobs, Shell};
 use super::widgets::{Note, entered, error_color, field_row, form_grid, short_time, warn_color};
 use crate::core::clock::rfc3339;
 use crate::core::error::CoreError;
+use crate::core::model::{IncorrectEntry, Operator, Provider, Status, User};
 use crate::core::model::{Matches, SortColumn, SortDirection, UserFilter, UserSort};
-use crate::core::model::{Operator, Provider, Status, User};
 use crate::core::service::{CANCELLED, UserInput};
 use crate::core::transfer::{BadRow, ImportError};
 use crate::mail::carriers;
@@ -199,11 +199,9 @@ fn tri_combo(ui: &mut Ui, label: &str, value: &mut Option<bool>, yes: &str, no: 
 }
 
 fn lock_words(u: &User) -> String {
-    let cause = match u.lock_cause.as_deref() {
-        Some("token") => "wrong password tokens",
-        Some("password") => "wrong passwords",
-        _ => "wrong entries",
-    };
+    let cause = u
+        .lock_cause
+        .map_or("wrong entries", IncorrectEntry::plural_words);
     match u.locked_at {
         Some(t) => format!(
             "Admin Locked {} after {} {cause}",

@@ -73,7 +73,7 @@ impl Service {
                 Ok(answer)
             }
             Err(err) => {
-                e.outcome = "error";
+                e.outcome = Outcome::Error;
                 e.reason = Some(Reason::DeliveryFailed.code());
                 e.detail = format!("test message to {to} failed: {err}");
                 self.audit(&e)?;
@@ -121,7 +121,7 @@ impl Service {
         }
         e.detail = format!("{what} to {} via {transport}", msg.to);
         if let Err(err) = &result {
-            e.outcome = "error";
+            e.outcome = Outcome::Error;
             e.reason = Some(Reason::DeliveryFailed.code());
             e.detail = format!("{}: {err}", e.detail);
         }

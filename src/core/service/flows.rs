@@ -57,7 +57,7 @@ impl Service {
             if let Some(r) = status_reason(u.status) {
                 // Another console locked it meanwhile: this entry no longer counts.
                 let refusal = Refusal::new(r, wording::entry_no_longer_counts(entry));
-                e.outcome = "denied";
+                e.outcome = Outcome::Denied;
                 e.reason = Some(r.code());
                 e.detail = r.operator_text().into();
                 return Ok((refusal, vec![e]));
@@ -82,7 +82,7 @@ impl Service {
                     e.provider.as_deref(),
                     e.login.as_deref(),
                 );
-                lock.outcome = "denied";
+                lock.outcome = Outcome::Denied;
                 lock.supervisor.clone_from(&e.supervisor);
                 lock.session.clone_from(&e.session);
                 lock.verification.clone_from(&e.verification);
@@ -100,7 +100,7 @@ impl Service {
                 refusal = Refusal::new(reason, tries_message(entry, left));
                 refusal.tries_left = Some(left);
             }
-            e.outcome = "denied";
+            e.outcome = Outcome::Denied;
             e.reason = Some(reason.code());
             e.detail = format!("incorrect entry {n} of {max} tolerated");
             events.push(e);
@@ -137,7 +137,7 @@ impl Service {
                 .ok_or_else(|| CoreError::Internal("user vanished".into()))?;
             if let Some(r) = status_reason(cur.status) {
                 // Nothing changes for an account that is not active (SPEC §3.7).
-                e.outcome = "denied";
+                e.outcome = Outcome::Denied;
                 e.reason = Some(r.code());
                 e.detail = format!("right password; {}", r.operator_text());
                 let refusal = Refusal::new(r, login_status_message(cur.status));
@@ -157,7 +157,7 @@ impl Service {
                     None
                 };
                 if let Some(refusal) = refusal {
-                    e.outcome = "denied";
+                    e.outcome = Outcome::Denied;
                     e.reason = Some(refusal.reason.code());
                     e.detail = format!("right password; {}", refusal.reason.operator_text());
                     return Ok((Err(refusal), vec![e]));

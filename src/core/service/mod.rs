@@ -15,7 +15,7 @@ use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::audit::{AuditEvent, AuditFilter, NewEvent, USER_ACTOR, action};
+use super::audit::{AuditEvent, AuditFilter, NewEvent, Outcome, USER_ACTOR, action};
 use super::clock::{Clock, SystemClock, parse_rfc3339, rfc3339};
 use super::error::{CoreError, Reason, Refusal, password_reset_error_text};
 use super::hashing::Hasher;
@@ -87,7 +87,7 @@ pub(super) fn ev(
         action: act,
         provider: provider.map(str::to_owned),
         login: login.map(str::to_owned),
-        outcome: "ok",
+        outcome: Outcome::Ok,
         reason: None,
         detail: String::new(),
         supervisor: None,

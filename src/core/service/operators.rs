@@ -112,7 +112,7 @@ impl Service {
                         )?;
                     }
                     let mut e = ev(login, action::OPERATOR_LOGIN, None, None);
-                    e.outcome = "denied";
+                    e.outcome = Outcome::Denied;
                     e.reason = Some(if found {
                         Reason::PasswordIncorrect.code()
                     } else {

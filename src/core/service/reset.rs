@@ -37,7 +37,7 @@ impl Service {
             address: t.address,
             sent_at,
             expires_at,
-            state: t.state.parse()?,
+            state: t.state,
         }))
     }
 
@@ -116,7 +116,7 @@ impl Service {
             if let Some(prev) = previous {
                 // Between the checks and now the token may have ended (another console).
                 match store::tokens::latest(c, u.id)? {
-                    Some(t) if t.id == prev && t.state == TokenState::Live.as_str() => {}
+                    Some(t) if t.id == prev && t.state == TokenState::Live => {}
                     _ => return Ok((Err(Reason::NoActiveToken), Vec::new())),
                 }
             }
@@ -205,7 +205,7 @@ impl Service {
                 .ok_or_else(|| CoreError::Internal("provider vanished".into()))?;
             let latest = store::tokens::latest(c, u.id)?;
             let address_gone = latest.as_ref().is_some_and(|t| {
-                t.state == TokenState::Live.as_str()
+                t.state == TokenState::Live
                     && !u.email.as_ref().is_some_and(|m| m.matches(&t.address))
                     && !u.text_email.as_ref().is_some_and(|m| m.matches(&t.address))
             });
@@ -222,7 +222,7 @@ impl Service {
             };
             if let Some((r, why)) = failed {
                 let ended = store::tokens::invalidate_live(c, u.id, r.code())?;
-                e.outcome = "denied";
+                e.outcome = Outcome::Denied;
                 e.reason = Some(r.code());
                 e.detail = format!(
                     "{}{}",
@@ -236,7 +236,7 @@ impl Service {
                 return Ok((Err(r), vec![e]));
             }
             let state = match latest {
-                Some(t) if t.state == TokenState::Live.as_str() => {
+                Some(t) if t.state == TokenState::Live => {
                     if parse_rfc3339(&t.expires_at).is_none_or(|exp| now >= exp) {
                         Err(Reason::TokenExpired)
                     } else {
@@ -339,7 +339,7 @@ impl Service {
                 return Ok((Err(Refusal::new(r, INVALID_TOKEN)), Vec::new()));
             }
             match store::tokens::latest(c, u.id)? {
-                Some(latest) if latest.id == t.id && latest.state == TokenState::Live.as_str() => {}
+                Some(latest) if latest.id == t.id && latest.state == TokenState::Live => {}
                 _ => {
                     let refusal = Refusal::new(Reason::NoActiveToken, INVALID_TOKEN);
                     return Ok((Err(refusal), Vec::new()));

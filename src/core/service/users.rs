@@ -387,7 +387,7 @@ impl Service {
                     target,
                     u.failed_attempts,
                     locked_at.as_deref(),
-                    u.lock_cause.as_deref(),
+                    u.lock_cause.map(crate::core::model::IncorrectEntry::as_str),
                 )?;
             } else {
                 store::users::set_status(c, u.id, target, 0, None, None)?;
