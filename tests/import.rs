@@ -1,5 +1,5 @@
-//! `user import` and `user export` through the real binary (SPEC §4): all rows or none,
-//! every bad row named by its line, 100,000 rows in seconds, roles respected.
+//! `user import` and `user export` through the real binary (SPEC §4) on each engine: all
+//! rows or none, every bad row named by its line, 100,000 rows in seconds, roles respected.
 
 // Test code may unwrap: a failure is a failed test with its location.
 #![allow(clippy::unwrap_used)]
@@ -11,21 +11,25 @@ use std::time::Instant;
 
 use serde_json::Value;
 
+mod common;
+
+use common::{TestDb, engines};
+
 const BIN: &str = env!("CARGO_BIN_EXE_spr-console");
 const ADMIN_PW: &str = "correct horse battery staple 42";
 const HELPDESK_PW: &str = "violet tangerine umbrella 77";
 
 struct Db {
-    _dir: tempfile::TempDir,
-    path: PathBuf,
+    db: TestDb,
+    /// Where the CSV files of a test go (beside the database file on SQLite).
+    files: tempfile::TempDir,
 }
 
 impl Db {
     /// A database with super admin `admin`, helpdesk `desk` and providers ACME and BETA.
-    fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("spr.sqlite3");
-        let db = Self { _dir: dir, path };
+    fn new(db: TestDb) -> Self {
+        let files = tempfile::tempdir().unwrap();
+        let db = Self { db, files };
         db.ok(&["init"]);
         db.ok(&["mail", "set", "outbox"]);
         db.ok(&["provider", "add", "ACME", "--name", "Acme Care"]);
@@ -44,13 +48,13 @@ impl Db {
     }
 
     fn dir(&self) -> &Path {
-        self.path.parent().unwrap()
+        self.files.path()
     }
 
     fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(BIN);
         c.arg("--db")
-            .arg(&self.path)
+            .arg(self.db.db_arg())
             .args(args)
             .env("SPR_OPERATOR", "admin")
             .env("SPR_OPERATOR_PASSWORD", ADMIN_PW)
@@ -120,9 +124,8 @@ bob,Bob,Marsh,,5551234567@vtext.com,off
 \"carla\",\"Carla, RN\",\"O'Neil\",carla@example.org,5557654321@msg.fi.google.com,yes
 ";
 
-#[test]
-fn a_good_file_creates_users_without_passwords_and_one_summary_event() {
-    let db = Db::new();
+fn a_good_file_creates_users_without_passwords_and_one_summary_event(db: TestDb) {
+    let db = Db::new(db);
     let file = db.write("good.csv", GOOD);
     let report = db.json(&import_args("acme", &file));
     assert_eq!(report["imported"], 3);
@@ -158,9 +161,8 @@ fn a_good_file_creates_users_without_passwords_and_one_summary_event() {
     );
 }
 
-#[test]
-fn a_file_with_bad_rows_changes_nothing_and_names_every_bad_line() {
-    let db = Db::new();
+fn a_file_with_bad_rows_changes_nothing_and_names_every_bad_line(db: TestDb) {
+    let db = Db::new(db);
     db.ok(&import_args(
         "ACME",
         &db.write("first.csv", "login\nexisting\n"),
@@ -218,9 +220,59 @@ fn a_file_with_bad_rows_changes_nothing_and_names_every_bad_line() {
     );
 }
 
-#[test]
-fn bad_rows_are_also_listed_as_json() {
-    let db = Db::new();
+/// Rows are written in batches of a few hundred (one statement each on PostgreSQL): a Login
+/// Name met again in a later batch, twice in one batch, or already in the provider is named
+/// with its first line all the same.
+fn clashes_across_and_inside_write_batches_name_their_first_line(db: TestDb) {
+    let db = Db::new(db);
+    db.ok(&import_args(
+        "ACME",
+        &db.write(
+            "first.csv",
+            "login
+old.one
+",
+        ),
+    ));
+    let mut text = String::from("login,spr\n");
+    for i in 0..1_000 {
+        let login = match i {
+            // line 702 repeats line 2 (another batch), in other letters
+            700 => "USER0000".to_owned(),
+            // line 703 repeats line 702's clash target again: still line 2
+            701 => "user0000".to_owned(),
+            // lines 901 and 902 are one Login Name inside one batch
+            900 => "twin".to_owned(),
+            901 => "Twin".to_owned(),
+            // line 952 already existed; line 953 repeats it
+            950 => "OLD.one".to_owned(),
+            951 => "old.ONE".to_owned(),
+            _ => format!("user{i:04}"),
+        };
+        text.push_str(&format!("{login},on\n"));
+    }
+    let out = db.run(&import_args("ACME", &db.write("clash.csv", &text)));
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("5 bad rows"), "{err}");
+    for (line, words) in [
+        (702, "USER0000 appears again (first on line 2)"),
+        (703, "user0000 appears again (first on line 2)"),
+        (903, "Twin appears again (first on line 902)"),
+        (952, "OLD.one already exists in provider ACME"),
+        (953, "old.ONE appears again (first on line 952)"),
+    ] {
+        assert!(
+            err.lines()
+                .any(|l| l.starts_with(&format!("line {line}:")) && l.contains(words)),
+            "line {line} ({words}) is not named in:\n{err}"
+        );
+    }
+    assert_eq!(db.users("ACME").len(), 1, "nothing else was written");
+}
+
+fn bad_rows_are_also_listed_as_json(db: TestDb) {
+    let db = Db::new(db);
     let bad = db.write("bad.csv", "login,spr\nann,on\nbob,sometimes\n");
     let out = db.run(&[
         "--json",
@@ -236,9 +288,8 @@ fn bad_rows_are_also_listed_as_json() {
     assert!(db.users("ACME").is_empty());
 }
 
-#[test]
-fn a_misspelt_header_is_refused_on_line_1() {
-    let db = Db::new();
+fn a_misspelt_header_is_refused_on_line_1(db: TestDb) {
+    let db = Db::new(db);
     let file = db.write(
         "typo.csv",
         "login,first,last,emial\nann,Ann,Lee,ann@example.org\n",
@@ -249,9 +300,8 @@ fn a_misspelt_header_is_refused_on_line_1() {
     assert!(err.contains("line 1:") && err.contains("emial"), "{err}");
 }
 
-#[test]
-fn a_helpdesk_operator_may_export_but_not_import() {
-    let db = Db::new();
+fn a_helpdesk_operator_may_export_but_not_import(db: TestDb) {
+    let db = Db::new(db);
     let file = db.write("good.csv", GOOD);
     db.ok(&import_args("ACME", &file));
     let as_desk = |args: &[&str]| {
@@ -279,9 +329,8 @@ fn a_helpdesk_operator_may_export_but_not_import() {
     assert_ne!(events.last().unwrap()["action"], "user_export");
 }
 
-#[test]
-fn an_export_imports_into_another_provider_unchanged() {
-    let db = Db::new();
+fn an_export_imports_into_another_provider_unchanged(db: TestDb) {
+    let db = Db::new(db);
     let file = db.write("good.csv", GOOD);
     db.ok(&import_args("ACME", &file));
     let exported = db.dir().join("acme.csv");
@@ -318,10 +367,9 @@ fn an_export_imports_into_another_provider_unchanged() {
     assert_eq!(strip(db.users("ACME")), strip(db.users("BETA")));
 }
 
-#[test]
-fn a_hundred_thousand_rows_import_in_seconds_through_the_binary() {
+fn a_hundred_thousand_rows_import_in_seconds_through_the_binary(db: TestDb) {
     const N: usize = 100_000;
-    let db = Db::new();
+    let db = Db::new(db);
     let path = db.dir().join("big.csv");
     let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
     writeln!(f, "login,first,last,email,text_email,spr").unwrap();
@@ -367,3 +415,14 @@ fn a_hundred_thousand_rows_import_in_seconds_through_the_binary() {
     );
     assert_eq!(db.audit_actions().len(), 1);
 }
+
+engines!(
+    a_good_file_creates_users_without_passwords_and_one_summary_event,
+    a_file_with_bad_rows_changes_nothing_and_names_every_bad_line,
+    clashes_across_and_inside_write_batches_name_their_first_line,
+    bad_rows_are_also_listed_as_json,
+    a_misspelt_header_is_refused_on_line_1,
+    a_helpdesk_operator_may_export_but_not_import,
+    an_export_imports_into_another_provider_unchanged,
+    a_hundred_thousand_rows_import_in_seconds_through_the_binary,
+);

@@ -13,7 +13,7 @@ use super::CoreError;
 use super::Service;
 use super::audit::{NewEvent, Outcome, action};
 use super::clock::rfc3339;
-use super::model::{Email, LoginName, Operator, ProviderCode};
+use super::model::{Email, LoginName, Operator, Provider, ProviderCode};
 use super::service::{CANCELLED, check_name};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -31,7 +31,8 @@ impl<R: Read> Read for CancelRead<'_, R> {
         self.inner.read(buf)
     }
 }
-use crate::store::transfer::{ImportedUser, existing_user, insert_imported};
+use crate::store::db::Db;
+use crate::store::transfer::{ImportedUser, existing_users, insert_imported_batch};
 use crate::store::users::UserFilter;
 use crate::store::{self};
 
@@ -275,15 +276,89 @@ fn open_csv<R: BufRead>(mut input: R) -> Result<(csv::Reader<R>, Columns), Impor
 /// inside the transaction, so a sorted list finds the line of a Login Name met again in
 /// 16 bytes a row, not a map of every Login Name.
 #[derive(Default)]
-struct WrittenLines(Vec<(i64, u64)>);
+struct WrittenLines {
+    rows: Vec<(i64, u64)>,
+    spr_enabled: u64,
+    /// Login Names refused as already in the provider, for rows that repeat them.
+    refused: HashMap<String, u64>,
+}
 
 impl WrittenLines {
     fn line_of(&self, id: i64) -> Option<u64> {
-        self.0
+        self.rows
             .binary_search_by_key(&id, |&(i, _)| i)
             .ok()
-            .map(|k| self.0[k].1)
+            .map(|k| self.rows[k].1)
     }
+}
+
+/// Checked rows written per call to the store: one statement on PostgreSQL, so a round trip
+/// is paid per 256 rows rather than per row.
+const IMPORT_BATCH: usize = 256;
+
+/// Checked rows not yet written, in file order, with their lines.
+#[derive(Default)]
+struct Pending {
+    users: Vec<ImportedUser>,
+    lines: Vec<u64>,
+}
+
+impl Pending {
+    fn push(&mut self, u: ImportedUser, line: u64) {
+        self.users.push(u);
+        self.lines.push(line);
+    }
+}
+
+/// Writes the checked rows waiting in `pending` (in file order) and empties it. A row whose
+/// Login Name the provider already has becomes a bad row that names the line it clashes with,
+/// or says the user already existed before the import.
+fn write_batch(
+    tx: Db<'_>,
+    p: &Provider,
+    now: &str,
+    pending: &mut Pending,
+    written: &mut WrittenLines,
+    bad: &mut Vec<BadRow>,
+) -> Result<(), ImportError> {
+    let ids = insert_imported_batch(tx, p.id, &pending.users, now)?;
+    // The rows the unique key refused, looked up together to name what they clash with.
+    let clashes: Vec<&str> = (pending.users.iter().zip(&ids))
+        .filter(|(_, id)| id.is_none())
+        .map(|(u, _)| u.login.as_str())
+        .collect();
+    let existing = existing_users(tx, p.id, &clashes)?;
+    let rows = pending.users.drain(..).zip(pending.lines.drain(..));
+    for ((u, line), id) in rows.zip(ids) {
+        if let Some(id) = id {
+            written.rows.push((id, line));
+            written.spr_enabled += u64::from(u.spr_enabled);
+            continue;
+        }
+        let key = u.login.to_ascii_lowercase();
+        let first = existing
+            .get(&key)
+            .and_then(|&id| written.line_of(id))
+            .or_else(|| written.refused.get(&key).copied());
+        let problem = match first {
+            Some(first) => format!(
+                "the Login Name {} appears again (first on line {first})",
+                u.login
+            ),
+            None => {
+                written.refused.insert(key, line);
+                format!(
+                    "a user with Login Name {} already exists in provider {}",
+                    u.login, p.code
+                )
+            }
+        };
+        bad.push(BadRow {
+            line,
+            problems: vec![problem],
+        });
+    }
+    Ok(())
 }
 
 /// Counts the bytes read, for the import's progress.
@@ -347,10 +422,7 @@ impl Service {
         conn.in_write(|tx| -> Result<ImportReport, ImportError> {
         let mut bad: Vec<BadRow> = Vec::new();
         let mut written = WrittenLines::default();
-        // Login Names refused as already in the provider, for rows that repeat them.
-        let mut refused: HashMap<String, u64> = HashMap::new();
-        let mut total = 0u64;
-        let mut spr_enabled = 0;
+        let mut pending = Pending::default();
         let mut rec = csv::StringRecord::new();
         let mut rows = 0u64;
         loop {
@@ -362,34 +434,9 @@ impl Service {
                     let line = rec.position().map_or(line, csv::Position::line);
                     match check_row(&rec, &cols, &p.code) {
                         Ok(u) => {
-                            let key = u.login.to_ascii_lowercase();
-                            if let Some(id) = insert_imported(tx, p.id, &u, &now)? {
-                                written.0.push((id, line));
-                                total += 1;
-                                spr_enabled += u64::from(u.spr_enabled);
-                            } else {
-                                // The unique key refused it: name the line it clashes with.
-                                let id = existing_user(tx, p.id, &u.login)?.unwrap_or(0);
-                                let problem = match written
-                                    .line_of(id)
-                                    .or_else(|| refused.get(&key).copied())
-                                {
-                                    Some(first) => format!(
-                                        "the Login Name {} appears again (first on line {first})",
-                                        u.login
-                                    ),
-                                    None => {
-                                        refused.insert(key, line);
-                                        format!(
-                                            "a user with Login Name {} already exists in provider {}",
-                                            u.login, p.code
-                                        )
-                                    }
-                                };
-                                bad.push(BadRow {
-                                    line,
-                                    problems: vec![problem],
-                                });
+                            pending.push(u, line);
+                            if pending.lines.len() == IMPORT_BATCH {
+                                write_batch(tx, &p, &now, &mut pending, &mut written, &mut bad)?;
                             }
                         }
                         Err(problems) => bad.push(BadRow { line, problems }),
@@ -413,6 +460,7 @@ impl Service {
                 progress(reader.get_ref().get_ref().read, size_hint);
             }
         }
+        write_batch(tx, &p, &now, &mut pending, &mut written, &mut bad)?;
         if rows == 0 {
             return Err(CoreError::Invalid(
                 "The file has a header but no user rows: nothing to import.".into(),
@@ -420,6 +468,7 @@ impl Service {
             .into());
         }
         progress(size_hint, size_hint);
+        let (total, spr_enabled) = (written.rows.len() as u64, written.spr_enabled);
         if !bad.is_empty() {
             bad.sort_by_key(|b| b.line);
             return Err(ImportError::Rejected(bad));

@@ -3,7 +3,7 @@
 //! users, the same events, the same chain head. Nothing is audited on either side, so the
 //! two chains stay equal.
 
-use super::db::{Db, Engine, OwnedValue, params, params_of};
+use super::db::{Db, Engine, OwnedValue, params, params_of, values_rows};
 use super::{Store, StoreError};
 
 /// The tables in an order that satisfies their references, with the columns both engines
@@ -124,21 +124,10 @@ fn insert_rows(
     n_cols: usize,
     values: &[OwnedValue],
 ) -> Result<(), StoreError> {
-    let rows = values.len() / n_cols;
-    let mut sql = format!("INSERT INTO {table} ({columns}) VALUES ");
-    for r in 0..rows {
-        if r > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        for c in 0..n_cols {
-            if c > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("?{}", r * n_cols + c + 1));
-        }
-        sql.push(')');
-    }
+    let sql = format!(
+        "INSERT INTO {table} ({columns}) VALUES {}",
+        values_rows(values.len() / n_cols, n_cols)
+    );
     dst.execute(&sql, &params_of(values))?;
     Ok(())
 }

@@ -116,6 +116,24 @@ macro_rules! __store_params {
 }
 pub use crate::__store_params as params;
 
+/// `(?1, ?2), (?3, ?4)`: the VALUES list of a multi-row INSERT of `rows` rows of `columns`
+/// values each, numbered in row order.
+pub fn values_rows(rows: usize, columns: usize) -> String {
+    let mut sql = String::with_capacity(rows * columns * 6);
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..columns {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('?');
+            sql.push_str(&(r * columns + c + 1).to_string());
+        }
+        sql.push(')');
+    }
+    sql
+}
+
 /// Borrows a list of owned values as parameters.
 pub fn params_of(values: &[OwnedValue]) -> Vec<&dyn ToValue> {
     values.iter().map(|v| v as &dyn ToValue).collect()
