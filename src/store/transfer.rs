@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::StoreError;
-use super::db::{Db, ToValue, params, values_rows};
+use super::db::{Db, ToValue, values_rows};
 pub use crate::core::model::ImportedUser;
 
 /// The ids of the provider's users with these Login Names (compared as stored, without
@@ -32,34 +32,27 @@ pub fn existing_users(
     .collect())
 }
 
-/// Inserts one imported user without a password (they set one through Self Password Reset)
-/// and returns its id, or `None` when the provider already has that Login Name: one
-/// statement a row, the unique key doing the check (no lookup before each insert).
-fn insert_imported(
-    c: Db<'_>,
-    provider_id: i64,
-    u: &ImportedUser,
-    now: &str,
-) -> Result<Option<i64>, StoreError> {
-    const INSERT: &str = "INSERT INTO users (provider_id, login, first, last, email, text_email, spr_enabled, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-         ON CONFLICT (provider_id, login) DO NOTHING";
-    let values = params![
+/// The eight values of one imported user's row, in the order of [`USERS_COLUMNS`].
+fn row_values<'a>(
+    provider_id: &'a i64,
+    u: &'a ImportedUser,
+    now: &'a &str,
+) -> [&'a dyn ToValue; 8] {
+    [
         provider_id,
-        u.login,
-        u.first,
-        u.last,
-        u.email,
-        u.text_email,
-        u.spr_enabled,
-        now
-    ];
-    match c {
-        // RETURNING costs SQLite a result row per insert; the row id is at hand anyway.
-        Db::Sqlite(conn) => Ok((c.execute(INSERT, values)? == 1).then(|| conn.last_insert_rowid())),
-        Db::Postgres(_) => c.query_opt(&format!("{INSERT} RETURNING id"), values, |r| r.get(0)),
-    }
+        &u.login,
+        &u.first,
+        &u.last,
+        &u.email,
+        &u.text_email,
+        &u.spr_enabled,
+        now,
+    ]
 }
+
+/// The users columns an import writes (a user imported has no password).
+const USERS_COLUMNS: &str =
+    "provider_id, login, first, last, email, text_email, spr_enabled, created_at";
 
 /// Inserts a batch of imported users, in order, and returns for each its new id, or `None`
 /// when the provider already has that Login Name (before this batch or earlier in it).
@@ -77,33 +70,31 @@ pub fn insert_imported_batch(
     if users.is_empty() {
         return Ok(Vec::new());
     }
-    if let Db::Sqlite(_) = c {
+    if let Db::Sqlite(conn) = c {
+        // One cached statement a row, the unique key doing the check; the row id is at hand
+        // (RETURNING costs SQLite a result row per insert).
+        let sql = format!(
+            "INSERT INTO users ({USERS_COLUMNS}) VALUES {} ON CONFLICT (provider_id, login) DO NOTHING",
+            values_rows(1, 8)
+        );
         return users
             .iter()
-            .map(|u| insert_imported(c, provider_id, u, now))
+            .map(|u| {
+                let inserted = c.execute(&sql, &row_values(&provider_id, u, &now))? == 1;
+                Ok(inserted.then(|| conn.last_insert_rowid()))
+            })
             .collect();
     }
-    const COLUMNS: usize = 8;
     let sql = format!(
-        "INSERT INTO users (provider_id, login, first, last, email, text_email, spr_enabled, created_at)
-         VALUES {}
+        "INSERT INTO users ({USERS_COLUMNS}) VALUES {}
          ON CONFLICT (provider_id, login) DO NOTHING
          RETURNING id, login",
-        values_rows(users.len(), COLUMNS)
+        values_rows(users.len(), 8)
     );
-    let mut values: Vec<&dyn ToValue> = Vec::with_capacity(users.len() * COLUMNS);
-    for u in users {
-        values.extend(params![
-            provider_id,
-            u.login,
-            u.first,
-            u.last,
-            u.email,
-            u.text_email,
-            u.spr_enabled,
-            now
-        ]);
-    }
+    let values: Vec<&dyn ToValue> = users
+        .iter()
+        .flat_map(|u| row_values(&provider_id, u, &now))
+        .collect();
     // Rows of one statement are inserted in the order given, so where a Login Name appears
     // twice in the batch the first is the one inserted and the second meets the conflict.
     let mut inserted: HashMap<String, i64> = c
