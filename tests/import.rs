@@ -220,33 +220,31 @@ fn a_file_with_bad_rows_changes_nothing_and_names_every_bad_line(db: TestDb) {
     );
 }
 
-/// Rows are written in batches of a few hundred (one statement each on PostgreSQL): a Login
+/// Rows are written in batches of 1,024 (one statement each on PostgreSQL): a Login
 /// Name met again in a later batch, twice in one batch, or already in the provider is named
 /// with its first line all the same.
 fn clashes_across_and_inside_write_batches_name_their_first_line(db: TestDb) {
     let db = Db::new(db);
     db.ok(&import_args(
         "ACME",
-        &db.write(
-            "first.csv",
-            "login
-old.one
-",
-        ),
+        &db.write("first.csv", "login\nold.one\n"),
     ));
+    // 2,500 rows: three batches of the import's 1,024 (lines 2–1025, 1026–2049, 2050–2501).
     let mut text = String::from("login,spr\n");
-    for i in 0..1_000 {
+    for i in 0..2_500 {
         let login = match i {
-            // line 702 repeats line 2 (another batch), in other letters
-            700 => "USER0000".to_owned(),
-            // line 703 repeats line 702's clash target again: still line 2
-            701 => "user0000".to_owned(),
-            // lines 901 and 902 are one Login Name inside one batch
+            // lines 902 and 903: one Login Name twice inside one batch
             900 => "twin".to_owned(),
             901 => "Twin".to_owned(),
-            // line 952 already existed; line 953 repeats it
+            // line 952 already existed; line 1502, in the next batch, repeats it
             950 => "OLD.one".to_owned(),
-            951 => "old.ONE".to_owned(),
+            1500 => "old.ONE".to_owned(),
+            // lines 1025 and 1026: the last row of a batch and the first of the next
+            1023 => "edge".to_owned(),
+            1024 => "EDGE".to_owned(),
+            // lines 2102 and 2103 repeat line 2, two batches later, in other letters
+            2100 => "USER0000".to_owned(),
+            2101 => "user0000".to_owned(),
             _ => format!("user{i:04}"),
         };
         text.push_str(&format!("{login},on\n"));
@@ -254,13 +252,14 @@ old.one
     let out = db.run(&import_args("ACME", &db.write("clash.csv", &text)));
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("5 bad rows"), "{err}");
+    assert!(err.contains("6 bad rows"), "{err}");
     for (line, words) in [
-        (702, "USER0000 appears again (first on line 2)"),
-        (703, "user0000 appears again (first on line 2)"),
         (903, "Twin appears again (first on line 902)"),
         (952, "OLD.one already exists in provider ACME"),
-        (953, "old.ONE appears again (first on line 952)"),
+        (1026, "EDGE appears again (first on line 1025)"),
+        (1502, "old.ONE appears again (first on line 952)"),
+        (2102, "USER0000 appears again (first on line 2)"),
+        (2103, "user0000 appears again (first on line 2)"),
     ] {
         assert!(
             err.lines()
