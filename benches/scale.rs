@@ -464,54 +464,53 @@ fn postgres_figures(admin: &str, dir: &Path, big: u32) {
 
     let csv = dir.join("pg-import.csv");
     import_file(&csv, big);
-    let (import_url, import_name) = pg_database(admin, "import");
-    let init = Command::new(BIN)
-        .args(["--db", &import_url, "init"])
-        .env("SPR_OPERATOR", demo::OPERATOR)
-        .env("SPR_OPERATOR_PASSWORD", demo::OPERATOR_PASSWORD)
-        .output()
-        .unwrap();
-    assert!(
-        init.status.success(),
-        "{}",
-        String::from_utf8_lossy(&init.stderr)
-    );
-    let add = Command::new(BIN)
-        .args([
-            "--db",
-            &import_url,
-            "provider",
-            "add",
-            demo::PROVIDER,
-            "--name",
-            "Demo",
-        ])
-        .env("SPR_OPERATOR", demo::OPERATOR)
-        .env("SPR_OPERATOR_PASSWORD", demo::OPERATOR_PASSWORD)
-        .output()
-        .unwrap();
-    assert!(
-        add.status.success(),
-        "{}",
-        String::from_utf8_lossy(&add.stderr)
-    );
-    let import = |db: &str| {
-        let t = Instant::now();
+    let run = |args: &[&str]| {
         let out = Command::new(BIN)
-            .args(["--db", db, "user", "import", "--provider", demo::PROVIDER])
-            .arg(&csv)
+            .args(args)
             .env("SPR_OPERATOR", demo::OPERATOR)
             .env("SPR_OPERATOR_PASSWORD", demo::OPERATOR_PASSWORD)
             .output()
             .unwrap();
         assert!(
             out.status.success(),
-            "{}",
+            "{args:?}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+    };
+    // A server database with spr-console's schema and the provider, for each of the two.
+    let fresh = |tag: &str| {
+        let (url, name) = pg_database(admin, tag);
+        run(&["--db", &url, "init"]);
+        run(&[
+            "--db",
+            &url,
+            "provider",
+            "add",
+            demo::PROVIDER,
+            "--name",
+            "Demo",
+        ]);
+        (url, name)
+    };
+    let import = |db: &str| {
+        let t = Instant::now();
+        run(&[
+            "--db",
+            db,
+            "user",
+            "import",
+            "--provider",
+            demo::PROVIDER,
+            &csv.display().to_string(),
+        ]);
         t.elapsed().as_secs_f64()
     };
+    let (import_url, import_name) = fresh("import");
     let pg = import(&import_url);
+    pg_drop(admin, &import_name);
+    let (floor_url, floor_name) = fresh("floor");
+    let floor = pg_copy_floor(&floor_url, &csv);
+    pg_drop(admin, &floor_name);
     let file_db = dir.join("pg-import-file.sqlite3");
     demo::create(&file_db, 0).unwrap();
     let sq = import(&file_db.display().to_string());
@@ -519,7 +518,41 @@ fn postgres_figures(admin: &str, dir: &Path, big: u32) {
         "Import of {big} rows through the binary: PostgreSQL {pg:.2} s | SQLite file {sq:.2} s (ratio {:.2})",
         pg / sq
     );
-    pg_drop(admin, &import_name);
+    println!(
+        "PostgreSQL's own COPY of the same rows into the same users table (its floor): {floor:.2} s; import / COPY {:.2}",
+        pg / floor
+    );
+}
+
+/// Seconds for PostgreSQL's `COPY … FROM STDIN` of the import file's rows into the users
+/// table of `url` (the same table, indexes and unique key the import writes to): the
+/// server's own floor for the import, as the sqlite3 shell's `.import` is the file's.
+fn pg_copy_floor(url: &str, csv: &Path) -> f64 {
+    use std::io::{BufRead, Write};
+    let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    let provider: i64 = client
+        .query_one("SELECT id FROM providers", &[])
+        .unwrap()
+        .get(0);
+    let lines: Vec<String> = std::io::BufReader::new(std::fs::File::open(csv).unwrap())
+        .lines()
+        .skip(1)
+        .map(Result::unwrap)
+        .collect();
+    let t = Instant::now();
+    let mut w = client
+        .copy_in(
+            "COPY users (provider_id, login, first, last, email, text_email, spr_enabled, created_at) \
+             FROM STDIN WITH (FORMAT csv)",
+        )
+        .unwrap();
+    for line in &lines {
+        let (rest, spr) = line.rsplit_once(',').unwrap();
+        let spr = u8::from(spr == "on");
+        writeln!(w, "{provider},{rest},{spr},2026-12-02T00:00:00Z").unwrap();
+    }
+    w.finish().unwrap();
+    t.elapsed().as_secs_f64()
 }
 
 fn print_reset() {
