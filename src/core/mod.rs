@@ -19,5 +19,8 @@ pub mod token;
 pub mod transfer;
 pub mod wording;
 
+/// Where a database is: the console and the command line name it without reaching into the
+/// store.
+pub use crate::store::Location;
 pub use error::{CoreError, Reason, Refusal};
 pub use service::Service;

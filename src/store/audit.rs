@@ -225,3 +225,43 @@ pub fn count(c: Db<'_>, f: &AuditFilter) -> Result<u64, StoreError> {
         |r| r.get(0),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    #[test]
+    fn an_action_family_filters_on_the_start_of_the_name() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(&dir.path().join("a.sqlite3")).expect("open");
+        let c = store.conn();
+        for a in ["reset_request", "reset_complete", "login", "user_unlock"] {
+            let e = NewEvent {
+                actor: "user".into(),
+                action: a,
+                ..Default::default()
+            };
+            append(c, "2026-11-28T09:00:00Z", &e).expect("append");
+        }
+        let actions = |action: &str| -> Vec<String> {
+            let f = AuditFilter {
+                action: Some(action.into()),
+                ..AuditFilter::default()
+            };
+            list(c, &f)
+                .expect("list")
+                .into_iter()
+                .map(|e| e.action)
+                .collect()
+        };
+        assert_eq!(actions("reset_*"), ["reset_request", "reset_complete"]);
+        assert_eq!(
+            actions("reset"),
+            Vec::<String>::new(),
+            "a bare word matches exactly"
+        );
+        assert_eq!(actions("login"), ["login"]);
+        assert_eq!(actions("user_*"), ["user_unlock"]);
+    }
+}

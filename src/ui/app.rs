@@ -6,7 +6,7 @@ mod answers;
 use crate::core::secret::Secret;
 use std::path::Path;
 
-use crate::store::Location;
+use crate::core::Location;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

@@ -497,37 +497,7 @@ mod tests {
     }
 
     #[test]
-    fn an_action_family_filters_on_the_start_of_the_name() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let store = crate::store::Store::open(&dir.path().join("a.sqlite3")).expect("open");
-        let c = store.conn();
-        for a in ["reset_request", "reset_complete", "login", "user_unlock"] {
-            let e = crate::core::audit::NewEvent {
-                actor: "user".into(),
-                action: a,
-                ..Default::default()
-            };
-            crate::store::audit::append(c, "2026-11-28T09:00:00Z", &e).expect("append");
-        }
-        let actions = |action: &str| -> Vec<String> {
-            let f = AuditFilter {
-                action: Some(action.into()),
-                ..AuditFilter::default()
-            };
-            crate::store::audit::list(c, &f)
-                .expect("list")
-                .into_iter()
-                .map(|e| e.action)
-                .collect()
-        };
-        assert_eq!(actions("reset_*"), ["reset_request", "reset_complete"]);
-        assert_eq!(
-            actions("reset"),
-            Vec::<String>::new(),
-            "a bare word matches exactly"
-        );
-        assert_eq!(actions("login"), ["login"]);
-        assert_eq!(actions("user_*"), ["user_unlock"]);
+    fn an_action_family_reads_in_words() {
         assert_eq!(action_words("reset_*"), "reset_* (every reset step)");
     }
 }

@@ -20,7 +20,7 @@ pub mod widgets;
 pub mod window_state; // size, position, theme and last panel between runs
 pub mod worker; // the worker thread that owns the Service
 
-use crate::store::Location;
+use crate::core::Location;
 
 pub use app::ConsoleApp;
 

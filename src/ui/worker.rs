@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, TryRecvError, channel};
 use std::time::Duration;
 
+use crate::core::Location;
 use crate::core::clock::Clock;
 use crate::core::console::{ConsoleEvent, ConsoleSignIn};
 use crate::core::hashing::Hasher;
@@ -25,7 +26,6 @@ use crate::core::session::{Session, SessionStart, SessionStep};
 use crate::core::{CoreError, Service};
 use crate::mail::MailSettings;
 use crate::mail::smtp::SmtpSettings;
-use crate::store::Location;
 
 /// Which step of the person's flow a [`Job::Flow`] answer belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

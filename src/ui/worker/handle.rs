@@ -359,12 +359,12 @@ mod tests {
     #[test]
     fn the_smtp_password_is_forgotten_when_host_port_or_username_change() {
         let dir = tempfile::tempdir().unwrap();
-        let store = crate::store::Store::open(&dir.path().join("spr.sqlite3")).unwrap();
-        let mut svc = Service::new(
-            store,
+        let mut svc = Service::create_with(
+            &crate::core::Location::File(dir.path().join("spr.sqlite3")),
             std::sync::Arc::new(crate::core::clock::SystemClock),
             Hasher::fast_for_tests(),
-        );
+        )
+        .unwrap();
         let admin = svc
             .init_first_operator("root", "orange-Kettle-93-violet")
             .unwrap();
