@@ -6,6 +6,7 @@ AT-SPI), for scripts/a11y-check.sh. Each call is a new process, so nothing read 
   a11y_check.py press LABEL         click the button (or tab) named LABEL
   a11y_check.py tabs                print the panel tabs' names, one a line
   a11y_check.py selected TAB        exit 0 when the tab named TAB is the selected one
+  a11y_check.py has ROLE NAME...    exit 0 when a node of ROLE named one of NAME... is there
   a11y_check.py check NAME          walk the tree; write $A11Y_OUT/tree-NAME.txt; exit 1 and
                                     print why on an unnamed control, a combo box without its
                                     value, a table without rows, a focusable disabled control,
@@ -136,7 +137,7 @@ def main(argv):
         acc = find_any(["text", "password text", "entry"], args[0])
         acc.queryEditableText().setTextContents(args[1])
     elif cmd == "press":
-        click(find_any(["push button", "page tab", "toggle button"], args[0]))
+        click(find_any(["push button", "page tab", "toggle button", "radio button"], args[0]))
     elif cmd == "tabs":
         for acc, _, _ in walk(app()):
             if acc.getRoleName() == "page tab":
@@ -144,6 +145,8 @@ def main(argv):
     elif cmd == "selected":
         acc = find("page tab", args[0])
         return 0 if acc is not None and "selected" in states(acc) else 1
+    elif cmd == "has":
+        return 0 if any(find(args[0], n) is not None for n in args[1:]) else 1
     elif cmd == "check":
         return check(args[0])
     else:
