@@ -543,7 +543,8 @@ impl ResetPanel {
         ui.add_space(10.0);
         ui.label(
             "The user's pages are on the user's screen: move that window to the display facing \
-             the user, or hand this window over if there is only one display.",
+             the user, or hand this window over if there is only one display. Hand over too \
+             when the user reads with a screen reader: it can read this window, not the second.",
         );
         std::mem::replace(&mut self.action, ResetAction::None)
     }
