@@ -49,7 +49,21 @@ fn logins(rows: &[spr_console::core::model::User]) -> Vec<String> {
 /// join where SQLite walks it through CROSS JOIN; both must give the plain sorted list.
 fn every_page_of_both_plans_is_the_sorted_list(db: TestDb) {
     demo::create(db.location(), GENERATED).unwrap();
-    let svc = db.open_service();
+    let mut svc = db.open_service();
+    // Providers before and after DEMO in code order, so the walk (and a page read from a
+    // signpost) crosses from one provider to the next.
+    let op = svc
+        .operator_login(demo::OPERATOR, demo::OPERATOR_PASSWORD)
+        .unwrap();
+    for (code, first, n) in [("AAA", 8, 150), ("ZED", 9, 130)] {
+        svc.add_provider(&op, code, code).unwrap();
+        let mut csv = String::from("login,first,last\n");
+        for i in 0..n {
+            csv.push_str(&format!("user{first}{i:04},Ann,Kim{i}\n"));
+        }
+        svc.import_users(&op, code, "test", csv.as_bytes(), 0, |_, _| {})
+            .unwrap();
+    }
     let c = svc.store().conn();
     let filters = [
         search("", true),
@@ -95,11 +109,30 @@ fn every_page_of_both_plans_is_the_sorted_list(db: TestDb) {
             exact: true,
         };
         let last = exact.saturating_sub(1) / USER_PAGE * USER_PAGE;
-        for offset in [0, USER_PAGE, exact / 2, exact / 2 + 137, last] {
+        // Signposts every 97 rows and every 61 (primes, so pages straddle them).
+        let signposts = [97, 61].map(|every| user_pages::anchors(c, f, every).unwrap());
+        for offset in [
+            0,
+            USER_PAGE,
+            97 * 40,
+            61 * 99 + 60,
+            exact / 2,
+            exact / 2 + 137,
+            last,
+        ] {
             let want = logins(&users::list(c, f, offset, USER_PAGE).unwrap());
             for m in [bounded, known] {
                 let got = logins(&user_pages::page(c, f, m, offset, USER_PAGE).unwrap());
                 assert_eq!(got, want, "{f:?} offset {offset} with {m:?}");
+                for a in &signposts {
+                    let got = user_pages::page_with(c, f, m, Some(a), offset, USER_PAGE);
+                    assert_eq!(
+                        logins(&got.unwrap()),
+                        want,
+                        "{f:?} offset {offset} with {m:?} and signposts every {}",
+                        a.every
+                    );
+                }
             }
         }
     }
@@ -177,6 +210,7 @@ fn a_page_scrolled_past_before_its_turn_is_not_read() {
                 generation: 1,
                 filter: f.clone(),
                 matches,
+                anchors: None,
                 page,
                 mark: mark.clone(),
             },

@@ -616,6 +616,16 @@ pub struct ImportedUser {
     pub spr_enabled: bool,
 }
 
+/// Signposts in a long list of users, read once with its exact count: the Provider Code and
+/// Login Name of every `every`th row (rows `every`, `2 × every`, … counted from 0) of the part
+/// of the list read in index order, so a page anywhere is read from the signpost before it
+/// instead of by skipping every row above it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Anchors {
+    pub every: u64,
+    pub keys: Vec<(String, String)>,
+}
+
 /// How many users match: exactly, or at least `n` ("more than `n`").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Matches {

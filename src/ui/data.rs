@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use super::worker::Answer;
 use crate::core::audit::{AuditEvent, AuditFilter, write_audit_csv};
-use crate::core::model::{Matches, StoredMessage, UserFilter};
+use crate::core::model::{Anchors, Matches, StoredMessage, UserFilter};
 use crate::core::model::{Operator, User};
 use crate::core::service::UserInput;
 use crate::core::transfer::{ImportError, ImportReport};
@@ -113,6 +113,8 @@ pub enum DataJob {
         generation: u64,
         filter: UserFilter,
         matches: Matches,
+        /// The list's signposts, once its exact count has come with them.
+        anchors: Option<Arc<Anchors>>,
         page: u64,
         mark: ScrollMark,
     },
@@ -216,7 +218,8 @@ pub enum UsersAnswer {
     },
     UserCount {
         generation: u64,
-        result: Result<u64, CoreError>,
+        /// The exact count and the list's signposts.
+        result: Result<(u64, Arc<Anchors>), CoreError>,
     },
     /// `Ok(None)`: the page was scrolled past before its turn came, and was not read.
     UserPage {
@@ -276,20 +279,29 @@ pub fn handle(svc: &mut Service, job: DataJob) -> Answer {
         }),
         DataJob::UserCount { generation, filter } => users(UsersAnswer::UserCount {
             generation,
-            result: svc.count_users(&filter),
+            result: svc
+                .count_users_with_anchors(&filter)
+                .map(|(n, a)| (n, Arc::new(a))),
         }),
         DataJob::UserPage {
             generation,
             filter,
             matches,
+            anchors,
             page,
             mark,
         } => users(UsersAnswer::UserPage {
             generation,
             page,
             result: if mark.wants(page) {
-                svc.user_page(&filter, matches, page * USER_PAGE, USER_PAGE)
-                    .map(Some)
+                svc.user_page(
+                    &filter,
+                    matches,
+                    anchors.as_deref(),
+                    page * USER_PAGE,
+                    USER_PAGE,
+                )
+                .map(Some)
             } else {
                 Ok(None)
             },

@@ -138,6 +138,9 @@ pub struct UsersPanel {
     query_in_flight: bool,
     /// How many users match: first counted up to a bound, then exactly.
     total: Option<Matches>,
+    /// The signposts of a long list, which came with its exact count: pages deep in it are
+    /// read from them.
+    anchors: Option<std::sync::Arc<crate::core::model::Anchors>>,
     /// The first page on screen, read by the worker to drop page requests scrolled past.
     scroll_mark: ScrollMark,
     /// A row to bring on screen at the next frame (a new search scrolls to the top).
@@ -384,6 +387,7 @@ impl UsersPanel {
             self.query_in_flight = true;
             self.generation += 1;
             self.pending.clear();
+            self.anchors = None;
             // A refresh keeps the rows on screen until the new first page replaces them.
             self.keep_rows = self.applied.is_none() && self.total.is_some();
             if !self.keep_rows {

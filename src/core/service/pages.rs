@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use crate::core::CoreError;
-use crate::core::model::{Matches, User, UserFilter};
+use crate::core::model::{Anchors, Matches, User, UserFilter};
 use crate::core::service::Service;
 use crate::store::{self, Location, user_pages};
 
@@ -44,19 +44,38 @@ impl Service {
         Ok((matches, rows))
     }
 
+    /// The exact number of matches, and the list's signposts every
+    /// [`user_pages::ANCHOR_EVERY`] rows (none for a list in another than its default order):
+    /// read together after the first page of a long list, so a jump anywhere in it then reads
+    /// only a page. One snapshot, so the count and the signposts agree.
+    pub fn count_users_with_anchors(
+        &self,
+        filter: &UserFilter,
+    ) -> Result<(u64, Anchors), CoreError> {
+        let conn = self.store().conn();
+        conn.in_snapshot(|tx| -> Result<(u64, Anchors), CoreError> {
+            let n = store::users::count(tx, filter)?;
+            let anchors = user_pages::anchors(tx, filter, user_pages::ANCHOR_EVERY)?;
+            Ok((n, anchors))
+        })
+    }
+
     /// Rows `offset..offset + limit` of the matches, in the Users table's order; `matches`
-    /// is what is known of their number.
+    /// is what is known of their number, `anchors` the list's signposts if read (see
+    /// [`Service::count_users_with_anchors`]).
     pub fn user_page(
         &self,
         filter: &UserFilter,
         matches: Matches,
+        anchors: Option<&Anchors>,
         offset: u64,
         limit: u64,
     ) -> Result<Vec<User>, CoreError> {
-        Ok(user_pages::page(
+        Ok(user_pages::page_with(
             self.store().conn(),
             filter,
             matches,
+            anchors,
             offset,
             limit,
         )?)

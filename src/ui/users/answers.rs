@@ -38,7 +38,10 @@ impl UsersPanel {
             }
             UsersAnswer::UserCount { generation, result } if generation == self.generation => {
                 match result {
-                    Ok(n) => self.total = Some(Matches { n, exact: true }),
+                    Ok((n, anchors)) => {
+                        self.total = Some(Matches { n, exact: true });
+                        self.anchors = Some(anchors);
+                    }
                     Err(e) => self.note = Some(Note::Error(e.to_string())),
                 }
             }

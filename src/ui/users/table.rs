@@ -247,6 +247,7 @@ impl UsersPanel {
                     generation: self.generation,
                     filter,
                     matches,
+                    anchors: self.anchors.clone(),
                     page,
                     mark: self.scroll_mark.clone(),
                 });
