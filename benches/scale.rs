@@ -225,6 +225,59 @@ fn scroll_jump(path: &Path, fraction: f64) -> (u32, f64, u64, u64) {
     (frames, ms(jumped.elapsed()), last + 1, total)
 }
 
+/// The scroll jumps (the end, the middle and other places), and the exact count the table
+/// asks for after its first page, alone and with the signposts the jumps are read from.
+fn print_scroll(large: &Path) {
+    for fraction in [1.0, 0.5, 0.1, 0.73] {
+        let (frames, after, row, rows) = scroll_jump(large, fraction);
+        println!(
+            "Scroll jump to row {row} of {rows}: real rows in frame {frames} at 60 Hz ({after:.1} ms) (goal <= 2)"
+        );
+    }
+    let (svc, _) = sign_in(large);
+    let f = spr_console::core::model::UserFilter {
+        locked_first: true,
+        ..Default::default()
+    };
+    let median = |work: &dyn Fn()| {
+        let mut times: Vec<f64> = (0..5)
+            .map(|_| {
+                let t = Instant::now();
+                work();
+                ms(t.elapsed())
+            })
+            .collect();
+        times.sort_by(f64::total_cmp);
+        times[2]
+    };
+    let count = median(&|| {
+        svc.count_users(&f).unwrap();
+    });
+    let with = median(&|| {
+        svc.count_users_with_anchors(&f).unwrap();
+    });
+    println!(
+        "Exact count of every user (median of 5): {count:.1} ms alone, {with:.1} ms with the signposts"
+    );
+    // The page itself, read the old way (a walk past every row above it, or backwards from
+    // the end past the middle) and from the signpost before it, same data, same run.
+    let (n, anchors) = svc.count_users_with_anchors(&f).unwrap();
+    let exact = spr_console::core::model::Matches { n, exact: true };
+    for fraction in [0.1, 0.5] {
+        let offset = (n as f64 * fraction) as u64;
+        let page = |a: Option<&spr_console::core::model::Anchors>| {
+            median(&|| {
+                svc.user_page(&f, exact, a, offset, 200).unwrap();
+            })
+        };
+        let (old, new) = (page(None), page(Some(&anchors)));
+        println!(
+            "Page of 200 at row {offset} (median of 5): {old:.2} ms walking, {new:.2} ms from its signpost (ratio {:.1})",
+            old / new
+        );
+    }
+}
+
 /// From a new console to the sign-in screen, and the first frame alone.
 fn start_up(path: &Path) -> (f64, f64) {
     let mut to_sign_in = Vec::new();
@@ -605,6 +658,15 @@ fn main() {
         println!("load average at the end: {}", load());
         return;
     }
+    // `SPR_SCALE_ONLY=scroll`: only the scroll jumps, and what the signposts cost the count.
+    if only == "scroll" {
+        let dir = tempfile::tempdir().unwrap();
+        let large = dir.path().join("large.sqlite3");
+        demo::create(&large, big).unwrap();
+        print_scroll(&large);
+        println!("load average at the end: {}", load());
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let small = dir.path().join("small.sqlite3");
     let large = dir.path().join("large.sqlite3");
@@ -647,12 +709,7 @@ fn main() {
     );
     drop(svc);
 
-    for fraction in [1.0, 0.5, 0.1] {
-        let (frames, after, row, rows) = scroll_jump(&large, fraction);
-        println!(
-            "Scroll jump to row {row} of {rows}: real rows in frame {frames} at 60 Hz ({after:.1} ms) (goal <= 2)"
-        );
-    }
+    print_scroll(&large);
 
     let (first_empty, sign_empty) = start_up(&empty);
     let (first_large, sign_large) = start_up(&large);
