@@ -7,9 +7,11 @@
 //! - many matches: SQLite walks the providers in code order and each provider's users in
 //!   Login Name order (the UNIQUE `(provider_id, login)` index), keeps those that match and
 //!   stops after the page. The matches are then dense (more than 0.2 % of 1,000,000), so a
-//!   page costs about page ÷ density rows, never a sort. A page past the middle is read
-//!   backwards from the end once the exact count is known, so a jump to the end is as cheap
-//!   as the first page.
+//!   page costs about page ÷ density rows, never a sort. With the exact count come the
+//!   list's signposts ([`anchors`]: every 2,048th row's Provider Code and Login Name), and a
+//!   page anywhere is read from the signpost before it, an index seek and a short skip; a
+//!   page past the middle without them is read backwards from the end, so a jump to the end
+//!   is as cheap as the first page.
 //!
 //! With "Admin Locked first" the Admin Locked matches (few, found through the status index)
 //! come first, most recently locked first, then every other match by provider and Login Name.
