@@ -512,6 +512,31 @@ fn postgres_figures(admin: &str, dir: &Path, big: u32) {
             pg_first / sq_first
         );
     }
+    // A page deep in the list on the server: walking, and from its signpost.
+    let f = spr_console::core::model::UserFilter {
+        locked_first: true,
+        ..Default::default()
+    };
+    let t = Instant::now();
+    let (n, anchors) = svc.count_users_with_anchors(&f).unwrap();
+    let counted = ms(t.elapsed());
+    let exact = spr_console::core::model::Matches { n, exact: true };
+    let offset = n / 2;
+    let page = |a: Option<&spr_console::core::model::Anchors>| {
+        let mut times: Vec<f64> = (0..5)
+            .map(|_| {
+                let t = Instant::now();
+                svc.user_page(&f, exact, a, offset, 200).unwrap();
+                ms(t.elapsed())
+            })
+            .collect();
+        times.sort_by(f64::total_cmp);
+        times[2]
+    };
+    let (walking, signposted) = (page(None), page(Some(&anchors)));
+    println!(
+        "PostgreSQL: exact count with signposts {counted:.1} ms; page of 200 at row {offset}: {walking:.2} ms walking, {signposted:.2} ms from its signpost (median of 5)"
+    );
     drop(svc);
     pg_drop(admin, &name);
 
