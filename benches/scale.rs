@@ -1,10 +1,12 @@
 //! Issue 13's figures at a million users, every ratio from this one run: the Users frame at
-//! 1M ÷ 100, a search keystroke's first page, a scroll jump to the end (frames until real
-//! rows, with the real worker thread), the console's start on 1M ÷ on an empty database,
+//! 1M ÷ 100, a search keystroke's first page, scroll jumps to the end and elsewhere (frames
+//! until real rows, with the real worker thread), the console's start on 1M ÷ on an empty database,
 //! `reset complete` ÷ one argon2 verify with history 5, and an import of 1M rows ÷ the sqlite3
 //! shell's `.import` of the same rows (with the peak RSS of the import).
 //!
 //! `cargo bench --bench scale` (release). `SPR_SCALE_USERS=N` changes the million.
+//! `SPR_SCALE_ONLY=reset`, `=import`, `=scroll` or `=postgres` (with `SPR_BENCH_POSTGRES_URL`)
+//! runs one part alone.
 //! Not a timed test: run it and read the figures (BENCHMARKS.md keeps them).
 
 // Test code may unwrap: a failure is a failed test with its location.
