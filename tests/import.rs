@@ -120,7 +120,7 @@ fn import_args<'a>(provider: &'a str, file: &'a Path) -> [&'a str; 5] {
 const GOOD: &str = "\
 login,first,last,email,text_email,spr
 ann.lee,Ann,Lee,ann@example.org,,on
-bob,Bob,Marsh,,5551234567@vtext.com,off
+bob,Bob,Marsh\\Ward,,5551234567@vtext.com,off
 \"carla\",\"Carla, RN\",\"O'Neil\",carla@example.org,5557654321@msg.fi.google.com,yes
 ";
 
@@ -141,6 +141,8 @@ fn a_good_file_creates_users_without_passwords_and_one_summary_event(db: TestDb)
     let bob = users.iter().find(|u| u["login"] == "bob").unwrap();
     assert_eq!(bob["spr_enabled"], false);
     assert_eq!(bob["email"], Value::Null);
+    // A backslash arrives as typed (PostgreSQL's COPY would read it as an escape).
+    assert_eq!(bob["last"], "Marsh\\Ward");
 
     // No password: logging in is refused until they set one through SPR.
     let login = db
@@ -220,7 +222,7 @@ fn a_file_with_bad_rows_changes_nothing_and_names_every_bad_line(db: TestDb) {
     );
 }
 
-/// Rows are written in batches of 1,024 (one statement each on PostgreSQL): a Login
+/// Rows are written in batches of 4,096 (a COPY and one statement on PostgreSQL): a Login
 /// Name met again in a later batch, twice in one batch, or already in the provider is named
 /// with its first line all the same.
 fn clashes_across_and_inside_write_batches_name_their_first_line(db: TestDb) {
@@ -229,22 +231,22 @@ fn clashes_across_and_inside_write_batches_name_their_first_line(db: TestDb) {
         "ACME",
         &db.write("first.csv", "login\nold.one\n"),
     ));
-    // 2,500 rows: three batches of the import's 1,024 (lines 2–1025, 1026–2049, 2050–2501).
+    // 9,000 rows: three batches of the import's 4,096 (lines 2–4097, 4098–8193, 8194–9001).
     let mut text = String::from("login,spr\n");
-    for i in 0..2_500 {
+    for i in 0..9_000 {
         let login = match i {
             // lines 902 and 903: one Login Name twice inside one batch
             900 => "twin".to_owned(),
             901 => "Twin".to_owned(),
-            // line 952 already existed; line 1502, in the next batch, repeats it
+            // line 952 already existed; line 5002, in the next batch, repeats it
             950 => "OLD.one".to_owned(),
-            1500 => "old.ONE".to_owned(),
-            // lines 1025 and 1026: the last row of a batch and the first of the next
-            1023 => "edge".to_owned(),
-            1024 => "EDGE".to_owned(),
-            // lines 2102 and 2103 repeat line 2, two batches later, in other letters
-            2100 => "USER0000".to_owned(),
-            2101 => "user0000".to_owned(),
+            5000 => "old.ONE".to_owned(),
+            // lines 4097 and 4098: the last row of a batch and the first of the next
+            4095 => "edge".to_owned(),
+            4096 => "EDGE".to_owned(),
+            // lines 8502 and 8503 repeat line 2, two batches later, in other letters
+            8500 => "USER0000".to_owned(),
+            8501 => "user0000".to_owned(),
             _ => format!("user{i:04}"),
         };
         text.push_str(&format!("{login},on\n"));
@@ -256,10 +258,10 @@ fn clashes_across_and_inside_write_batches_name_their_first_line(db: TestDb) {
     for (line, words) in [
         (903, "Twin appears again (first on line 902)"),
         (952, "OLD.one already exists in provider ACME"),
-        (1026, "EDGE appears again (first on line 1025)"),
-        (1502, "old.ONE appears again (first on line 952)"),
-        (2102, "USER0000 appears again (first on line 2)"),
-        (2103, "user0000 appears again (first on line 2)"),
+        (4098, "EDGE appears again (first on line 4097)"),
+        (5002, "old.ONE appears again (first on line 952)"),
+        (8502, "USER0000 appears again (first on line 2)"),
+        (8503, "user0000 appears again (first on line 2)"),
     ] {
         assert!(
             err.lines()
