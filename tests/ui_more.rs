@@ -18,8 +18,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::ui::{
-    ADMIN, ADMIN_PW, Console, NEW_PW, PATIENCE, click_link, console, console_with, enter_in, fill,
-    has, settle, sign_in, start_session, tokens_sent_to, wait_for, wait_until, world,
+    ADMIN, ADMIN_PW, Console, NEW_PW, PATIENCE, click_link, click_tab, console, console_with,
+    enter_in, fill, has, settle, sign_in, start_session, tokens_sent_to, wait_for, wait_until,
+    world,
 };
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT, Queryable};
@@ -392,6 +393,46 @@ fn add_provider_dialog_creates_a_provider_and_escape_closes_it_without_adding() 
     let beta = Service::open(&path).unwrap().provider("BETA").unwrap();
     assert_eq!(beta.name, "Beta Homes");
     assert!(!beta.spr_enabled, "a new provider starts with SPR off");
+}
+
+/// The mail form is read again whenever the Provider panel is (opening it, signing in, a
+/// saved provider): a read that lands while the operator is editing must not put the stored
+/// settings back over what they typed. (A loaded CI run once saw the SMTP choice undone in
+/// `saving_smtp_settings_with_an_empty_host_says_why_and_changes_nothing`, most likely by a
+/// second read landing after the click.)
+#[test]
+fn the_mail_form_keeps_what_the_operator_typed_when_the_panel_reads_again() {
+    let (_dir, path) = world();
+    let mut h = console(&path);
+    sign_in(&mut h, ADMIN, ADMIN_PW);
+    wait_for(&mut h, "SMTP relay");
+    settle(&mut h);
+    h.get_by_role_and_label(Role::RadioButton, "SMTP relay")
+        .click();
+    wait_for(&mut h, "From address");
+    fill(&mut h, "Host", "relay.example.org");
+
+    // Away to another panel and back: the Provider panel reads everything again.
+    click_tab(&mut h, "Users");
+    settle(&mut h);
+    click_tab(&mut h, "Provider");
+    settle(&mut h);
+    assert!(has(&h, "From address"), "the form went back to the outbox");
+    let host = h
+        .get_by_role_and_label(Role::TextInput, "Host")
+        .value()
+        .unwrap_or_default();
+    assert_eq!(host, "relay.example.org");
+
+    // Once saved, the form shows what is stored again.
+    fill(&mut h, "From address", "spr@example.org");
+    click_button(&mut h, "Save mail settings");
+    wait_for(&mut h, "Mail settings saved.");
+    settle(&mut h);
+    assert!(matches!(
+        Service::open(&path).unwrap().mail_settings().unwrap(),
+        MailSettings::Smtp(_)
+    ));
 }
 
 #[test]

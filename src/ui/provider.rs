@@ -85,6 +85,9 @@ struct AddForm {
 struct MailForm {
     asked: bool,
     loaded: Option<MailView>,
+    /// The fields as the last answer filled them: while they differ, the operator is editing,
+    /// and a fresh read (another seat's change, or the refresh after signing in) waits.
+    filled: Option<MailFields>,
     smtp: bool,
     host: String,
     port: String,
@@ -100,7 +103,42 @@ struct MailForm {
     pick_note: Option<String>,
 }
 
+/// What the operator edits in the mail form (the password only as typed or not).
+#[derive(Debug, Clone, PartialEq)]
+struct MailFields {
+    smtp: bool,
+    host: String,
+    port: String,
+    security: Security,
+    username: String,
+    password_typed: bool,
+    from: String,
+    timeout: String,
+    ca_path: String,
+    keep_ca: bool,
+}
+
 impl MailForm {
+    fn fields(&self) -> MailFields {
+        MailFields {
+            smtp: self.smtp,
+            host: self.host.clone(),
+            port: self.port.clone(),
+            security: self.security,
+            username: self.username.clone(),
+            password_typed: !self.password.is_empty(),
+            from: self.from.clone(),
+            timeout: self.timeout.clone(),
+            ca_path: self.ca_path.clone(),
+            keep_ca: self.keep_ca,
+        }
+    }
+
+    /// Whether the operator has changed the form since it was last filled.
+    fn edited(&self) -> bool {
+        self.filled.as_ref().is_some_and(|f| *f != self.fields())
+    }
+
     fn fill(&mut self, view: MailView) {
         match &view.settings {
             MailSettings::NotSet | MailSettings::Outbox => {
@@ -123,6 +161,7 @@ impl MailForm {
         self.ca_path.clear();
         self.keep_ca = view.has_ca;
         self.loaded = Some(view);
+        self.filled = Some(self.fields());
     }
 }
 
@@ -218,11 +257,17 @@ impl ProviderPanel {
                     sh.status.error(e.to_string());
                 }
             },
-            ProviderAnswer::Mail(Ok(view)) => self.mail.fill(view),
+            ProviderAnswer::Mail(Ok(view)) => {
+                if !self.mail.edited() {
+                    self.mail.fill(view);
+                }
+            }
             ProviderAnswer::MailSaved(r) => match r {
                 Ok(()) => {
                     sh.status.ok("Mail settings saved.");
                     self.mail.asked = false;
+                    // What was saved is read back into the form.
+                    self.mail.filled = None;
                 }
                 Err(e) => sh.status.error(e.to_string()),
             },
