@@ -111,6 +111,10 @@ fn every_page_of_both_plans_is_the_sorted_list(db: TestDb) {
         let last = exact.saturating_sub(1) / USER_PAGE * USER_PAGE;
         // Signposts every 97 rows and every 61 (primes, so pages straddle them).
         let signposts = [97, 61].map(|every| user_pages::anchors(c, f, every).unwrap());
+        for every in [97, 61] {
+            let (n, _) = user_pages::count_and_anchors(c, f, every).unwrap();
+            assert_eq!(n, exact, "{f:?}: the count that comes with the signposts");
+        }
         for offset in [
             0,
             USER_PAGE,

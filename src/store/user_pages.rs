@@ -358,15 +358,41 @@ fn from_signpost(
     Ok(rows)
 }
 
-/// The signposts of the walk for `filter`, every `every` rows (see [`Anchors`]); none when
-/// the list is not in its default order, which is sorted and paged by the engine instead.
-/// Reads every match's Login Name once, provider by provider in index order: about as long
-/// as the exact count, so it goes with it.
-pub fn anchors(c: Db<'_>, filter: &UserFilter, every: u64) -> Result<Anchors, StoreError> {
-    let mut keys = Vec::new();
-    if !filter.sort.is_default() || every == 0 {
-        return Ok(Anchors { every, keys });
+/// The exact number of matches and the list's signposts every `every` rows (see
+/// [`Anchors`]). Where signposts serve (the default order, a part of the list that is walked)
+/// the walk that reads them also counts the rows it passes, so the matches are not counted a
+/// second time; otherwise the count alone, and no signposts.
+pub fn count_and_anchors(
+    c: Db<'_>,
+    filter: &UserFilter,
+    every: u64,
+) -> Result<(u64, Anchors), StoreError> {
+    let (has_locked, has_rest) = locked_part(filter);
+    if !filter.sort.is_default() || every == 0 || !has_rest {
+        let keys = Vec::new();
+        return Ok((super::users::count(c, filter)?, Anchors { every, keys }));
     }
+    let (walked, anchors) = walk_signposts(c, filter, every)?;
+    let locked = if has_locked {
+        locked_count(c, filter)?
+    } else {
+        0
+    };
+    Ok((walked + locked, anchors))
+}
+
+/// The signposts of `filter`'s list every `every` rows (see [`count_and_anchors`]).
+pub fn anchors(c: Db<'_>, filter: &UserFilter, every: u64) -> Result<Anchors, StoreError> {
+    Ok(count_and_anchors(c, filter, every)?.1)
+}
+
+/// Reads the Login Name of every row of the walk once, provider by provider in index order;
+/// returns how many rows it passed and every `every`th one's key.
+fn walk_signposts(
+    c: Db<'_>,
+    filter: &UserFilter,
+    every: u64,
+) -> Result<(u64, Anchors), StoreError> {
     let e = c.engine();
     let part = locked_part(filter).0.then_some(false);
     let (clause, mut args) = part_where(e, filter, part, false);
@@ -380,6 +406,7 @@ pub fn anchors(c: Db<'_>, filter: &UserFilter, every: u64) -> Result<Anchors, St
         c.query_map("SELECT id, code FROM providers ORDER BY code", &[], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })?;
+    let mut keys = Vec::new();
     let mut row = 0u64;
     for (id, code) in providers {
         if filter.provider_id.is_some_and(|p| p != id) {
@@ -394,7 +421,7 @@ pub fn anchors(c: Db<'_>, filter: &UserFilter, every: u64) -> Result<Anchors, St
             Ok(())
         })?;
     }
-    Ok(Anchors { every, keys })
+    Ok((row, Anchors { every, keys }))
 }
 
 /// SQLite's plan for a page, one line a step (for tests and tuning).

@@ -54,9 +54,11 @@ impl Service {
     ) -> Result<(u64, Anchors), CoreError> {
         let conn = self.store().conn();
         conn.in_snapshot(|tx| -> Result<(u64, Anchors), CoreError> {
-            let n = store::users::count(tx, filter)?;
-            let anchors = user_pages::anchors(tx, filter, user_pages::ANCHOR_EVERY)?;
-            Ok((n, anchors))
+            Ok(user_pages::count_and_anchors(
+                tx,
+                filter,
+                user_pages::ANCHOR_EVERY,
+            )?)
         })
     }
 
