@@ -410,22 +410,26 @@ impl IncorrectEntry {
         }
     }
 
-    /// The stored lock cause; anything else is a damaged row.
-    pub fn parse(s: &str) -> Result<Self, CoreError> {
+    /// The wrong entries of this kind, in words: "wrong password tokens", "wrong passwords".
+    pub fn plural_words(self) -> &'static str {
+        match self {
+            Self::Password => "wrong passwords",
+            Self::Token => "wrong password tokens",
+        }
+    }
+}
+
+impl FromStr for IncorrectEntry {
+    type Err = CoreError;
+
+    /// Parses a stored lock cause; anything else is a damaged row.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "password" => Ok(Self::Password),
             "token" => Ok(Self::Token),
             other => Err(CoreError::Internal(format!(
                 "An account has the unknown lock cause \"{other}\"."
             ))),
-        }
-    }
-
-    /// The wrong entries of this kind, in words: "wrong password tokens", "wrong passwords".
-    pub fn plural_words(self) -> &'static str {
-        match self {
-            Self::Password => "wrong passwords",
-            Self::Token => "wrong password tokens",
         }
     }
 }

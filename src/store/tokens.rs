@@ -35,7 +35,7 @@ pub fn latest(c: Db<'_>, user_id: i64) -> Result<Option<TokenRow>, StoreError> {
                 state: r
                     .get::<String>(6)?
                     .parse()
-                    .map_err(|e| StoreError::Other(format!("column 6: {e}")))?,
+                    .map_err(|e| super::users::conversion(6, e))?,
                 delivery: r.get(7)?,
             })
         },

@@ -12,7 +12,8 @@ pub(super) const SELECT: &str = "SELECT u.id, u.provider_id, p.code, u.login, u.
         u.email, u.text_email, u.failed_attempts, u.locked_at, u.lock_cause, u.password_hash IS NOT NULL
         FROM users u JOIN providers p ON p.id = u.provider_id";
 
-fn conversion(i: usize, e: impl std::fmt::Display) -> StoreError {
+/// A column whose stored text is no value of its type: a damaged row.
+pub(super) fn conversion(i: usize, e: impl std::fmt::Display) -> StoreError {
     StoreError::Other(format!("column {i}: {e}"))
 }
 
@@ -47,7 +48,7 @@ pub(crate) fn from_row(r: &Row<'_>) -> Result<User, StoreError> {
         lock_cause: r
             .get::<Option<String>>(12)?
             .as_deref()
-            .map(IncorrectEntry::parse)
+            .map(str::parse::<IncorrectEntry>)
             .transpose()
             .map_err(|e| conversion(12, e))?,
         has_password: r.get(13)?,
