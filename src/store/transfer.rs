@@ -1,6 +1,5 @@
-//! Bulk writes for CSV import: cached statements on SQLite, many rows a statement on
-//! PostgreSQL, so 100,000 rows take a fraction of a second on a file and about a second on a
-//! server.
+//! Bulk writes for CSV import: a cached statement a row on SQLite, a COPY a batch on
+//! PostgreSQL (100,000 rows: 0.7 s into a file, about 4 s onto a server on loopback).
 
 use std::collections::HashMap;
 
@@ -105,17 +104,20 @@ pub fn insert_imported_batch(
         let mut line = String::new();
         for (ord, u) in users.iter().enumerate() {
             line.clear();
-            line.push_str(&format!("{ord}\t{provider_id}\t"));
-            for v in [Some(&u.login), Some(&u.first), Some(&u.last)] {
-                copy_text(&mut line, v.map(String::as_str));
+            line.push_str(&format!("{ord}\t{provider_id}"));
+            let spr = if u.spr_enabled { "1" } else { "0" };
+            for v in [
+                Some(u.login.as_str()),
+                Some(&u.first),
+                Some(&u.last),
+                u.email.as_deref(),
+                u.text_email.as_deref(),
+                Some(spr),
+                Some(now),
+            ] {
                 line.push('\t');
+                copy_text(&mut line, v);
             }
-            for v in [&u.email, &u.text_email] {
-                copy_text(&mut line, v.as_deref());
-                line.push('\t');
-            }
-            line.push_str(if u.spr_enabled { "1\t" } else { "0\t" });
-            copy_text(&mut line, Some(now));
             line.push('\n');
             w.write_all(line.as_bytes())
                 .map_err(|e| StoreError::Other(format!("writing the import to the server: {e}")))?;
