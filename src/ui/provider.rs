@@ -85,33 +85,27 @@ struct AddForm {
 struct MailForm {
     asked: bool,
     loaded: Option<MailView>,
-    /// The fields as the last answer filled them: while they differ, the operator is editing,
-    /// and a fresh read (another seat's change, or the refresh after signing in) waits.
+    /// What the operator edits, filled from `loaded`.
+    edit: MailFields,
+    /// `edit` as the last answer filled it: while the two differ (or a password is typed),
+    /// the operator is editing, and a fresh read (another seat's change, or the refresh
+    /// after signing in) waits.
     filled: Option<MailFields>,
-    smtp: bool,
-    host: String,
-    port: String,
-    security: Security,
-    username: String,
+    /// Typed only, never filled: a stored password is kept unless one is typed.
     password: Secret,
-    from: String,
-    timeout: String,
-    ca_path: String,
-    keep_ca: bool,
     test_to: String,
     pick: Option<FilePick>,
     pick_note: Option<String>,
 }
 
-/// What the operator edits in the mail form (the password only as typed or not).
-#[derive(Debug, Clone, PartialEq)]
+/// The mail form's fields that a read of the settings fills.
+#[derive(Debug, Default, Clone, PartialEq)]
 struct MailFields {
     smtp: bool,
     host: String,
     port: String,
     security: Security,
     username: String,
-    password_typed: bool,
     from: String,
     timeout: String,
     ca_path: String,
@@ -119,49 +113,37 @@ struct MailFields {
 }
 
 impl MailForm {
-    fn fields(&self) -> MailFields {
-        MailFields {
-            smtp: self.smtp,
-            host: self.host.clone(),
-            port: self.port.clone(),
-            security: self.security,
-            username: self.username.clone(),
-            password_typed: !self.password.is_empty(),
-            from: self.from.clone(),
-            timeout: self.timeout.clone(),
-            ca_path: self.ca_path.clone(),
-            keep_ca: self.keep_ca,
-        }
-    }
-
     /// Whether the operator has changed the form since it was last filled.
     fn edited(&self) -> bool {
-        self.filled.as_ref().is_some_and(|f| *f != self.fields())
+        self.filled
+            .as_ref()
+            .is_some_and(|f| *f != self.edit || !self.password.is_empty())
     }
 
     fn fill(&mut self, view: MailView) {
+        let f = &mut self.edit;
         match &view.settings {
             MailSettings::NotSet | MailSettings::Outbox => {
-                self.smtp = false;
-                self.security = Security::Starttls;
-                self.port = Security::Starttls.default_port().to_string();
-                self.timeout = DEFAULT_TIMEOUT_SECS.to_string();
+                f.smtp = false;
+                f.security = Security::Starttls;
+                f.port = Security::Starttls.default_port().to_string();
+                f.timeout = DEFAULT_TIMEOUT_SECS.to_string();
             }
             MailSettings::Smtp(s) => {
-                self.smtp = true;
-                self.host.clone_from(&s.host);
-                self.port = s.port.to_string();
-                self.security = s.security;
-                self.username = s.username.clone().unwrap_or_default();
-                self.from.clone_from(&s.from);
-                self.timeout = s.timeout_secs.to_string();
+                f.smtp = true;
+                f.host.clone_from(&s.host);
+                f.port = s.port.to_string();
+                f.security = s.security;
+                f.username = s.username.clone().unwrap_or_default();
+                f.from.clone_from(&s.from);
+                f.timeout = s.timeout_secs.to_string();
             }
         }
+        f.ca_path.clear();
+        f.keep_ca = view.has_ca;
         self.password.as_mut_string().clear();
-        self.ca_path.clear();
-        self.keep_ca = view.has_ca;
         self.loaded = Some(view);
-        self.filled = Some(self.fields());
+        self.filled = Some(self.edit.clone());
     }
 }
 
@@ -595,7 +577,7 @@ impl ProviderPanel {
             m.pick = None;
             match result {
                 Some(path) => {
-                    m.ca_path = path.display().to_string();
+                    m.edit.ca_path = path.display().to_string();
                     m.pick_note = None;
                 }
                 None => {
@@ -624,52 +606,54 @@ impl ProviderPanel {
         }
         ui.horizontal(|ui| {
             ui.radio_value(
-                &mut m.smtp,
+                &mut m.edit.smtp,
                 false,
                 "Outbox (a training database: messages stay here and every operator can read them)",
             );
         });
         ui.horizontal(|ui| {
-            ui.radio_value(&mut m.smtp, true, "SMTP relay");
+            ui.radio_value(&mut m.edit.smtp, true, "SMTP relay");
         });
         let mut submit = false;
-        if m.smtp {
+        if m.edit.smtp {
             ui.add_space(4.0);
             form_grid("smtp").show(ui, |ui| {
-                let r = field_row(ui, "Host", &mut m.host, false);
+                let r = field_row(ui, "Host", &mut m.edit.host, false);
                 submit |= entered(ui, &r);
                 let label = ui.label("Security");
-                let before = m.security;
+                let before = m.edit.security;
                 egui::ComboBox::from_id_salt("smtp-security")
-                    .selected_text(security_words(m.security))
+                    .selected_text(security_words(m.edit.security))
                     .width(FIELD_WIDTH)
                     .show_ui(ui, |ui| {
                         for s in Security::ALL {
-                            ui.list_option(&mut m.security, s, security_words(s));
+                            ui.list_option(&mut m.edit.security, s, security_words(s));
                         }
                     })
                     .response
                     .labelled_by(label.id)
                     .says_value();
-                if before != m.security && m.port.trim() == before.default_port().to_string() {
-                    m.port = m.security.default_port().to_string();
+                if before != m.edit.security
+                    && m.edit.port.trim() == before.default_port().to_string()
+                {
+                    m.edit.port = m.edit.security.default_port().to_string();
                 }
                 ui.end_row();
-                let r = field_row(ui, "Port", &mut m.port, false);
+                let r = field_row(ui, "Port", &mut m.edit.port, false);
                 submit |= entered(ui, &r);
-                let r = field_row(ui, "Username", &mut m.username, false);
+                let r = field_row(ui, "Username", &mut m.edit.username, false);
                 submit |= entered(ui, &r);
                 let r = field_row(ui, "SMTP password", m.password.as_mut_string(), true);
                 submit |= entered(ui, &r);
-                let r = field_row(ui, "From address", &mut m.from, false);
+                let r = field_row(ui, "From address", &mut m.edit.from, false);
                 submit |= entered(ui, &r);
-                let r = field_row(ui, "Timeout (seconds)", &mut m.timeout, false);
+                let r = field_row(ui, "Timeout (seconds)", &mut m.edit.timeout, false);
                 submit |= entered(ui, &r);
                 let label = ui.label("CA certificate file (PEM)");
                 ui.horizontal(|ui| {
                     let r = ui
                         .add(
-                            egui::TextEdit::singleline(&mut m.ca_path)
+                            egui::TextEdit::singleline(&mut m.edit.ca_path)
                                 .desired_width(FIELD_WIDTH - 90.0),
                         )
                         .labelled_by(label.id);
@@ -695,11 +679,11 @@ impl ProviderPanel {
                         .weak(),
                 );
             }
-            if m.keep_ca && m.ca_path.trim().is_empty() {
+            if m.edit.keep_ca && m.edit.ca_path.trim().is_empty() {
                 ui.horizontal(|ui| {
                     ui.label(RichText::new("A CA certificate is stored and will be kept.").weak());
                     if ui.small_button("Remove it").clicked() {
-                        m.keep_ca = false;
+                        m.edit.keep_ca = false;
                     }
                 });
             }
@@ -718,7 +702,7 @@ impl ProviderPanel {
                         settings,
                         keep_password: m.password.is_empty(),
                         ca_file,
-                        keep_ca: m.keep_ca,
+                        keep_ca: m.edit.keep_ca,
                     });
                 }
                 Err(e) => sh.status.error(e),
@@ -750,10 +734,11 @@ fn security_words(s: Security) -> &'static str {
 }
 
 fn mail_settings(m: &MailForm) -> Result<(MailSettings, Option<PathBuf>), String> {
-    if !m.smtp {
+    if !m.edit.smtp {
         return Ok((MailSettings::Outbox, None));
     }
     let port: u16 = m
+        .edit
         .port
         .trim()
         .parse()
@@ -762,28 +747,28 @@ fn mail_settings(m: &MailForm) -> Result<(MailSettings, Option<PathBuf>), String
         .ok_or_else(|| {
             format!(
                 "The port must be a number from 1 to 65535, not \"{}\".",
-                m.port.trim()
+                m.edit.port.trim()
             )
         })?;
-    let timeout_secs: u64 = m.timeout.trim().parse().map_err(|_| {
+    let timeout_secs: u64 = m.edit.timeout.trim().parse().map_err(|_| {
         format!(
             "The timeout must be a whole number of seconds, not \"{}\".",
-            m.timeout.trim()
+            m.edit.timeout.trim()
         )
     })?;
-    let username = Some(m.username.trim().to_owned()).filter(|u| !u.is_empty());
+    let username = Some(m.edit.username.trim().to_owned()).filter(|u| !u.is_empty());
     let password =
         (!m.password.is_empty() && username.is_some()).then(|| m.password.expose().to_owned());
-    let ca = m.ca_path.trim();
+    let ca = m.edit.ca_path.trim();
     let ca_file = (!ca.is_empty()).then(|| PathBuf::from(ca));
     Ok((
         MailSettings::Smtp(SmtpSettings {
-            host: m.host.trim().to_owned(),
+            host: m.edit.host.trim().to_owned(),
             port,
-            security: m.security,
+            security: m.edit.security,
             username,
             password,
-            from: m.from.trim().to_owned(),
+            from: m.edit.from.trim().to_owned(),
             timeout_secs,
             ca_pem: None,
         }),

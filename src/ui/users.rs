@@ -27,7 +27,7 @@ use super::view::{Jobs, Shell};
 use super::widgets::{Note, entered, error_color, field_row, form_grid, short_time, warn_color};
 use crate::core::clock::rfc3339;
 use crate::core::error::CoreError;
-use crate::core::model::{IncorrectEntry, Operator, Provider, Status, User};
+use crate::core::model::{Anchors, IncorrectEntry, Operator, Provider, Status, User};
 use crate::core::model::{Matches, SortColumn, SortDirection, UserFilter, UserSort};
 use crate::core::service::{CANCELLED, UserInput};
 use crate::core::transfer::{BadRow, ImportError};
@@ -140,7 +140,7 @@ pub struct UsersPanel {
     total: Option<Matches>,
     /// The signposts of a long list, which came with its exact count: pages deep in it are
     /// read from them.
-    anchors: Option<std::sync::Arc<crate::core::model::Anchors>>,
+    anchors: Option<Arc<Anchors>>,
     /// The first page on screen, read by the worker to drop page requests scrolled past.
     scroll_mark: ScrollMark,
     /// A row to bring on screen at the next frame (a new search scrolls to the top).
