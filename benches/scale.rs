@@ -49,6 +49,37 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
+/// Milliseconds `work` takes: the median of 5 runs.
+fn median_of_5(mut work: impl FnMut()) -> f64 {
+    ms(median(
+        (0..5)
+            .map(|_| {
+                let t = Instant::now();
+                work();
+                t.elapsed()
+            })
+            .collect(),
+    ))
+}
+
+/// A page of 200 at `offset` of a list of exactly `n` users: milliseconds walking to it, and
+/// from its signpost in `anchors` (medians of 5, one after the other).
+fn deep_page(
+    svc: &Service,
+    f: &spr_console::core::model::UserFilter,
+    n: u64,
+    anchors: &spr_console::core::model::Anchors,
+    offset: u64,
+) -> (f64, f64) {
+    let exact = spr_console::core::model::Matches { n, exact: true };
+    let page = |a| {
+        median_of_5(|| {
+            svc.user_page(f, exact, a, offset, 200).unwrap();
+        })
+    };
+    (page(None), page(Some(anchors)))
+}
+
 fn load() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
@@ -241,21 +272,10 @@ fn print_scroll(large: &Path) {
         locked_first: true,
         ..Default::default()
     };
-    let median = |work: &dyn Fn()| {
-        let mut times: Vec<f64> = (0..5)
-            .map(|_| {
-                let t = Instant::now();
-                work();
-                ms(t.elapsed())
-            })
-            .collect();
-        times.sort_by(f64::total_cmp);
-        times[2]
-    };
-    let count = median(&|| {
+    let count = median_of_5(|| {
         svc.count_users(&f).unwrap();
     });
-    let with = median(&|| {
+    let with = median_of_5(|| {
         svc.count_users_with_anchors(&f).unwrap();
     });
     println!(
@@ -264,15 +284,9 @@ fn print_scroll(large: &Path) {
     // The page itself, read the old way (a walk past every row above it, or backwards from
     // the end past the middle) and from the signpost before it, same data, same run.
     let (n, anchors) = svc.count_users_with_anchors(&f).unwrap();
-    let exact = spr_console::core::model::Matches { n, exact: true };
     for fraction in [0.1, 0.5] {
         let offset = (n as f64 * fraction) as u64;
-        let page = |a: Option<&spr_console::core::model::Anchors>| {
-            median(&|| {
-                svc.user_page(&f, exact, a, offset, 200).unwrap();
-            })
-        };
-        let (old, new) = (page(None), page(Some(&anchors)));
+        let (old, new) = deep_page(&svc, &f, n, &anchors, offset);
         println!(
             "Page of 200 at row {offset} (median of 5): {old:.2} ms walking, {new:.2} ms from its signpost (ratio {:.1})",
             old / new
@@ -522,20 +536,8 @@ fn postgres_figures(admin: &str, dir: &Path, big: u32) {
     let t = Instant::now();
     let (n, anchors) = svc.count_users_with_anchors(&f).unwrap();
     let counted = ms(t.elapsed());
-    let exact = spr_console::core::model::Matches { n, exact: true };
     let offset = n / 2;
-    let page = |a: Option<&spr_console::core::model::Anchors>| {
-        let mut times: Vec<f64> = (0..5)
-            .map(|_| {
-                let t = Instant::now();
-                svc.user_page(&f, exact, a, offset, 200).unwrap();
-                ms(t.elapsed())
-            })
-            .collect();
-        times.sort_by(f64::total_cmp);
-        times[2]
-    };
-    let (walking, signposted) = (page(None), page(Some(&anchors)));
+    let (walking, signposted) = deep_page(&svc, &f, n, &anchors, offset);
     println!(
         "PostgreSQL: exact count with signposts {counted:.1} ms; page of 200 at row {offset}: {walking:.2} ms walking, {signposted:.2} ms from its signpost (median of 5)"
     );
