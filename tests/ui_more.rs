@@ -397,9 +397,7 @@ fn add_provider_dialog_creates_a_provider_and_escape_closes_it_without_adding() 
 
 /// The mail form is read again whenever the Provider panel is (opening it, signing in, a
 /// saved provider): a read that lands while the operator is editing must not put the stored
-/// settings back over what they typed. (A loaded CI run once saw the SMTP choice undone in
-/// `saving_smtp_settings_with_an_empty_host_says_why_and_changes_nothing`, most likely by a
-/// second read landing after the click.)
+/// settings back over what they typed.
 #[test]
 fn the_mail_form_keeps_what_the_operator_typed_when_the_panel_reads_again() {
     let (_dir, path) = world();
@@ -449,6 +447,9 @@ fn saving_smtp_settings_with_an_empty_host_says_why_and_changes_nothing() {
     sign_in(&mut h, ADMIN, ADMIN_PW);
     wait_for(&mut h, "Mail settings (for the whole console)");
     wait_for(&mut h, "SMTP relay");
+    // The provider's view can land after the mail form and push it down: a click aimed at
+    // the radio button's last place would then miss it. Click once the panel is still.
+    settle(&mut h);
     let before = audit_len(&path);
 
     h.get_by_role_and_label(Role::RadioButton, "SMTP relay")
